@@ -1,0 +1,405 @@
+//! age encryption of the vault: passphrases (scrypt), X25519 identities and OpenSSH keys.
+//!
+//! Promises:
+//! - [`protection`] reads only the header, so callers know whether to ask for a passphrase or
+//!   an identity before asking for anything.
+//! - [`decrypt`] tells apart: not an age file, truncated, modified (authentication failed),
+//!   wrong passphrase, no matching identity. A file cut inside its encrypted body cannot be
+//!   told apart from a modified one (age authenticates chunks), so that reports as modified.
+//! - [`Seal::encrypt`] produces standard age v1 files that stock `age -d` opens.
+//! - Passphrases and identities stay in `SecretString`/age types; nothing here prints them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use age::secrecy::SecretString;
+use data_encoding::BASE64;
+use std::io::Read;
+use zeroize::Zeroizing;
+
+const MAGIC: &[u8] = b"age-encryption.org/";
+
+/// What a vault file's header says it needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protection {
+    /// A passphrase, with the scrypt work factor (log2 N) it was sealed with.
+    Passphrase { log_n: u8 },
+    /// An identity matching one of its recipients.
+    Recipients,
+}
+
+/// Failures to open or seal; the caller adds the file name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    #[error("is not an age-encrypted file")]
+    NotAge,
+    #[error("is truncated (the file ends early)")]
+    Truncated,
+    #[error("failed authentication: it was modified or damaged")]
+    Tampered,
+    #[error("could not be opened: wrong passphrase")]
+    WrongPassphrase,
+    #[error("could not be opened: none of the given identities matches it")]
+    NoMatchingIdentity,
+    #[error("is protected by a passphrase, not an identity")]
+    NeedsPassphrase,
+    #[error(
+        "is encrypted to age recipients: it needs an identity (--identity FILE), not a passphrase"
+    )]
+    NeedsIdentity,
+    #[error("asks for an scrypt work factor of 2^{0}, too high to try")]
+    ExcessiveWork(u8),
+    #[error("could not be encrypted: {0}")]
+    Encrypt(String),
+}
+
+/// How a vault is opened.
+pub enum Key {
+    Passphrase(SecretString),
+    Identities(Identities),
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Passphrase(_) => f.write_str("Key::Passphrase(<redacted>)"),
+            Key::Identities(ids) => write!(f, "Key::Identities({} keys)", ids.public.len()),
+        }
+    }
+}
+
+/// Identities read from one file, with the recipients (public keys) they answer to.
+pub struct Identities {
+    identities: Vec<Box<dyn age::Identity + Send + Sync>>,
+    public: Vec<String>,
+}
+
+impl Identities {
+    /// The public keys of these identities, as recipient strings.
+    pub fn recipients(&self) -> &[String] {
+        &self.public
+    }
+}
+
+/// How a vault is saved: the same passphrase, or a list of recipients.
+#[derive(Clone)]
+pub enum Seal {
+    Passphrase {
+        passphrase: SecretString,
+        log_n: Option<u8>,
+    },
+    Recipients(Vec<String>),
+}
+
+impl fmt::Debug for Seal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Seal::Passphrase { log_n, .. } => write!(f, "Seal::Passphrase(<redacted>, {log_n:?})"),
+            Seal::Recipients(r) => write!(f, "Seal::Recipients({r:?})"),
+        }
+    }
+}
+
+/// Why an identity file could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error("holds no age identity (AGE-SECRET-KEY-1…) or OpenSSH private key")]
+    Empty,
+    #[error("line {0} is not a valid age identity")]
+    BadLine(usize),
+    #[error("uses an age plugin (line {0}); keyfob reads X25519 identities and OpenSSH keys")]
+    Plugin(usize),
+    #[error("is an SSH key keyfob cannot use: {0}")]
+    UnsupportedSsh(String),
+    #[error("is an encrypted SSH key and its passphrase was wrong or not given")]
+    SshPassphrase,
+}
+
+/// Why a recipient string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "'{text}' is not a recipient: use an age1… public key or an ssh-ed25519/ssh-rsa public key line"
+)]
+pub struct RecipientError {
+    pub text: String,
+}
+
+/// Reads the header to learn what the file needs.
+pub fn protection(bytes: &[u8]) -> Result<Protection, CryptoError> {
+    let decryptor = decryptor(bytes)?;
+    if decryptor.is_scrypt() {
+        Ok(Protection::Passphrase {
+            log_n: scrypt_log_n(bytes).unwrap_or(18),
+        })
+    } else {
+        Ok(Protection::Recipients)
+    }
+}
+
+/// `-> scrypt SALT LOG_N` is the second header line of a passphrase file.
+fn scrypt_log_n(bytes: &[u8]) -> Option<u8> {
+    let line = bytes.split(|b| *b == b'\n').nth(1)?;
+    let line = std::str::from_utf8(line).ok()?;
+    line.strip_prefix("-> scrypt ")?
+        .split(' ')
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn decryptor(bytes: &[u8]) -> Result<age::Decryptor<&[u8]>, CryptoError> {
+    if bytes.is_empty() {
+        return Err(CryptoError::Truncated);
+    }
+    if !bytes.starts_with(MAGIC) {
+        return Err(if MAGIC.starts_with(bytes) {
+            CryptoError::Truncated
+        } else {
+            CryptoError::NotAge
+        });
+    }
+    age::Decryptor::new_buffered(bytes).map_err(|e| {
+        let header_complete = bytes.windows(4).any(|w| w == b"\n---");
+        let v1 = bytes.starts_with(b"age-encryption.org/v1\n");
+        match e {
+            age::DecryptError::UnknownFormat if !v1 => CryptoError::NotAge,
+            _ if !header_complete => CryptoError::Truncated,
+            age::DecryptError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                CryptoError::Truncated
+            }
+            _ => CryptoError::Tampered,
+        }
+    })
+}
+
+/// Decrypts a whole vault file.
+pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+    let decryptor = decryptor(bytes)?;
+    let scrypt = decryptor.is_scrypt();
+    let reader = match (key, scrypt) {
+        (Key::Passphrase(passphrase), true) => {
+            let identity = age::scrypt::Identity::new(passphrase.clone());
+            decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity))
+        }
+        (Key::Identities(ids), false) => decryptor.decrypt(
+            ids.identities
+                .iter()
+                .map(|i| i.as_ref() as &dyn age::Identity),
+        ),
+        (Key::Identities(_), true) => return Err(CryptoError::NeedsPassphrase),
+        (Key::Passphrase(_), false) => return Err(CryptoError::NeedsIdentity),
+    };
+    let mut reader = reader.map_err(|e| match e {
+        age::DecryptError::DecryptionFailed if scrypt => CryptoError::WrongPassphrase,
+        age::DecryptError::NoMatchingKeys => CryptoError::NoMatchingIdentity,
+        age::DecryptError::ExcessiveWork { required, .. } => CryptoError::ExcessiveWork(required),
+        age::DecryptError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            CryptoError::Truncated
+        }
+        _ => CryptoError::Tampered,
+    })?;
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(bytes.len()));
+    reader.read_to_end(&mut plaintext).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+            CryptoError::Truncated
+        } else {
+            CryptoError::Tampered
+        }
+    })?;
+    Ok(plaintext)
+}
+
+impl Seal {
+    /// Encrypts `plaintext` as a binary age v1 file.
+    pub fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let encryptor = match self {
+            Seal::Passphrase { passphrase, log_n } => {
+                let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+                if let Some(log_n) = log_n {
+                    recipient.set_work_factor((*log_n).clamp(1, 30));
+                }
+                age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            }
+            Seal::Recipients(list) => {
+                let parsed = list
+                    .iter()
+                    .map(|r| parse_recipient(r))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| CryptoError::Encrypt(e.to_string()))?;
+                if parsed.is_empty() {
+                    return Err(CryptoError::Encrypt("the vault lists no recipients".into()));
+                }
+                age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as _))
+            }
+        }
+        .map_err(|e| CryptoError::Encrypt(e.to_string()))?;
+        let mut out = Vec::with_capacity(plaintext.len() + 512);
+        let write = |out: &mut Vec<u8>| -> std::io::Result<()> {
+            let mut writer = encryptor.wrap_output(out)?;
+            std::io::Write::write_all(&mut writer, plaintext)?;
+            writer.finish()?;
+            Ok(())
+        };
+        write(&mut out).map_err(|e| CryptoError::Encrypt(e.to_string()))?;
+        Ok(out)
+    }
+}
+
+/// Parses `age1…` or an OpenSSH public key line (`ssh-ed25519 AAAA… comment`).
+pub fn parse_recipient(text: &str) -> Result<Box<dyn age::Recipient + Send>, RecipientError> {
+    let text = text.trim();
+    let refuse = || RecipientError {
+        text: text.chars().take(60).collect(),
+    };
+    if text.starts_with("age1") {
+        age::x25519::Recipient::from_str(text)
+            .map(|r| Box::new(r) as _)
+            .map_err(|_| refuse())
+    } else if text.starts_with("ssh-") {
+        age::ssh::Recipient::from_str(text)
+            .map(|r| Box::new(r) as _)
+            .map_err(|_| refuse())
+    } else {
+        Err(refuse())
+    }
+}
+
+/// Canonical form of a recipient (drops SSH comments), for storing and comparing.
+pub fn canonical_recipient(text: &str) -> Result<String, RecipientError> {
+    parse_recipient(text)?;
+    let mut parts = text.split_whitespace();
+    let first = parts.next().unwrap_or_default();
+    Ok(match parts.next() {
+        Some(key) if first.starts_with("ssh-") => format!("{first} {key}"),
+        _ => first.to_string(),
+    })
+}
+
+/// Reads an identity file: age X25519 identities (one or more `AGE-SECRET-KEY-1…` lines, `#`
+/// comments) or one OpenSSH private key (ed25519 or RSA). For an encrypted SSH key, `ask` is
+/// called for its passphrase, up to three times.
+pub fn read_identities(
+    contents: &[u8],
+    source: &str,
+    ask: &mut dyn FnMut(u32) -> Option<SecretString>,
+) -> Result<Identities, IdentityError> {
+    let text = String::from_utf8_lossy(contents);
+    if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----")
+        || text.contains("-----BEGIN RSA PRIVATE KEY-----")
+    {
+        return read_ssh_identity(contents, source, ask);
+    }
+    let mut identities: Vec<Box<dyn age::Identity + Send + Sync>> = Vec::new();
+    let mut public = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if line.starts_with("AGE-PLUGIN-") {
+            return Err(IdentityError::Plugin(index + 1));
+        }
+        let identity =
+            age::x25519::Identity::from_str(line).map_err(|_| IdentityError::BadLine(index + 1))?;
+        public.push(identity.to_public().to_string());
+        identities.push(Box::new(identity));
+    }
+    if identities.is_empty() {
+        return Err(IdentityError::Empty);
+    }
+    Ok(Identities { identities, public })
+}
+
+fn read_ssh_identity(
+    contents: &[u8],
+    source: &str,
+    ask: &mut dyn FnMut(u32) -> Option<SecretString>,
+) -> Result<Identities, IdentityError> {
+    use age::ssh::Identity as Ssh;
+    let parsed = Ssh::from_buffer(contents, Some(source.to_string()))
+        .map_err(|e| IdentityError::UnsupportedSsh(e.to_string()))?;
+    let identity = match parsed {
+        Ssh::Unencrypted(_) => parsed,
+        Ssh::Encrypted(encrypted) => {
+            let mut unlocked = None;
+            for attempt in 1..=3 {
+                let Some(passphrase) = ask(attempt) else {
+                    break;
+                };
+                if let Ok(key) = encrypted.decrypt(passphrase) {
+                    unlocked = Some(Ssh::Unencrypted(key));
+                    break;
+                }
+            }
+            unlocked.ok_or(IdentityError::SshPassphrase)?
+        }
+        Ssh::Unsupported(kind) => {
+            struct Show(age::ssh::UnsupportedKey);
+            impl fmt::Display for Show {
+                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    self.0.display(f, None)
+                }
+            }
+            let text = Show(kind).to_string();
+            return Err(IdentityError::UnsupportedSsh(
+                text.lines()
+                    .next()
+                    .unwrap_or("unsupported key type")
+                    .to_string(),
+            ));
+        }
+    };
+    Ok(Identities {
+        identities: vec![Box::new(identity)],
+        public: openssh_public_key(&String::from_utf8_lossy(contents))
+            .into_iter()
+            .collect(),
+    })
+}
+
+/// The public key an `openssh-key-v1` private key file carries in the clear (even when the
+/// private part is encrypted), as an `ssh-ed25519 AAAA…` line. None for other layouts (old
+/// PEM RSA keys), whose public key the caller must find elsewhere (`KEY.pub`).
+fn openssh_public_key(text: &str) -> Option<String> {
+    fn string<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
+        let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
+        let value = rest.get(4..4 + len)?;
+        *rest = &rest[4 + len..];
+        Some(value)
+    }
+    let body: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .map(str::trim)
+        .collect();
+    let raw = BASE64.decode(body.as_bytes()).ok()?;
+    let mut rest = raw.strip_prefix(b"openssh-key-v1\0")?;
+    for _ciphername_kdfname_kdfoptions in 0..3 {
+        string(&mut rest)?;
+    }
+    let keys = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?);
+    rest = &rest[4..];
+    if keys != 1 {
+        return None;
+    }
+    let blob = string(&mut rest)?;
+    let mut inner = blob;
+    let key_type = std::str::from_utf8(string(&mut inner)?).ok()?;
+    Some(format!("{key_type} {}", BASE64.encode(blob)))
+}
+
+/// Builds identities from X25519 secret keys (tests, benchmarks).
+pub fn x25519_identities(keys: &[age::x25519::Identity]) -> Identities {
+    Identities {
+        public: keys.iter().map(|k| k.to_public().to_string()).collect(),
+        identities: keys
+            .iter()
+            .map(|k| Box::new(k.clone()) as Box<dyn age::Identity + Send + Sync>)
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

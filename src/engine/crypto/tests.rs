@@ -1,0 +1,191 @@
+//! Round trips and each distinct failure of opening a vault file.
+
+use super::*;
+
+const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
+
+fn key_file(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{KEYS}/{name}")).unwrap()
+}
+
+fn no_passphrase(_: u32) -> Option<SecretString> {
+    None
+}
+
+fn x25519() -> (Identities, Seal) {
+    let ids = read_identities(&key_file("age_identity.txt"), "id", &mut no_passphrase).unwrap();
+    let seal = Seal::Recipients(ids.recipients().to_vec());
+    (ids, seal)
+}
+
+fn passphrase_seal(p: &str) -> Seal {
+    Seal::Passphrase {
+        passphrase: SecretString::from(p.to_string()),
+        log_n: Some(4),
+    }
+}
+
+#[test]
+fn x25519_round_trip() {
+    let (ids, seal) = x25519();
+    assert!(ids.recipients()[0].starts_with("age1"));
+    let sealed = seal.encrypt(b"hello vault").unwrap();
+    assert_eq!(protection(&sealed).unwrap(), Protection::Recipients);
+    let opened = decrypt(&sealed, &Key::Identities(ids)).unwrap();
+    assert_eq!(&opened[..], b"hello vault");
+}
+
+#[test]
+fn passphrase_round_trip_keeps_work_factor() {
+    let sealed = passphrase_seal("correct horse").encrypt(b"data").unwrap();
+    assert_eq!(
+        protection(&sealed).unwrap(),
+        Protection::Passphrase { log_n: 4 }
+    );
+    let key = Key::Passphrase(SecretString::from("correct horse".to_string()));
+    assert_eq!(&decrypt(&sealed, &key).unwrap()[..], b"data");
+}
+
+#[test]
+fn wrong_passphrase_and_wrong_key_kind() {
+    let sealed = passphrase_seal("right").encrypt(b"data").unwrap();
+    let wrong = Key::Passphrase(SecretString::from("wrong".to_string()));
+    assert_eq!(
+        decrypt(&sealed, &wrong).unwrap_err(),
+        CryptoError::WrongPassphrase
+    );
+    let (ids, _) = x25519();
+    assert_eq!(
+        decrypt(&sealed, &Key::Identities(ids)).unwrap_err(),
+        CryptoError::NeedsPassphrase
+    );
+    let (_, seal) = x25519();
+    let sealed = seal.encrypt(b"data").unwrap();
+    assert_eq!(
+        decrypt(&sealed, &wrong).unwrap_err(),
+        CryptoError::NeedsIdentity
+    );
+}
+
+#[test]
+fn no_matching_identity() {
+    let (_, seal) = x25519();
+    let sealed = seal.encrypt(b"data").unwrap();
+    let other = x25519_identities(&[age::x25519::Identity::generate()]);
+    assert_eq!(
+        decrypt(&sealed, &Key::Identities(other)).unwrap_err(),
+        CryptoError::NoMatchingIdentity
+    );
+}
+
+#[test]
+fn not_age_truncated_and_tampered_are_distinct() {
+    let (ids, seal) = x25519();
+    let key = Key::Identities(ids);
+    let sealed = seal.encrypt(&vec![b'x'; 5000]).unwrap();
+    assert_eq!(
+        decrypt(b"(version: 1)", &key).unwrap_err(),
+        CryptoError::NotAge
+    );
+    assert_eq!(decrypt(b"", &key).unwrap_err(), CryptoError::Truncated);
+    assert_eq!(
+        decrypt(&sealed[..10], &key).unwrap_err(),
+        CryptoError::Truncated
+    );
+    let header_end = sealed.windows(4).position(|w| w == b"\n---").unwrap();
+    assert_eq!(
+        decrypt(&sealed[..header_end], &key).unwrap_err(),
+        CryptoError::Truncated
+    );
+    // Cut right after the header line and nonce: no payload at all.
+    let after_mac = header_end
+        + sealed[header_end + 1..]
+            .iter()
+            .position(|b| *b == b'\n')
+            .unwrap()
+        + 2;
+    assert_eq!(
+        decrypt(&sealed[..after_mac + 16], &key).unwrap_err(),
+        CryptoError::Truncated
+    );
+    // A flipped bit in the body fails authentication.
+    let mut flipped = sealed.clone();
+    let last = flipped.len() - 20;
+    flipped[last] ^= 1;
+    assert_eq!(decrypt(&flipped, &key).unwrap_err(), CryptoError::Tampered);
+    // A changed header fails its MAC.
+    let mut header = sealed.clone();
+    let stanza_body = sealed.iter().position(|b| *b == b'\n').unwrap() + 3;
+    header[stanza_body] = if header[stanza_body] == b'A' {
+        b'B'
+    } else {
+        b'A'
+    };
+    let e = decrypt(&header, &key).unwrap_err();
+    assert!(
+        matches!(e, CryptoError::Tampered | CryptoError::NoMatchingIdentity),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn ssh_ed25519_and_rsa_keys() {
+    for name in ["ssh_ed25519", "ssh_rsa"] {
+        let ids = read_identities(&key_file(name), name, &mut no_passphrase).unwrap();
+        let pub_line = String::from_utf8(key_file(&format!("{name}.pub"))).unwrap();
+        assert_eq!(ids.recipients()[0], canonical_recipient(&pub_line).unwrap());
+        let sealed = Seal::Recipients(vec![pub_line.trim().to_string()])
+            .encrypt(b"ssh")
+            .unwrap();
+        assert_eq!(
+            &decrypt(&sealed, &Key::Identities(ids)).unwrap()[..],
+            b"ssh"
+        );
+    }
+}
+
+#[test]
+fn encrypted_ssh_key_asks_for_its_passphrase() {
+    let contents = key_file("ssh_ed25519_encrypted");
+    let mut asked = Vec::new();
+    let mut wrong_then_right = |attempt: u32| {
+        asked.push(attempt);
+        Some(SecretString::from(
+            if attempt == 1 { "nope" } else { "test" }.to_string(),
+        ))
+    };
+    let ids = read_identities(&contents, "enc", &mut wrong_then_right).unwrap();
+    assert_eq!(asked, vec![1, 2]);
+    assert!(ids.recipients()[0].starts_with("ssh-ed25519 "));
+    let err = read_identities(&contents, "enc", &mut no_passphrase)
+        .err()
+        .unwrap();
+    assert_eq!(err, IdentityError::SshPassphrase);
+}
+
+#[test]
+fn identity_file_errors() {
+    let e = |text: &str| {
+        read_identities(text.as_bytes(), "f", &mut no_passphrase)
+            .err()
+            .unwrap()
+    };
+    assert_eq!(e("# only a comment\n"), IdentityError::Empty);
+    assert_eq!(e("# c\nAGE-SECRET-KEY-1NOPE\n"), IdentityError::BadLine(2));
+    assert_eq!(e("AGE-PLUGIN-YUBIKEY-1ABC\n"), IdentityError::Plugin(1));
+}
+
+#[test]
+fn recipients_parse_and_canonicalise() {
+    let pub_line = String::from_utf8(key_file("ssh_ed25519.pub")).unwrap();
+    let canonical = canonical_recipient(&pub_line).unwrap();
+    assert!(!canonical.contains("keyfob-test"));
+    assert!(
+        parse_recipient("age1nfx486zw0u0c5ml0ckyhnvf8d9ugeg0kpd2en6xq5uwvl2zkzgfqnnhkn8").is_ok()
+    );
+    let e = parse_recipient("bob@example.com").err().unwrap();
+    assert!(
+        e.to_string()
+            .contains("'bob@example.com' is not a recipient")
+    );
+}

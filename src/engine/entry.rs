@@ -1,0 +1,262 @@
+//! One account in the vault: who it is for, its secret and how its codes are made.
+//!
+//! Promises:
+//! - An [`Entry`] that passed [`Entry::validate`] always yields codes (no panics later).
+//! - Serialised to RON with fields at their default left out (type totp, algorithm SHA1,
+//!   digits 6, period 30, counter 0, empty note/tags/metadata) — see README's vault schema.
+//! - Two entries are the same account ([`Entry::same_account`]) when type, secret, issuer and
+//!   account are equal; that is what import and add treat as a duplicate.
+
+use serde::{Deserialize, Serialize};
+
+use super::otp::{self, Algorithm, Code, Generator, Kind, ParamError};
+use super::secret::Secret;
+
+/// A stored OTP account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default)]
+    pub account: String,
+    pub secret: Secret,
+    #[serde(rename = "type", default, skip_serializing_if = "is_default")]
+    pub kind: Kind,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub algorithm: Algorithm,
+    #[serde(default = "default_digits", skip_serializing_if = "is_default_digits")]
+    pub digits: u8,
+    /// Seconds per code for totp/steam; unused (kept at 30) for hotp.
+    #[serde(default = "default_period", skip_serializing_if = "is_default_period")]
+    pub period: u32,
+    /// Next counter value for hotp; unused (kept at 0) otherwise.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub counter: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upn: Option<String>,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
+}
+fn default_digits() -> u8 {
+    otp::DEFAULT_DIGITS
+}
+fn is_default_digits(d: &u8) -> bool {
+    *d == otp::DEFAULT_DIGITS
+}
+fn default_period() -> u32 {
+    otp::DEFAULT_PERIOD
+}
+fn is_default_period(p: &u32) -> bool {
+    *p == otp::DEFAULT_PERIOD
+}
+
+/// Why an entry cannot be stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntryError {
+    #[error(transparent)]
+    Params(#[from] ParamError),
+    #[error("the entry has neither an issuer nor an account name")]
+    NoName,
+}
+
+impl Entry {
+    /// A TOTP entry with the usual defaults (SHA1, 6 digits, 30 s).
+    pub fn new(issuer: impl Into<String>, account: impl Into<String>, secret: Secret) -> Entry {
+        Entry {
+            issuer: issuer.into(),
+            account: account.into(),
+            secret,
+            kind: Kind::Totp,
+            algorithm: Algorithm::Sha1,
+            digits: otp::DEFAULT_DIGITS,
+            period: otp::DEFAULT_PERIOD,
+            counter: 0,
+            note: None,
+            tags: Vec::new(),
+            serial: None,
+            manufacturer: None,
+            model: None,
+            upn: None,
+        }
+    }
+
+    /// Turns the entry into a HOTP entry at `counter`.
+    pub fn with_hotp(mut self, counter: u64) -> Entry {
+        self.kind = Kind::Hotp;
+        self.counter = counter;
+        self.period = otp::DEFAULT_PERIOD;
+        self
+    }
+
+    /// Turns the entry into a Steam entry (SHA1, 5 characters, 30 s).
+    pub fn with_steam(mut self) -> Entry {
+        self.kind = Kind::Steam;
+        self.normalize();
+        self
+    }
+
+    /// Puts kind-dependent fields into their canonical state (Steam's fixed parameters, unused
+    /// period/counter at their defaults, names trimmed).
+    pub fn normalize(&mut self) {
+        match self.kind {
+            Kind::Steam => {
+                self.algorithm = Algorithm::Sha1;
+                self.digits = otp::STEAM_DIGITS;
+                self.period = otp::DEFAULT_PERIOD;
+                self.counter = 0;
+            }
+            Kind::Totp => self.counter = 0,
+            Kind::Hotp => self.period = otp::DEFAULT_PERIOD,
+        }
+        let trimmed = |s: &mut String| {
+            let t = s.trim();
+            if t.len() != s.len() {
+                *s = t.to_string();
+            }
+        };
+        trimmed(&mut self.issuer);
+        trimmed(&mut self.account);
+    }
+
+    /// Normalises, then checks that codes can be made.
+    pub fn validate(&mut self) -> Result<(), EntryError> {
+        self.normalize();
+        if self.issuer.is_empty() && self.account.is_empty() {
+            return Err(EntryError::NoName);
+        }
+        otp::check_params(self.kind, self.digits, self.period)?;
+        Ok(())
+    }
+
+    /// `Issuer:Account`, or whichever of the two is present.
+    pub fn name(&self) -> String {
+        match (self.issuer.is_empty(), self.account.is_empty()) {
+            (false, false) => format!("{}:{}", self.issuer, self.account),
+            (false, true) => self.issuer.clone(),
+            _ => self.account.clone(),
+        }
+    }
+
+    /// Same type, secret, issuer and account: the duplicate rule.
+    pub fn same_account(&self, other: &Entry) -> bool {
+        self.kind == other.kind
+            && self.issuer == other.issuer
+            && self.account == other.account
+            && self.secret == other.secret
+    }
+
+    /// Prepares code generation. Fails only for an entry that skipped validation.
+    pub fn generator(&self) -> Result<Generator, ParamError> {
+        Generator::new(
+            &self.secret,
+            self.kind,
+            self.algorithm,
+            self.digits,
+            self.period,
+        )
+    }
+
+    /// The current code: at `unix` for timed kinds, at the stored counter for hotp.
+    pub fn code(&self, unix: u64) -> Result<Code, ParamError> {
+        let generator = self.generator()?;
+        Ok(match self.kind {
+            Kind::Hotp => generator.code_at(self.counter),
+            Kind::Totp | Kind::Steam => generator.code_at(unix),
+        })
+    }
+
+    /// Seconds the current code has left (None for hotp).
+    pub fn remaining(&self, unix: u64) -> Option<u32> {
+        self.kind
+            .is_timed()
+            .then(|| otp::remaining(self.period, unix))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> Secret {
+        Secret::parse_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap()
+    }
+
+    #[test]
+    fn defaults_are_left_out_of_ron() {
+        let e = Entry::new("Example", "alice", secret());
+        let text = ron::to_string(&e).unwrap();
+        assert_eq!(
+            text,
+            r#"(issuer:"Example",account:"alice",secret:"JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")"#
+        );
+        let back: Entry = ron::from_str(&text).unwrap();
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn non_defaults_round_trip() {
+        let mut e = Entry::new("Bank", "bob", secret()).with_hotp(42);
+        e.algorithm = Algorithm::Sha512;
+        e.digits = 8;
+        e.tags = vec!["work".into()];
+        e.serial = Some("SN1".into());
+        let text = ron::to_string(&e).unwrap();
+        assert!(text.contains("type:hotp"), "{text}");
+        assert!(text.contains("counter:42"), "{text}");
+        let back: Entry = ron::from_str(&text).unwrap();
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn steam_is_normalised() {
+        let mut e = Entry::new("Steam", "gabe", secret());
+        e.kind = Kind::Steam;
+        e.digits = 7;
+        e.validate().unwrap();
+        assert_eq!(e.digits, 5);
+        assert_eq!(e.code(0).unwrap().as_str().len(), 5);
+    }
+
+    #[test]
+    fn validation_names_the_problem() {
+        let mut e = Entry::new("X", "y", secret());
+        e.period = 0;
+        assert_eq!(e.validate(), Err(EntryError::Params(ParamError::Period(0))));
+        let mut e = Entry::new(" ", "", secret());
+        assert_eq!(e.validate(), Err(EntryError::NoName));
+    }
+
+    #[test]
+    fn names_and_duplicates() {
+        let a = Entry::new("GitHub", "me", secret());
+        assert_eq!(a.name(), "GitHub:me");
+        assert_eq!(Entry::new("", "me", secret()).name(), "me");
+        let mut b = a.clone();
+        assert!(a.same_account(&b));
+        b.period = 60; // parameters do not matter for identity
+        assert!(a.same_account(&b));
+        b.kind = Kind::Hotp;
+        assert!(!a.same_account(&b));
+    }
+
+    #[test]
+    fn hotp_code_uses_the_stored_counter() {
+        let key = Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap();
+        let e = Entry::new("RFC", "4226", key).with_hotp(1);
+        assert_eq!(e.code(999_999).unwrap().as_str(), "287082");
+        assert_eq!(e.remaining(0), None);
+    }
+}

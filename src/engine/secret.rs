@@ -1,0 +1,285 @@
+//! OATH shared secrets: parsing what people paste, holding the bytes safely.
+//!
+//! Promises:
+//! - Base32 is read case-insensitively; spaces (any whitespace), hyphens and `=` padding are
+//!   ignored; any other character is an error naming it and its 1-based position in the input.
+//! - Trailing bits that do not make a whole byte are ignored (as oathtool and the phone apps
+//!   do), so Microsoft's 26-character samples are accepted.
+//! - Empty secrets are refused. Secrets under 128 bits are accepted; [`Secret::is_short`]
+//!   lets the caller warn.
+//! - The bytes are zeroized on drop and never appear in `Debug` output; there is no `Display`.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use data_encoding::{BASE32_NOPAD, Encoding, Specification};
+use zeroize::{Zeroize, Zeroizing};
+
+/// RFC 4226 asks for at least 128 bits; shorter secrets work but earn a warning.
+pub const RECOMMENDED_MIN_BITS: usize = 128;
+
+/// Upper bound on decoded secret size, far above any real token (Entra allows 128 Base32
+/// characters = 80 bytes). Stops a pasted novel from becoming a "secret".
+pub const MAX_BYTES: usize = 1024;
+
+/// Base32 (RFC 4648 alphabet) that ignores bits left over after the last whole byte.
+static LENIENT_BASE32: LazyLock<Encoding> = LazyLock::new(|| {
+    let mut spec = Specification::new();
+    spec.symbols.push_str("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+    spec.check_trailing_bits = false;
+    spec.encoding()
+        .unwrap_or_else(|_| unreachable!("a fixed 32-symbol alphabet is a valid specification"))
+});
+
+/// Why a secret was refused. Never carries the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    #[error("the secret is empty")]
+    Empty,
+    #[error(
+        "{} at position {position} is not a Base32 character (use A-Z and 2-7){}",
+        describe_char(*ch),
+        lookalike_hint(*ch)
+    )]
+    InvalidChar { ch: char, position: usize },
+    #[error(
+        "the secret has {chars} Base32 characters, a length no whole secret has: a character is missing or extra"
+    )]
+    Length { chars: usize },
+    #[error("the secret is {bytes} bytes long; keyfob accepts at most {MAX_BYTES}")]
+    TooLong { bytes: usize },
+}
+
+fn describe_char(ch: char) -> String {
+    match ch {
+        '\'' => "a quote (')".to_string(),
+        c if c.is_control() => format!("control character U+{:04X}", u32::from(c)),
+        c => format!("'{c}'"),
+    }
+}
+
+fn lookalike_hint(ch: char) -> &'static str {
+    match ch {
+        '0' => " - did you mean the letter 'O'?",
+        '1' => " - did you mean the letter 'I' or 'L'?",
+        '8' => " - did you mean the letter 'B'?",
+        '9' => " - did you mean the letter 'G'?",
+        _ => "",
+    }
+}
+
+/// A shared secret's raw bytes. Zeroized on drop; redacted in `Debug`.
+#[derive(Clone, Zeroize)]
+#[zeroize(drop)]
+pub struct Secret {
+    bytes: Vec<u8>,
+}
+
+impl Secret {
+    /// Wraps raw bytes (as importers get them). Refuses an empty or absurdly long secret.
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, SecretError> {
+        let secret = Self { bytes };
+        if secret.bytes.is_empty() {
+            return Err(SecretError::Empty);
+        }
+        if secret.bytes.len() > MAX_BYTES {
+            return Err(SecretError::TooLong {
+                bytes: secret.bytes.len(),
+            });
+        }
+        Ok(secret)
+    }
+
+    /// Parses Base32 as people paste it (see the module promises).
+    pub fn parse_base32(input: &str) -> Result<Self, SecretError> {
+        let mut cleaned = Zeroizing::new(String::with_capacity(input.len()));
+        for (index, ch) in input.chars().enumerate() {
+            match ch {
+                'a'..='z' => cleaned.push(ch.to_ascii_uppercase()),
+                'A'..='Z' | '2'..='7' => cleaned.push(ch),
+                '-' | '=' => {}
+                c if c.is_whitespace() => {}
+                c => {
+                    return Err(SecretError::InvalidChar {
+                        ch: c,
+                        position: index + 1,
+                    });
+                }
+            }
+        }
+        if cleaned.is_empty() {
+            return Err(SecretError::Empty);
+        }
+        let decoded =
+            LENIENT_BASE32
+                .decode(cleaned.as_bytes())
+                .map_err(|_| SecretError::Length {
+                    chars: cleaned.len(),
+                })?;
+        Self::from_bytes(decoded)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub fn bits(&self) -> usize {
+        self.bytes.len() * 8
+    }
+
+    /// Under the 128 bits RFC 4226 asks for (real hardware tokens often are).
+    pub fn is_short(&self) -> bool {
+        self.bits() < RECOMMENDED_MIN_BITS
+    }
+
+    /// Canonical form: unpadded upper-case Base32.
+    pub fn to_base32(&self) -> Zeroizing<String> {
+        Zeroizing::new(BASE32_NOPAD.encode(&self.bytes))
+    }
+
+    /// Length of [`Self::to_base32`] without building it.
+    pub fn base32_len(&self) -> usize {
+        BASE32_NOPAD.encode_len(self.bytes.len())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret(<redacted, {} bits>)", self.bits())
+    }
+}
+
+impl PartialEq for Secret {
+    /// Constant-time in the content for secrets of equal length.
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes.len() == other.bytes.len()
+            && self
+                .bytes
+                .iter()
+                .zip(&other.bytes)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+impl Eq for Secret {}
+
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_base32())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Secret;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a Base32 secret")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Secret, E> {
+                // The error names the problem, never the value.
+                Secret::parse_base32(v).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_usual_paste_forms() {
+        let canonical = Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap();
+        for form in [
+            "jbswy3dpehpk3pxp",
+            "JBSW Y3DP EHPK 3PXP",
+            "jbsw-y3dp-ehpk-3pxp",
+            "JBSWY3DPEHPK3PXP====",
+            " JBSWY3DP\tEHPK3PXP\n",
+        ] {
+            assert_eq!(Secret::parse_base32(form).unwrap(), canonical, "{form:?}");
+        }
+        assert_eq!(&*canonical.to_base32(), "JBSWY3DPEHPK3PXP");
+    }
+
+    #[test]
+    fn microsoft_sample_is_accepted_with_trailing_bits_ignored() {
+        let secret = Secret::parse_base32("2234567abcdef2234567abcdef").unwrap();
+        assert_eq!(secret.as_bytes().len(), 16);
+        assert!(!secret.is_short());
+    }
+
+    #[test]
+    fn names_the_bad_character_and_its_position() {
+        let err = Secret::parse_base32("JBSW0Y3DP").unwrap_err();
+        assert_eq!(
+            err,
+            SecretError::InvalidChar {
+                ch: '0',
+                position: 5
+            }
+        );
+        let text = err.to_string();
+        assert!(text.contains("'0' at position 5"), "{text}");
+        assert!(text.contains("letter 'O'"), "{text}");
+        // Positions count characters, not bytes.
+        let err = Secret::parse_base32("ÄBC!").unwrap_err();
+        assert_eq!(
+            err,
+            SecretError::InvalidChar {
+                ch: 'Ä',
+                position: 1
+            }
+        );
+    }
+
+    #[test]
+    fn refuses_empty_and_impossible_lengths() {
+        assert_eq!(Secret::parse_base32(""), Err(SecretError::Empty));
+        assert_eq!(Secret::parse_base32(" - = "), Err(SecretError::Empty));
+        assert_eq!(
+            Secret::parse_base32("A"),
+            Err(SecretError::Length { chars: 1 })
+        );
+        assert_eq!(
+            Secret::parse_base32("JBSWY3DPE"),
+            Err(SecretError::Length { chars: 9 })
+        );
+    }
+
+    #[test]
+    fn short_secrets_are_flagged() {
+        let s = Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap();
+        assert_eq!(s.bits(), 80);
+        assert!(s.is_short());
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let s = Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("JBSW"));
+        assert!(!shown.contains("72"), "{shown}");
+        assert_eq!(shown, "Secret(<redacted, 80 bits>)");
+    }
+
+    #[test]
+    fn deserialize_error_does_not_echo_the_value() {
+        let err = ron::from_str::<Secret>("\"JBSWY3DP0HPK3PXP\"").unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains("JBSWY3DP"), "{text}");
+        assert!(text.contains("position 9"), "{text}");
+    }
+
+    #[test]
+    fn base32_len_matches_encoding() {
+        for n in 1..40 {
+            let s = Secret::from_bytes(vec![0xA5; n]).unwrap();
+            assert_eq!(s.base32_len(), s.to_base32().len());
+        }
+    }
+}

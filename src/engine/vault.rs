@@ -1,0 +1,240 @@
+//! The vault document: a schema version, the recipients it is sealed to, and the entries.
+//!
+//! Promises:
+//! - Plaintext is RON (see README "Vault format"); [`Vault::to_ron`] writes it readably and
+//!   [`Vault::from_ron`] reads it back, validating every entry.
+//! - Documents from a newer keyfob are refused with a message saying so, never misread.
+//! - Error messages give line and column but never quote document content (it holds secrets).
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::entry::Entry;
+
+/// The schema this keyfob writes. Older versions are migrated on read.
+pub const CURRENT_VERSION: u32 = 1;
+
+/// Everything a vault file holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Vault {
+    pub version: u32,
+    /// Public keys the vault is sealed to; empty for a passphrase vault.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recipients: Vec<String>,
+    #[serde(default)]
+    pub entries: Vec<Entry>,
+}
+
+impl Default for Vault {
+    fn default() -> Self {
+        Vault {
+            version: CURRENT_VERSION,
+            recipients: Vec::new(),
+            entries: Vec::new(),
+        }
+    }
+}
+
+/// Why a decrypted document could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DocumentError {
+    #[error("its content is not valid UTF-8")]
+    NotUtf8,
+    #[error("its content is not a keyfob vault (line {line}, column {column}: {problem})")]
+    Syntax {
+        line: usize,
+        column: usize,
+        problem: String,
+    },
+    #[error(
+        "it was written by a newer keyfob (vault version {0}; this keyfob reads up to {CURRENT_VERSION}): upgrade keyfob"
+    )]
+    TooNew(u32),
+    #[error("entry {index} ('{name}'): {problem}")]
+    BadEntry {
+        index: usize,
+        name: String,
+        problem: String,
+    },
+}
+
+impl Vault {
+    /// Readable RON: one field per line. The returned text holds secrets and is zeroized.
+    pub fn to_ron(&self) -> Zeroizing<String> {
+        let config = ron::ser::PrettyConfig::new()
+            .indentor("  ")
+            .escape_strings(false);
+        let mut out = Zeroizing::new(String::with_capacity(64 + self.entries.len() * 160));
+        // Serialising plain data into a String cannot fail.
+        let _ = ron::Options::default().to_writer_pretty(&mut *out, self, config);
+        out.push('\n');
+        out
+    }
+
+    /// Parses and validates a document.
+    pub fn from_ron(text: &str) -> Result<Vault, DocumentError> {
+        let mut vault: Vault = match ron::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                if let Some(version) = newer_version(text) {
+                    return Err(DocumentError::TooNew(version));
+                }
+                return Err(DocumentError::Syntax {
+                    line: e.span.start.line,
+                    column: e.span.start.col,
+                    problem: describe(&e.code),
+                });
+            }
+        };
+        if vault.version > CURRENT_VERSION {
+            return Err(DocumentError::TooNew(vault.version));
+        }
+        vault.version = CURRENT_VERSION;
+        for (index, entry) in vault.entries.iter_mut().enumerate() {
+            entry.validate().map_err(|e| DocumentError::BadEntry {
+                index: index + 1,
+                name: entry.name(),
+                problem: e.to_string(),
+            })?;
+        }
+        Ok(vault)
+    }
+
+    /// Parses decrypted bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Vault, DocumentError> {
+        let text = std::str::from_utf8(bytes).map_err(|_| DocumentError::NotUtf8)?;
+        Vault::from_ron(text)
+    }
+
+    /// Whether an entry for the same account (type, secret, issuer, account) exists.
+    pub fn contains_account(&self, entry: &Entry) -> bool {
+        self.entries.iter().any(|e| e.same_account(entry))
+    }
+
+    /// Position of the entry for the same account as `entry`.
+    pub fn position_of(&self, entry: &Entry) -> Option<usize> {
+        self.entries.iter().position(|e| e.same_account(entry))
+    }
+}
+
+/// When a document fails to parse, a `version` above ours explains why.
+fn newer_version(text: &str) -> Option<u32> {
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        version: u32,
+    }
+    let only: VersionOnly = ron::Options::default()
+        .from_str::<ron::Value>(text)
+        .ok()
+        .and_then(|value| value.into_rust().ok())?;
+    (only.version > CURRENT_VERSION).then_some(only.version)
+}
+
+/// A RON error's kind, without any value from the document.
+fn describe(code: &ron::Error) -> String {
+    use ron::Error as E;
+    match code {
+        E::Eof => "the document ends early".into(),
+        E::ExpectedComma => "expected a comma".into(),
+        E::ExpectedStructLike | E::ExpectedNamedStructLike(_) => {
+            "expected '(' to open a record".into()
+        }
+        E::ExpectedStructLikeEnd => "expected ')' to close a record".into(),
+        E::ExpectedArray => "expected '[' to open a list".into(),
+        E::ExpectedArrayEnd => "expected ']' to close a list".into(),
+        E::ExpectedString | E::ExpectedStringEnd => "expected a quoted string".into(),
+        E::ExpectedInteger => "expected a whole number".into(),
+        E::MissingStructField { field, .. } => format!("a record is missing its '{field}' field"),
+        E::NoSuchStructField { found, .. } if found.len() < 32 => {
+            format!("unknown field '{found}'")
+        }
+        E::DuplicateStructField { field, .. } => format!("field '{field}' appears twice"),
+        E::NoSuchEnumVariant { found, .. } if found.len() < 16 => {
+            format!("unknown value '{found}'")
+        }
+        _ => "a value has the wrong form".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::otp::Kind;
+    use crate::engine::secret::Secret;
+
+    fn sample() -> Vault {
+        let s = |b32| Secret::parse_base32(b32).unwrap();
+        Vault {
+            version: CURRENT_VERSION,
+            recipients: vec!["age1example".into()],
+            entries: vec![
+                Entry::new(
+                    "GitHub",
+                    "me@example.com",
+                    s("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+                ),
+                Entry::new("Bank \"Ω\"", "bob", s("GEZDGNBVGY3TQOJQ")).with_hotp(5),
+            ],
+        }
+    }
+
+    #[test]
+    fn round_trips_readably() {
+        let vault = sample();
+        let text = vault.to_ron();
+        assert!(
+            text.starts_with("(\n  version: 1,\n  recipients: ["),
+            "{}",
+            *text
+        );
+        assert!(text.contains("issuer: r#\"Bank \"Ω\"\"#"), "{}", *text);
+        assert!(text.contains("type: hotp"));
+        assert_eq!(Vault::from_ron(&text).unwrap(), vault);
+    }
+
+    #[test]
+    fn empty_vault_is_minimal() {
+        let text = Vault::default().to_ron();
+        assert_eq!(Vault::from_ron(&text).unwrap(), Vault::default());
+        assert!(!text.contains("recipients"));
+    }
+
+    #[test]
+    fn newer_versions_are_refused() {
+        let e = Vault::from_ron("(version: 2, entries: [], wormholes: 3)").unwrap_err();
+        assert_eq!(e, DocumentError::TooNew(2));
+        let e = Vault::from_ron("(version: 7, entries: [])").unwrap_err();
+        assert_eq!(e, DocumentError::TooNew(7));
+    }
+
+    #[test]
+    fn syntax_errors_name_the_place_not_the_content() {
+        let text = "(\n  version: 1,\n  entries: [\n    (issuer: \"x\", account: \"y\", secret: \"JBSWY3DPEHPK3PXP\", digits: \"SECRETISH\"),\n  ],\n)";
+        let e = Vault::from_ron(text).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("line 4"), "{shown}");
+        assert!(!shown.contains("SECRETISH"), "{shown}");
+        assert!(!shown.contains("JBSW"), "{shown}");
+    }
+
+    #[test]
+    fn bad_entries_are_named() {
+        let text = "(version: 1, entries: [(issuer: \"x\", account: \"y\", secret: \"JBSWY3DPEHPK3PXP\", period: 0)])";
+        let e = Vault::from_ron(text).unwrap_err().to_string();
+        assert!(e.contains("entry 1 ('x:y')"), "{e}");
+        assert!(e.contains("period of 0 s"), "{e}");
+        let text = "(version: 1, entries: [(issuer: \"x\", secret: \"JBSW0\")])";
+        let e = Vault::from_ron(text).unwrap_err().to_string();
+        assert!(!e.contains("JBSW"), "{e}");
+    }
+
+    #[test]
+    fn duplicates_are_found() {
+        let vault = sample();
+        let mut copy = vault.entries[1].clone();
+        assert_eq!(vault.position_of(&copy), Some(1));
+        copy.kind = Kind::Totp;
+        assert!(!vault.contains_account(&copy));
+    }
+}
