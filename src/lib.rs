@@ -1,8 +1,15 @@
 //! keyfob: a terminal authenticator over one age-encrypted vault.
 //!
-//! `engine` is the pure core; `cli` and `ui` are the two faces; `config` and `clipboard` are
-//! the edges they share.
+//! `engine` is the pure core; `cli` and `ui` are the two faces; `config`, `clipboard`,
+//! `unlock` and `failure` are the edges they share.
 
 #![forbid(unsafe_code)]
 
+pub mod cli;
+pub mod clipboard;
+pub mod config;
 pub mod engine;
+pub mod failure;
+pub mod hardening;
+pub mod ui;
+pub mod unlock;

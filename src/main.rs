@@ -1,1 +1,7 @@
-fn main() {}
+//! The `keyfob` binary: everything happens in `keyfob::cli`.
+
+#![forbid(unsafe_code)]
+
+fn main() -> std::process::ExitCode {
+    keyfob::cli::main()
+}

@@ -79,6 +79,12 @@ impl Identities {
     pub fn recipients(&self) -> &[String] {
         &self.public
     }
+
+    /// Adds a public key found elsewhere (an old PEM key's `.pub` file).
+    pub fn with_recipient(mut self, recipient: String) -> Identities {
+        self.public.push(recipient);
+        self
+    }
 }
 
 /// How a vault is saved: the same passphrase, or a list of recipients.

@@ -63,6 +63,15 @@ fn is_default_period(p: &u32) -> bool {
     *p == otp::DEFAULT_PERIOD
 }
 
+/// `Issuer:Account`, or whichever of the two is present.
+pub fn display_name(issuer: &str, account: &str) -> String {
+    match (issuer.is_empty(), account.is_empty()) {
+        (false, false) => format!("{issuer}:{account}"),
+        (false, true) => issuer.to_string(),
+        _ => account.to_string(),
+    }
+}
+
 /// Why an entry cannot be stored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EntryError {
@@ -143,11 +152,7 @@ impl Entry {
 
     /// `Issuer:Account`, or whichever of the two is present.
     pub fn name(&self) -> String {
-        match (self.issuer.is_empty(), self.account.is_empty()) {
-            (false, false) => format!("{}:{}", self.issuer, self.account),
-            (false, true) => self.issuer.clone(),
-            _ => self.account.clone(),
-        }
+        display_name(&self.issuer, &self.account)
     }
 
     /// Same type, secret, issuer and account: the duplicate rule.

@@ -126,9 +126,11 @@ impl Drop for LockGuard {
     }
 }
 
-/// Takes the exclusive lock on `<path>.lock`, polling until `timeout` has passed.
+/// Takes the exclusive lock on `<path>.lock` (creating the folder, 0700, if needed), polling
+/// until `timeout` has passed.
 pub fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
     let lock_path = sibling(path, ".lock");
+    create_private_dir(parent_dir(path))?;
     let file = private_options()
         .create(true)
         .truncate(false)

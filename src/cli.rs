@@ -1,0 +1,254 @@
+//! The command line: clap definitions and a thin dispatch into the engine.
+//!
+//! Promises (see CONTRACT.md): exit 0 on success, 1 on error, 2/3 for `code` with no/several
+//! matches; errors are one line on stderr (plus an optional `hint:` line); output meant for
+//! scripts goes to stdout; usage errors exit 1 too (not clap's 2, which means "no match").
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::config::{self, Config};
+use crate::failure::Failure;
+use crate::unlock::Access;
+
+mod clipboard_hold;
+mod entries;
+mod generate;
+mod show;
+mod transfer;
+mod vault_cmds;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyfob",
+    version,
+    about = "A terminal authenticator: TOTP, HOTP and Steam codes from one age-encrypted vault",
+    long_about = "A terminal authenticator: TOTP, HOTP and Steam codes from one age-encrypted vault.\n\n\
+        Run without a command to open the screen. The vault is a standard age file: \
+        `age -d` always gets your data back.",
+    after_help = "Exit status: 0 success, 1 error, 2 no entry matched, 3 several entries matched."
+)]
+pub struct Cli {
+    /// The vault file [default: <data dir>/keyfob/vault.age]
+    #[arg(long, global = true, env = "KEYFOB_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+    /// Settings file [default: <config dir>/keyfob/config.ron]
+    #[arg(long, global = true, env = "KEYFOB_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Unlock with an age identity file or an OpenSSH private key (ed25519/RSA)
+    #[arg(long, global = true, env = "KEYFOB_IDENTITY", value_name = "FILE")]
+    pub identity: Option<PathBuf>,
+    /// Read the passphrase from the first line of FILE ("-" = stdin) instead of asking
+    #[arg(long, global = true, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the screen (the default with no command)
+    Ui,
+    /// Create an empty vault (passphrase, or --identity / --recipient keys)
+    Init {
+        /// Also encrypt to this recipient (age1… or an ssh-ed25519/ssh-rsa public key line)
+        #[arg(long, value_name = "R")]
+        recipient: Vec<String>,
+    },
+    /// Add an account from a secret or an otpauth:// URI
+    Add(entries::AddArgs),
+    /// Show every entry with its current code
+    List {
+        /// Print a JSON array (no secrets)
+        #[arg(long)]
+        json: bool,
+        /// Use this Unix time instead of now
+        #[arg(long, value_name = "UNIX")]
+        at: Option<u64>,
+    },
+    /// Print the current code of the entry matching QUERY
+    Code {
+        /// Matched against issuer, account, issuer:account and serial (exact match wins)
+        query: String,
+        /// Use this Unix time instead of now
+        #[arg(long, value_name = "UNIX")]
+        at: Option<u64>,
+        /// Also copy the code to the clipboard
+        #[arg(long)]
+        copy: bool,
+        /// Print the entry as a JSON object (as `list --json`)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete one entry
+    Remove {
+        query: String,
+        /// Do not ask for confirmation
+        #[arg(long, short)]
+        yes: bool,
+    },
+    /// Change an entry's fields
+    Edit(entries::EditArgs),
+    /// Re-encrypt the vault with a new passphrase or new recipients
+    Passwd {
+        /// Encrypt to these recipients instead of a passphrase
+        #[arg(long, value_name = "R")]
+        recipient: Vec<String>,
+        /// Read the new passphrase from this file ("-" = stdin)
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Import seeds from files other apps exported
+    Import(transfer::ImportArgs),
+    /// Export entries for other apps (secrets in the clear need --plaintext)
+    Export(transfer::ExportArgs),
+    /// Make fresh random secrets (and an Entra hardware-token CSV)
+    Generate(generate::GenerateArgs),
+    /// Print a shell completion script
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// (internal) Hold a copied code in the clipboard and clear it later
+    #[command(name = "__hold-clipboard", hide = true)]
+    HoldClipboard(clipboard_hold::HoldArgs),
+}
+
+/// `--algorithm` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlgorithmArg {
+    Sha1,
+    Sha256,
+    Sha512,
+}
+
+impl From<AlgorithmArg> for crate::engine::otp::Algorithm {
+    fn from(a: AlgorithmArg) -> Self {
+        match a {
+            AlgorithmArg::Sha1 => Self::Sha1,
+            AlgorithmArg::Sha256 => Self::Sha256,
+            AlgorithmArg::Sha512 => Self::Sha512,
+        }
+    }
+}
+
+/// What every command gets: where the vault is and the settings.
+pub struct Context {
+    pub access: Access,
+    pub config: Config,
+}
+
+impl Context {
+    /// The current Unix time, or `--at`.
+    pub fn now(at: Option<u64>) -> u64 {
+        at.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        })
+    }
+}
+
+fn vault_path(cli: &Cli) -> Result<PathBuf, Failure> {
+    cli.vault
+        .clone()
+        .or_else(config::default_vault_path)
+        .ok_or_else(|| {
+            Failure::new("cannot work out the default vault location (no home folder)")
+                .with_hint("pass --vault PATH or set KEYFOB_VAULT")
+        })
+}
+
+/// Parses arguments, runs the command and returns the exit status.
+pub fn main() -> ExitCode {
+    crate::hardening::apply();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let exit = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 1,
+            };
+            let _ = e.print();
+            return ExitCode::from(exit);
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "{failure}");
+            ExitCode::from(failure.exit)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    let config_path = cli.config.clone();
+    let context = || -> Result<Context, Failure> {
+        Ok(Context {
+            access: Access {
+                vault: vault_path(&cli)?,
+                identity: cli.identity.clone(),
+                passphrase_file: cli.passphrase_file.clone(),
+            },
+            config: Config::load(config_path.as_deref())?,
+        })
+    };
+    let command = cli.command.as_ref().unwrap_or(&Command::Ui);
+    match command {
+        Command::Ui => crate::ui::run(&context()?).map(|()| 0),
+        Command::Init { recipient } => vault_cmds::init(&context()?, recipient),
+        Command::Add(args) => entries::add(&context()?, args),
+        Command::List { json, at } => show::list(&context()?, *json, *at),
+        Command::Code {
+            query,
+            at,
+            copy,
+            json,
+        } => show::code(&context()?, query, *at, *copy, *json),
+        Command::Remove { query, yes } => entries::remove(&context()?, query, *yes),
+        Command::Edit(args) => entries::edit(&context()?, args),
+        Command::Passwd {
+            recipient,
+            new_passphrase_file,
+        } => vault_cmds::passwd(&context()?, recipient, new_passphrase_file.as_deref()),
+        Command::Import(args) => transfer::import(&context()?, args),
+        Command::Export(args) => transfer::export(&context()?, args),
+        Command::Generate(args) => generate::generate(&context()?, args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "keyfob",
+                &mut std::io::stdout(),
+            );
+            Ok(0)
+        }
+        Command::HoldClipboard(args) => clipboard_hold::hold(args),
+    }
+}
+
+/// Prints a warning line on stderr.
+pub fn warn(text: impl std::fmt::Display) {
+    let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
+}
+
+/// Asks a yes/no question on the terminal; `None` when there is no terminal.
+pub fn confirm(question: &str) -> Option<bool> {
+    use std::io::{BufRead, BufReader};
+    let mut tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .ok()?;
+    write!(tty, "{question} [y/N] ").ok()?;
+    tty.flush().ok()?;
+    let mut answer = String::new();
+    BufReader::new(tty).read_line(&mut answer).ok()?;
+    Some(matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes"))
+}

@@ -1,0 +1,341 @@
+//! `add`, `edit`, `remove`: changing entries, each one locked read-modify-write.
+
+use std::io::{IsTerminal, Read};
+
+use age::secrecy::ExposeSecret;
+use clap::Args;
+use zeroize::Zeroizing;
+
+use super::{AlgorithmArg, Context, warn};
+use crate::engine::entry::{self, Entry};
+use crate::engine::otp::{self, Kind};
+use crate::engine::query::{self, Found};
+use crate::engine::secret::Secret;
+use crate::engine::uri;
+use crate::engine::vault::Vault;
+use crate::failure::Failure;
+use crate::unlock;
+
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// A whole otpauth:// URI (instead of --issuer/--account/--secret)
+    #[arg(long, value_name = "URI", conflicts_with_all = ["issuer", "account", "secret", "secret_stdin", "algorithm", "digits", "period", "hotp", "counter", "steam"])]
+    pub uri: Option<String>,
+    /// The service (e.g. GitHub)
+    #[arg(long)]
+    pub issuer: Option<String>,
+    /// The account at that service (e.g. you@example.com)
+    #[arg(long)]
+    pub account: Option<String>,
+    /// The Base32 secret (visible to other users in `ps`; prefer --secret-stdin or the prompt)
+    #[arg(long, value_name = "BASE32", conflicts_with = "secret_stdin")]
+    pub secret: Option<String>,
+    /// Read the secret from the first line of stdin
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// HMAC algorithm
+    #[arg(long, value_enum, default_value = "sha1")]
+    pub algorithm: AlgorithmArg,
+    /// Code length, 6 to 8
+    #[arg(long, default_value_t = otp::DEFAULT_DIGITS)]
+    pub digits: u8,
+    /// Seconds per code
+    #[arg(long, default_value_t = otp::DEFAULT_PERIOD)]
+    pub period: u32,
+    /// Counter-based (HOTP) instead of time-based
+    #[arg(long, conflicts_with = "steam")]
+    pub hotp: bool,
+    /// HOTP counter to start from
+    #[arg(long, requires = "hotp", default_value_t = 0)]
+    pub counter: u64,
+    /// A Steam Guard account (5 characters)
+    #[arg(long)]
+    pub steam: bool,
+    /// A free-text note
+    #[arg(long)]
+    pub note: Option<String>,
+    /// A tag (repeat for several)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// Which entry (same matching as `code`)
+    pub query: String,
+    #[arg(long)]
+    pub issuer: Option<String>,
+    #[arg(long)]
+    pub account: Option<String>,
+    #[arg(long)]
+    pub digits: Option<u8>,
+    #[arg(long)]
+    pub period: Option<u32>,
+    #[arg(long, value_enum)]
+    pub algorithm: Option<AlgorithmArg>,
+    /// HOTP counter
+    #[arg(long)]
+    pub counter: Option<u64>,
+    /// Note ("" removes it)
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Replace the tags (repeat for several; one empty tag removes them)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Option<Vec<String>>,
+    /// Hardware-token serial number ("" removes it)
+    #[arg(long)]
+    pub serial: Option<String>,
+    /// User principal name the token belongs to ("" removes it)
+    #[arg(long)]
+    pub upn: Option<String>,
+    /// Token manufacturer ("" removes it)
+    #[arg(long)]
+    pub manufacturer: Option<String>,
+    /// Token model ("" removes it)
+    #[arg(long)]
+    pub model: Option<String>,
+}
+
+/// The one entry `query` names, or exit 2 (none) / 3 (several).
+pub fn pick(vault: &Vault, query: &str) -> Result<usize, Failure> {
+    match query::find(&vault.entries, query) {
+        Found::One(index) => Ok(index),
+        Found::None => Err(Failure::new(format!("no entry matches '{query}'")).with_exit(2)),
+        Found::Many(indices) => {
+            let names: Vec<String> = indices.iter().map(|i| vault.entries[*i].name()).collect();
+            Err(Failure::new(format!(
+                "'{query}' matches {} entries: {}",
+                names.len(),
+                names.join(", ")
+            ))
+            .with_hint("use the full issuer:account or the serial number")
+            .with_exit(3))
+        }
+    }
+}
+
+fn read_secret(args: &AddArgs, name: &str) -> Result<Zeroizing<String>, Failure> {
+    if let Some(secret) = &args.secret {
+        return Ok(Zeroizing::new(secret.clone()));
+    }
+    if args.secret_stdin {
+        let mut text = Zeroizing::new(String::new());
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::new(format!("cannot read the secret from stdin: {e}")))?;
+        let first = text.lines().next().unwrap_or_default().to_string();
+        return Ok(Zeroizing::new(first));
+    }
+    if std::io::stdin().is_terminal() {
+        let typed = unlock::prompt_hidden(&format!("Secret (Base32) for {name}: "))?;
+        return Ok(Zeroizing::new(typed.expose_secret().to_string()));
+    }
+    Err(Failure::new("no secret given")
+        .with_hint("use --secret-stdin, --secret BASE32 or --uri otpauth://…"))
+}
+
+fn entry_from_args(args: &AddArgs) -> Result<Entry, Failure> {
+    if let Some(text) = &args.uri {
+        let mut entry = uri::parse(text).map_err(|e| Failure::new(format!("--uri: {e}")))?;
+        entry.note = args.note.clone();
+        entry.tags = args.tags.clone();
+        return Ok(entry);
+    }
+    let issuer = args.issuer.clone().unwrap_or_default();
+    let account = args.account.clone().unwrap_or_default();
+    if issuer.trim().is_empty() && account.trim().is_empty() {
+        return Err(Failure::new("the entry needs a name")
+            .with_hint("give --issuer and --account, or --uri otpauth://…"));
+    }
+    let shown = entry::display_name(&issuer, &account);
+    let text = read_secret(args, &shown)?;
+    let secret = Secret::parse_base32(&text).map_err(|e| Failure::new(format!("secret: {e}")))?;
+    let mut entry = Entry::new(issuer, account, secret);
+    entry.algorithm = args.algorithm.into();
+    entry.digits = args.digits;
+    entry.period = args.period;
+    if args.hotp {
+        entry = entry.with_hotp(args.counter);
+    }
+    if args.steam {
+        entry = entry.with_steam();
+    }
+    entry.note = args.note.clone();
+    entry.tags = args.tags.clone();
+    entry.validate().map_err(|e| Failure::new(e.to_string()))?;
+    Ok(entry)
+}
+
+/// Describes the code an entry shows now, for `add`/`edit` output.
+pub fn describe_code(entry: &Entry, now: u64) -> Result<String, Failure> {
+    let code = entry.code(now).map_err(|e| Failure::new(e.to_string()))?;
+    Ok(match entry.remaining(now) {
+        Some(left) => format!("code {code} ({left} s left)"),
+        None => format!("code {code} at counter {}", entry.counter),
+    })
+}
+
+pub fn add(context: &Context, args: &AddArgs) -> Result<u8, Failure> {
+    let entry = entry_from_args(args)?;
+    if entry.secret.is_short() {
+        warn(format!(
+            "the secret is only {} bits (RFC 4226 asks for 128); keyfob accepts it because hardware tokens use such secrets",
+            entry.secret.bits()
+        ));
+    }
+    let mut session = context.access.open()?;
+    let name = entry.name();
+    session.update(|vault| {
+        if vault.contains_account(&entry) {
+            return Err(Failure::new(format!(
+                "'{name}' is already in the vault with the same secret; nothing was added"
+            )));
+        }
+        vault.entries.push(entry.clone());
+        Ok::<_, Failure>(())
+    })?;
+    let now = Context::now(None);
+    println!("added '{name}': {}", describe_code(&entry, now)?);
+    Ok(0)
+}
+
+pub fn remove(context: &Context, query: &str, yes: bool) -> Result<u8, Failure> {
+    let mut session = context.access.open()?;
+    let index = pick(session.vault(), query)?;
+    let target = session.vault().entries[index].clone();
+    let name = target.name();
+    if !yes {
+        match super::confirm(&format!(
+            "Remove '{name}'? Its secret is deleted from the vault (vault.age.bak keeps the previous version until the next change)."
+        )) {
+            Some(true) => {}
+            Some(false) => return Err(Failure::new("nothing was removed")),
+            None => {
+                return Err(Failure::new(format!(
+                    "refusing to remove '{name}' without confirmation"
+                ))
+                .with_hint("pass --yes to remove without asking"));
+            }
+        }
+    }
+    session.update(|vault| match vault.position_of(&target) {
+        Some(position) => {
+            vault.entries.remove(position);
+            Ok(())
+        }
+        None => Err(Failure::new(format!(
+            "'{name}' changed or disappeared while you were asked; nothing was removed"
+        ))),
+    })?;
+    println!("removed '{name}'");
+    Ok(0)
+}
+
+fn optional(value: &Option<String>, field: &mut Option<String>) {
+    if let Some(v) = value {
+        *field = (!v.trim().is_empty()).then(|| v.trim().to_string());
+    }
+}
+
+fn apply_edit(entry: &mut Entry, args: &EditArgs) -> Result<(), Failure> {
+    if let Some(issuer) = &args.issuer {
+        entry.issuer = issuer.clone();
+    }
+    if let Some(account) = &args.account {
+        entry.account = account.clone();
+    }
+    if let Some(algorithm) = args.algorithm {
+        if entry.kind == Kind::Steam {
+            return Err(Failure::new("Steam entries always use SHA1"));
+        }
+        entry.algorithm = algorithm.into();
+    }
+    if let Some(digits) = args.digits {
+        if entry.kind == Kind::Steam {
+            return Err(Failure::new("Steam codes always have 5 characters"));
+        }
+        entry.digits = digits;
+    }
+    if let Some(period) = args.period {
+        if entry.kind == Kind::Hotp {
+            return Err(Failure::new(
+                "--period does not apply to a HOTP (counter) entry",
+            ));
+        }
+        entry.period = period;
+    }
+    if let Some(counter) = args.counter {
+        if entry.kind != Kind::Hotp {
+            return Err(Failure::new(
+                "--counter applies only to HOTP entries; this one is time-based",
+            ));
+        }
+        entry.counter = counter;
+    }
+    optional(&args.note, &mut entry.note);
+    optional(&args.serial, &mut entry.serial);
+    optional(&args.upn, &mut entry.upn);
+    optional(&args.manufacturer, &mut entry.manufacturer);
+    optional(&args.model, &mut entry.model);
+    if let Some(tags) = &args.tags {
+        entry.tags = tags
+            .iter()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .collect();
+    }
+    entry.validate().map_err(|e| Failure::new(e.to_string()))
+}
+
+pub fn edit(context: &Context, args: &EditArgs) -> Result<u8, Failure> {
+    let changes = [
+        args.issuer.is_some(),
+        args.account.is_some(),
+        args.digits.is_some(),
+        args.period.is_some(),
+        args.algorithm.is_some(),
+        args.counter.is_some(),
+        args.note.is_some(),
+        args.tags.is_some(),
+        args.serial.is_some(),
+        args.upn.is_some(),
+        args.manufacturer.is_some(),
+        args.model.is_some(),
+    ];
+    if !changes.contains(&true) {
+        return Err(Failure::new("nothing to change")
+            .with_hint("give at least one of --issuer, --account, --digits, --period, --algorithm, --counter, --note, --tag, --serial, --upn, --manufacturer, --model"));
+    }
+    let mut session = context.access.open()?;
+    let index = pick(session.vault(), &args.query)?;
+    let target = session.vault().entries[index].clone();
+    let updated = session.update(|vault| {
+        let position = vault.position_of(&target).ok_or_else(|| {
+            Failure::new(format!(
+                "'{}' changed or disappeared meanwhile; nothing was edited",
+                target.name()
+            ))
+        })?;
+        let mut entry = vault.entries[position].clone();
+        apply_edit(&mut entry, args)?;
+        if vault
+            .entries
+            .iter()
+            .enumerate()
+            .any(|(i, e)| i != position && e.same_account(&entry))
+        {
+            return Err(Failure::new(format!(
+                "another entry is already '{}' with the same secret",
+                entry.name()
+            )));
+        }
+        vault.entries[position] = entry.clone();
+        Ok::<_, Failure>(entry)
+    })?;
+    println!(
+        "updated '{}': {}",
+        updated.name(),
+        describe_code(&updated, Context::now(None))?
+    );
+    Ok(0)
+}

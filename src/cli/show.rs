@@ -1,0 +1,133 @@
+//! `list` and `code`: reading codes, for people and for scripts.
+
+use serde::Serialize;
+
+use super::entries::pick;
+use super::{Context, clipboard_hold};
+use crate::engine::entry::Entry;
+use crate::engine::otp::{Code, Kind};
+use crate::failure::Failure;
+
+/// One entry as `list --json` / `code --json` print it. No secrets.
+#[derive(Debug, Serialize)]
+pub struct EntryJson<'a> {
+    issuer: &'a str,
+    account: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    algorithm: &'static str,
+    digits: u8,
+    period: Option<u32>,
+    counter: Option<u64>,
+    code: String,
+    remaining: Option<u32>,
+    serial: Option<&'a str>,
+}
+
+impl<'a> EntryJson<'a> {
+    fn new(entry: &'a Entry, code: Code, now: u64) -> EntryJson<'a> {
+        let hotp = entry.kind == Kind::Hotp;
+        EntryJson {
+            issuer: &entry.issuer,
+            account: &entry.account,
+            kind: entry.kind.as_str(),
+            algorithm: entry.algorithm.as_str(),
+            digits: entry.digits,
+            period: (!hotp).then_some(entry.period),
+            counter: hotp.then_some(entry.counter),
+            code: code.to_string(),
+            remaining: entry.remaining(now),
+            serial: entry.serial.as_deref(),
+        }
+    }
+}
+
+fn code_of(entry: &Entry, now: u64) -> Result<Code, Failure> {
+    entry
+        .code(now)
+        .map_err(|e| Failure::new(format!("'{}': {e}", entry.name())))
+}
+
+fn json<T: Serialize>(value: &T) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value).map_err(|e| Failure::new(format!("cannot write JSON: {e}")))
+}
+
+pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Failure> {
+    let session = context.access.open()?;
+    let now = Context::now(at);
+    let entries = &session.vault().entries;
+    let codes = entries
+        .iter()
+        .map(|e| code_of(e, now))
+        .collect::<Result<Vec<_>, _>>()?;
+    if as_json {
+        let rows: Vec<EntryJson> = entries
+            .iter()
+            .zip(&codes)
+            .map(|(e, c)| EntryJson::new(e, *c, now))
+            .collect();
+        println!("{}", json(&rows)?);
+        return Ok(0);
+    }
+    if entries.is_empty() {
+        eprintln!("the vault is empty; add an entry with `keyfob add` or `keyfob import`");
+        return Ok(0);
+    }
+    let width = |f: fn(&Entry) -> usize| entries.iter().map(f).max().unwrap_or(0);
+    let issuer_w = width(|e| e.issuer.chars().count()).max(6);
+    let account_w = width(|e| e.account.chars().count()).max(7);
+    let mut out = String::new();
+    for (entry, code) in entries.iter().zip(&codes) {
+        let left = match entry.remaining(now) {
+            Some(s) => format!("{s:>3} s"),
+            None => format!("#{}", entry.counter),
+        };
+        out.push_str(&format!(
+            "{:<issuer_w$}  {:<account_w$}  {:<9}  {left}\n",
+            entry.issuer,
+            entry.account,
+            code.grouped(),
+        ));
+    }
+    print!("{out}");
+    Ok(0)
+}
+
+pub fn code(
+    context: &Context,
+    query: &str,
+    at: Option<u64>,
+    copy: bool,
+    as_json: bool,
+) -> Result<u8, Failure> {
+    let mut session = context.access.open()?;
+    let now = Context::now(at);
+    let index = pick(session.vault(), query)?;
+    let (entry, code) = if session.vault().entries[index].kind == Kind::Hotp {
+        // The code at the stored counter is used up: save counter + 1 under the lock, using
+        // the freshest counter in case another process advanced it meanwhile.
+        let target = session.vault().entries[index].clone();
+        session.update(|vault| {
+            let position = vault.position_of(&target).ok_or_else(|| {
+                Failure::new(format!("'{}' disappeared meanwhile", target.name()))
+            })?;
+            let shown = vault.entries[position].clone();
+            let code = code_of(&shown, now)?;
+            vault.entries[position].counter = shown.counter.saturating_add(1);
+            Ok::<_, Failure>((shown, code))
+        })?
+    } else {
+        let entry = session.vault().entries[index].clone();
+        let code = code_of(&entry, now)?;
+        (entry, code)
+    };
+    if as_json {
+        println!("{}", json(&EntryJson::new(&entry, code, now))?);
+    } else {
+        println!("{code}");
+    }
+    if copy {
+        clipboard_hold::copy_from_cli(context, code.as_str())?;
+    }
+    Ok(0)
+}

@@ -1,0 +1,237 @@
+//! `import` and `export`: moving seeds between keyfob and other apps.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use age::secrecy::SecretString;
+use clap::{Args, ValueEnum};
+use zeroize::Zeroizing;
+
+use super::Context;
+use crate::engine::export;
+use crate::engine::import::{self, Format, ImportError, Item};
+use crate::engine::storage;
+use crate::failure::Failure;
+use crate::unlock;
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Export files to read ("-" = stdin)
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The files' format; "auto" detects it from the content
+    #[arg(long, default_value = "auto")]
+    pub format: String,
+    /// Show what would be imported without changing the vault
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Password of encrypted exports, from the first line of this file ("-" = stdin)
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// One otpauth:// URI per line
+    Otpauth,
+    /// Entra ID hardware-token upload CSV (TOTP entries that meet Entra's rules)
+    EntraCsv,
+    /// Aegis plain JSON
+    Aegis,
+    /// QR codes (terminal, or a PNG with --output)
+    Qr,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write here instead of stdout ("-" = stdout); files are created 0600
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Confirm that secrets may be written in the clear
+    #[arg(long)]
+    pub plaintext: bool,
+}
+
+fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    let mut bytes = Zeroizing::new(Vec::new());
+    let result = if path == Path::new("-") {
+        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
+    } else {
+        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
+    };
+    result.map_err(|e| {
+        Failure::new(format!(
+            "cannot read '{}': {}",
+            path.display(),
+            storage::describe_io(&e)
+        ))
+    })?;
+    Ok(bytes)
+}
+
+/// Reads one file, asking for its password if it turns out to be encrypted.
+fn read_items(
+    path: &Path,
+    bytes: &[u8],
+    format: &dyn Format,
+    password: &mut Option<SecretString>,
+    password_file: Option<&Path>,
+) -> Result<Vec<Item>, Failure> {
+    let shown = path.display();
+    let mut attempts = 0;
+    loop {
+        match format.read(bytes, password.as_ref()) {
+            Ok(items) => return Ok(items),
+            Err(ImportError::NeedsPassword) | Err(ImportError::WrongPassword)
+                if password_file.is_none() && attempts < 3 && std::io::stdin().is_terminal() =>
+            {
+                if password.is_some() {
+                    eprintln!("wrong password for '{shown}'");
+                }
+                *password = Some(unlock::prompt_hidden(&format!("Password for '{shown}': "))?);
+                attempts += 1;
+            }
+            Err(ImportError::NeedsPassword) if password.is_none() => {
+                let passphrase = match password_file {
+                    Some(file) => unlock::read_passphrase_file(file)?,
+                    None => {
+                        return Err(Failure::new(format!(
+                            "'{shown}' is encrypted and there is no terminal to ask for its password"
+                        ))
+                        .with_hint("pass --password-file FILE"));
+                    }
+                };
+                *password = Some(passphrase);
+            }
+            Err(e) => return Err(Failure::new(format!("'{shown}' ({}): {e}", format.name()))),
+        }
+    }
+}
+
+pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
+    let mut items = Vec::new();
+    let mut password: Option<SecretString> = None;
+    for path in &args.files {
+        let bytes = read_input(path)?;
+        let format = if args.format.eq_ignore_ascii_case("auto") {
+            import::detect(&bytes)
+        } else {
+            import::by_name(&args.format)
+        }
+        .map_err(|e| Failure::new(format!("'{}': {e}", path.display())))?;
+        let read = read_items(
+            path,
+            &bytes,
+            format,
+            &mut password,
+            args.password_file.as_deref(),
+        )?;
+        let label = |what: String| {
+            if args.files.len() > 1 {
+                format!("{}: {what}", path.display())
+            } else {
+                what
+            }
+        };
+        items.extend(read.into_iter().map(|item| match item {
+            Item::Failed { what, reason } => Item::Failed {
+                what: label(what),
+                reason,
+            },
+            entry => entry,
+        }));
+    }
+
+    let mut session = context.access.open()?;
+    let plan = if args.dry_run {
+        import::plan(&session.vault().entries, items)
+    } else {
+        session.update(|vault| {
+            let plan = import::plan(&vault.entries, items);
+            vault.entries.extend(plan.added.iter().cloned());
+            Ok::<_, Failure>(plan)
+        })?
+    };
+    let mut out = std::io::stdout().lock();
+    let verb = if args.dry_run { "would add" } else { "added" };
+    for entry in &plan.added {
+        let _ = writeln!(out, "{verb:>9}  {}", entry.name());
+    }
+    for entry in &plan.duplicates {
+        let _ = writeln!(
+            out,
+            "{:>9}  {} (already in the vault)",
+            "duplicate",
+            entry.name()
+        );
+    }
+    for (what, reason) in &plan.failed {
+        eprintln!("   failed  {what}: {reason}");
+    }
+    let _ = writeln!(
+        out,
+        "{verb} {}, skipped {} duplicate{}, failed {}{}",
+        plan.added.len(),
+        plan.duplicates.len(),
+        if plan.duplicates.len() == 1 { "" } else { "s" },
+        plan.failed.len(),
+        if args.dry_run {
+            " (dry run: the vault was not changed)"
+        } else {
+            ""
+        }
+    );
+    let nothing_usable = plan.added.is_empty() && plan.duplicates.is_empty();
+    Ok(if !plan.failed.is_empty() && nothing_usable {
+        1
+    } else {
+        0
+    })
+}
+
+pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
+    let to_file = args.output.as_ref().filter(|p| p.as_os_str() != "-");
+    if !args.plaintext && args.format != ExportFormat::Qr {
+        return Err(Failure::new("this export holds the secrets in the clear")
+            .with_hint("add --plaintext to confirm, and keep the file somewhere safe"));
+    }
+    if args.format == ExportFormat::Qr && !args.plaintext {
+        return Err(
+            Failure::new("QR codes show the secrets to anyone who sees them")
+                .with_hint("add --plaintext to confirm"),
+        );
+    }
+    let session = context.access.open()?;
+    let entries = &session.vault().entries;
+    let exported = match args.format {
+        ExportFormat::Otpauth => export::otpauth(entries),
+        ExportFormat::EntraCsv => export::entra_csv(entries),
+        ExportFormat::Aegis | ExportFormat::Qr => {
+            return Err(Failure::new("this export format is not available yet"));
+        }
+    };
+    for (name, reason) in &exported.skipped {
+        super::warn(format!("left out '{name}': {reason}"));
+    }
+    match to_file {
+        Some(path) => {
+            storage::write_new_private(path, &exported.bytes)?;
+            eprintln!(
+                "wrote {} entr{} to '{}' (mode 0600)",
+                entries.len() - exported.skipped.len(),
+                if entries.len() - exported.skipped.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                },
+                path.display()
+            );
+        }
+        None => std::io::stdout()
+            .write_all(&exported.bytes)
+            .map_err(|e| Failure::new(format!("cannot write: {e}")))?,
+    }
+    Ok(0)
+}

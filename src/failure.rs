@@ -1,0 +1,73 @@
+//! What the edges (CLI and TUI start-up) print when something fails: one line, an optional
+//! hint line, and the exit status.
+//!
+//! Promise: messages come from typed errors that never hold secrets; nothing here formats a
+//! secret.
+
+use std::fmt;
+
+use crate::config::ConfigError;
+use crate::engine::store::VaultError;
+
+/// A failure ready to be shown to a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub message: String,
+    pub hint: Option<String>,
+    pub exit: u8,
+}
+
+impl Failure {
+    /// An ordinary error (exit 1).
+    pub fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            hint: None,
+            exit: 1,
+        }
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Failure {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_exit(mut self, exit: u8) -> Failure {
+        self.exit = exit;
+        self
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "error: {}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\nhint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+impl From<VaultError> for Failure {
+    fn from(e: VaultError) -> Failure {
+        Failure {
+            message: e.to_string(),
+            hint: e.hint(),
+            exit: 1,
+        }
+    }
+}
+
+impl From<crate::engine::storage::StorageError> for Failure {
+    fn from(e: crate::engine::storage::StorageError) -> Failure {
+        Failure::new(e.to_string())
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Failure {
+        Failure::new(e.to_string()).with_hint(
+            "see assets/config.ron in keyfob's source for the settings and their defaults",
+        )
+    }
+}
