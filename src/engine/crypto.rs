@@ -4,8 +4,10 @@
 //! - [`protection`] reads only the header, so callers know whether to ask for a passphrase or
 //!   an identity before asking for anything.
 //! - [`decrypt`] tells apart: not an age file, truncated, modified (authentication failed),
-//!   wrong passphrase, no matching identity. A file cut inside its encrypted body cannot be
-//!   told apart from a modified one (age authenticates chunks), so that reports as modified.
+//!   wrong passphrase, no matching identity. age authenticates its body in chunks, so a cut
+//!   body and a modified one fail alike; to tell them apart keyfob [`pad`]s what it seals to a
+//!   multiple of [`PAD`] bytes, and a body whose length cannot hold such a plaintext was cut.
+//!   (A cut that happens to land on a padded length — 1 in 256 — reports as modified.)
 //! - [`Seal::encrypt`] produces standard age v1 files that stock `age -d` opens.
 //! - Passphrases and identities stay in `SecretString`/age types; nothing here prints them.
 
@@ -18,6 +20,47 @@ use std::io::Read;
 use zeroize::Zeroizing;
 
 const MAGIC: &[u8] = b"age-encryption.org/";
+
+/// Plaintexts keyfob seals are padded to a multiple of this many bytes.
+pub const PAD: usize = 256;
+/// age's STREAM: 64 KiB plaintext chunks, each followed by a 16-byte tag.
+const CHUNK: usize = 64 * 1024;
+const TAG: usize = 16;
+const NONCE: usize = 16;
+
+/// Pads text with spaces before its final newline to a multiple of [`PAD`] bytes, so that a
+/// truncated file can be recognised. Whitespace is invisible to RON and to a person reading it.
+pub fn pad(text: &str) -> Zeroizing<Vec<u8>> {
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    let len = body.len() + 1;
+    let padded_len = len.div_ceil(PAD).max(1) * PAD;
+    let mut out = Zeroizing::new(Vec::with_capacity(padded_len));
+    out.extend_from_slice(body.as_bytes());
+    out.resize(padded_len - 1, b' ');
+    out.push(b'\n');
+    out
+}
+
+/// Whether the body after the header could hold a padded plaintext. False means the file was
+/// cut (or grown); true means any failure is a modification.
+fn body_length_fits_padding(bytes: &[u8]) -> bool {
+    let Some(mac_line) = bytes.windows(5).position(|w| w == b"\n--- ") else {
+        return false;
+    };
+    let Some(header_end) = bytes[mac_line + 1..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map(|i| mac_line + 1 + i + 1)
+    else {
+        return false;
+    };
+    let Some(body) = bytes.len().checked_sub(header_end + NONCE) else {
+        return false;
+    };
+    let chunks = body.div_ceil(CHUNK + TAG).max(1);
+    body.checked_sub(chunks * TAG)
+        .is_some_and(|plain| plain > 0 && plain % PAD == 0)
+}
 
 /// What a vault file's header says it needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +249,7 @@ pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Zeroizing<Vec<u8>>, CryptoErro
     })?;
     let mut plaintext = Zeroizing::new(Vec::with_capacity(bytes.len()));
     reader.read_to_end(&mut plaintext).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::UnexpectedEof {
+        if e.kind() == std::io::ErrorKind::UnexpectedEof || !body_length_fits_padding(bytes) {
             CryptoError::Truncated
         } else {
             CryptoError::Tampered

@@ -194,7 +194,7 @@ impl Store {
             Seal::Passphrase { .. } => Vec::new(),
         };
         let bytes = seal
-            .encrypt(vault.to_ron().as_bytes())
+            .encrypt(&crypto::pad(&vault.to_ron()))
             .map_err(self.crypto_err())?;
         storage::replace(&self.path, &bytes, self.hook.as_mut())?;
         Ok(())
@@ -282,7 +282,7 @@ impl Session {
     fn write_locked(&mut self, next: Vault) -> Result<(), VaultError> {
         let bytes = self
             .seal
-            .encrypt(next.to_ron().as_bytes())
+            .encrypt(&crypto::pad(&next.to_ron()))
             .map_err(self.store.crypto_err())?;
         storage::replace(&self.store.path, &bytes, self.store.hook.as_mut())?;
         self.vault = next;

@@ -79,10 +79,56 @@ fn no_matching_identity() {
 }
 
 #[test]
+fn padding_is_whitespace_to_a_multiple_of_pad() {
+    for text in ["", "x\n", "(version: 1)\n", &"y".repeat(300)] {
+        let padded = pad(text);
+        assert_eq!(padded.len() % PAD, 0, "{text:?}");
+        assert!(padded.starts_with(text.trim_end_matches('\n').as_bytes()));
+        assert!(padded.ends_with(b"\n"));
+        assert!(
+            padded[text.trim_end_matches('\n').len()..padded.len() - 1]
+                .iter()
+                .all(|b| *b == b' ')
+        );
+    }
+    assert_eq!(pad(&"z".repeat(255)).len(), 256);
+    assert_eq!(pad(&"z".repeat(256)).len(), 512);
+}
+
+#[test]
+fn a_body_cut_anywhere_reports_truncated() {
+    let (ids, seal) = x25519();
+    let key = Key::Identities(ids);
+    // Small (one chunk) and large (several 64 KiB chunks) plaintexts.
+    for size in [300, 200_000] {
+        let sealed = seal.encrypt(&pad(&"v".repeat(size))).unwrap();
+        let mut tampered = 0;
+        let step = sealed.len() / 300 + 1;
+        for cut in (1..sealed.len()).step_by(step) {
+            match decrypt(&sealed[..cut], &key).unwrap_err() {
+                CryptoError::Truncated => {}
+                CryptoError::Tampered => tampered += 1,
+                other => panic!("cut at {cut}: {other:?}"),
+            }
+        }
+        let cuts = sealed.len() / step;
+        assert!(
+            tampered * 100 <= cuts,
+            "{tampered} of {cuts} cuts looked modified"
+        );
+        // A flipped byte in the body (length intact) is a modification.
+        let mut flipped = sealed.clone();
+        let last = flipped.len() - 20;
+        flipped[last] ^= 1;
+        assert_eq!(decrypt(&flipped, &key).unwrap_err(), CryptoError::Tampered);
+    }
+}
+
+#[test]
 fn not_age_truncated_and_tampered_are_distinct() {
     let (ids, seal) = x25519();
     let key = Key::Identities(ids);
-    let sealed = seal.encrypt(&vec![b'x'; 5000]).unwrap();
+    let sealed = seal.encrypt(&pad(&"x".repeat(5000))).unwrap();
     assert_eq!(
         decrypt(b"(version: 1)", &key).unwrap_err(),
         CryptoError::NotAge
