@@ -126,8 +126,14 @@ impl Drop for LockGuard {
     }
 }
 
-/// Takes the exclusive lock on `<path>.lock` (creating the folder, 0700, if needed), polling
-/// until `timeout` has passed.
+/// Takes the exclusive lock on `<path>.lock` (creating the folder, 0700, if needed), waiting
+/// up to `timeout` for another writer to let go.
+///
+/// The wait is a blocking `flock` (in a helper thread, so it can time out): the kernel wakes
+/// every waiter the moment the holder lets go. Polling with back-off, as before, let fresh
+/// writers (polling every few ms) overtake ones that had waited longest (polling every 50 ms),
+/// so with eight busy writers some waited the full 5 s and failed although the lock was free
+/// many times meanwhile.
 pub fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
     let lock_path = sibling(path, ".lock");
     create_private_dir(parent_dir(path))?;
@@ -136,25 +142,65 @@ pub fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
         .truncate(false)
         .open(&lock_path)
         .map_err(err("cannot open the lock file", &lock_path))?;
+    match file.try_lock() {
+        Ok(()) => return Ok(LockGuard { file }),
+        Err(fs::TryLockError::WouldBlock) => {}
+        Err(fs::TryLockError::Error(e)) => {
+            return Err(err("cannot lock", &lock_path)(e).into());
+        }
+    }
     let start = Instant::now();
-    let mut pause = Duration::from_millis(2);
-    loop {
-        match file.try_lock() {
-            Ok(()) => return Ok(LockGuard { file }),
-            Err(fs::TryLockError::WouldBlock) => {}
-            Err(fs::TryLockError::Error(e)) => {
-                return Err(err("cannot lock", &lock_path)(e).into());
+    match wait_for_lock(&file, timeout) {
+        Ok(true) => Ok(LockGuard { file }),
+        Ok(false) => Err(LockError::Busy {
+            path: path.to_path_buf(),
+            waited: start.elapsed(),
+        }),
+        Err(e) => Err(err("cannot lock", &lock_path)(e).into()),
+    }
+}
+
+/// Where a blocking wait for the lock stands.
+enum Wait {
+    Waiting,
+    Got,
+    Failed(io::Error),
+    GaveUp,
+}
+
+/// Blocks on the lock of `file` for at most `timeout`; `Ok(false)` when the time ran out.
+/// The helper thread locks a duplicate of the descriptor (a `flock` belongs to the open file,
+/// so the lock it takes is `file`'s). If it gets the lock after we gave up, it lets go at once.
+fn wait_for_lock(file: &File, timeout: Duration) -> io::Result<bool> {
+    use std::sync::{Arc, Condvar, Mutex};
+    let waiter = file.try_clone()?;
+    let shared = Arc::new((Mutex::new(Wait::Waiting), Condvar::new()));
+    let theirs = Arc::clone(&shared);
+    std::thread::Builder::new()
+        .name("keyfob-lock".into())
+        .spawn(move || {
+            let result = waiter.lock();
+            let (state, ready) = &*theirs;
+            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
+            match (&*state, result) {
+                (Wait::Waiting, Ok(())) => *state = Wait::Got,
+                (Wait::Waiting, Err(e)) => *state = Wait::Failed(e),
+                (_, Ok(())) => {
+                    let _ = waiter.unlock();
+                }
+                (_, Err(_)) => {}
             }
-        }
-        let waited = start.elapsed();
-        if waited >= timeout {
-            return Err(LockError::Busy {
-                path: path.to_path_buf(),
-                waited,
-            });
-        }
-        std::thread::sleep(pause.min(timeout.saturating_sub(waited)));
-        pause = (pause * 2).min(Duration::from_millis(50));
+            ready.notify_all();
+        })?;
+    let (state, ready) = &*shared;
+    let state = state.lock().unwrap_or_else(|p| p.into_inner());
+    let (mut state, _) = ready
+        .wait_timeout_while(state, timeout, |s| matches!(s, Wait::Waiting))
+        .unwrap_or_else(|p| p.into_inner());
+    match std::mem::replace(&mut *state, Wait::GaveUp) {
+        Wait::Got => Ok(true),
+        Wait::Failed(e) => Err(e),
+        Wait::Waiting | Wait::GaveUp => Ok(false),
     }
 }
 
@@ -343,5 +389,47 @@ mod tests {
         lock(&vault, Duration::from_millis(100)).unwrap();
         #[cfg(unix)]
         assert_eq!(mode(&sibling(&vault, ".lock")), 0o600);
+    }
+
+    #[test]
+    fn a_waiter_gets_the_lock_as_soon_as_it_is_free() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("vault.age");
+        let guard = lock(&vault, Duration::from_secs(1)).unwrap();
+        let path = vault.clone();
+        let waiter = std::thread::spawn(move || {
+            let guard = lock(&path, Duration::from_secs(5)).unwrap();
+            (Instant::now(), guard)
+        });
+        std::thread::sleep(Duration::from_millis(300));
+        let released = Instant::now();
+        drop(guard);
+        let (got, _guard) = waiter.join().unwrap();
+        // Woken by the release, not by its next poll (generous bound for a loaded machine).
+        assert!(
+            got.duration_since(released) < Duration::from_millis(100),
+            "{:?}",
+            got.duration_since(released)
+        );
+    }
+
+    #[test]
+    fn a_waiter_that_gave_up_does_not_keep_the_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("vault.age");
+        let guard = lock(&vault, Duration::from_secs(1)).unwrap();
+        for _ in 0..3 {
+            assert!(matches!(
+                lock(&vault, Duration::from_millis(50)),
+                Err(LockError::Busy { .. })
+            ));
+        }
+        drop(guard);
+        // The abandoned waits may take the lock for an instant; they must let go of it.
+        let guard = lock(&vault, Duration::from_secs(1)).unwrap();
+        drop(guard);
+        std::thread::sleep(Duration::from_millis(50));
+        let again = File::open(sibling(&vault, ".lock")).unwrap();
+        assert!(again.try_lock().is_ok(), "nobody holds the lock any more");
     }
 }
