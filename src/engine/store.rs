@@ -78,7 +78,8 @@ impl VaultError {
             },
             VaultError::Document { path, .. } => backup_hint(path),
             VaultError::Storage(_) => Some("the vault was not changed".into()),
-            VaultError::Lock(_) => None,
+            VaultError::Lock(LockError::Io(_)) => Some("the vault was not changed".into()),
+            VaultError::Lock(LockError::Busy { .. }) => None,
         }
     }
 }
