@@ -5,3 +5,6 @@
 
 mod cli;
 mod common;
+mod concurrency;
+mod crash;
+mod faults;
