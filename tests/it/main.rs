@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bad_input;
 mod cli;
 mod common;
 mod concurrency;
 mod crash;
 mod faults;
+mod hygiene;
