@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 
 use super::entry::{Entry, EntryError};
 use super::otp::{Algorithm, Kind, ParamError, UnknownAlgorithm};
+use super::printable::printable;
 use super::secret::{Secret, SecretError};
 
 /// Characters left as they are in labels and parameter values.
@@ -81,7 +82,7 @@ pub fn parse(uri: &str) -> Result<Entry, UriError> {
         "totp" => Kind::Totp,
         "hotp" => Kind::Hotp,
         "steam" => Kind::Steam,
-        _ => return Err(UriError::UnknownType(type_text.to_string())),
+        _ => return Err(UriError::UnknownType(printable(type_text, 20))),
     };
 
     let label = percent_decode_str(label)
@@ -142,7 +143,7 @@ fn split_label(label: &str, issuer_param: Option<&str>) -> (String, String) {
 fn number<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, UriError> {
     value.trim().parse().map_err(|_| UriError::NotANumber {
         name,
-        value: value.chars().take(20).collect(),
+        value: printable(value, 20),
     })
 }
 
@@ -272,6 +273,24 @@ mod tests {
             assert!(text.contains(needle), "{uri}: {text}");
             assert!(!text.contains("JBSW"), "{uri}: {text}");
         }
+    }
+
+    #[test]
+    fn echoed_values_stay_on_one_printable_line() {
+        // Found by the otpauth_uri fuzz target: the type was echoed raw, newline and all.
+        let text = parse("otpauth://t&ot\n\0\x1b[2J/x?secret=JBSWY3DPEHPK3PXP")
+            .unwrap_err()
+            .to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.contains("'t&ot\\n\\0\\u{1b}[2J'"), "{text}");
+        let text = parse("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=1\r\n2")
+            .unwrap_err()
+            .to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        let text = parse("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&algorithm=SHA\x07")
+            .unwrap_err()
+            .to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
     }
 
     #[test]
