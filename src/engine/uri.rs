@@ -64,11 +64,16 @@ impl From<EntryError> for UriError {
 }
 
 /// Splits `scheme://rest` case-insensitively; returns `rest` when the scheme matches.
+/// Compares bytes, not `str` slices: a multi-byte character straddling the scheme's length
+/// must not panic (the importers' fuzz target found `otpaut\u{358}…` did).
 pub(crate) fn strip_scheme<'a>(uri: &'a str, scheme: &str) -> Option<&'a str> {
-    let prefix_len = scheme.len() + 3;
-    let head = uri.get(..prefix_len)?;
-    (head[..scheme.len()].eq_ignore_ascii_case(scheme) && &head[scheme.len()..] == "://")
-        .then(|| &uri[prefix_len..])
+    let bytes = uri.as_bytes();
+    let n = scheme.len();
+    let matches = bytes.len() >= n + 3
+        && bytes[..n].eq_ignore_ascii_case(scheme.as_bytes())
+        && &bytes[n..n + 3] == b"://";
+    // What matched is ASCII, so `n + 3` is a character boundary.
+    matches.then(|| &uri[n + 3..])
 }
 
 /// Parses one `otpauth://` URI into a validated entry.
@@ -273,6 +278,22 @@ mod tests {
             assert!(text.contains(needle), "{uri}: {text}");
             assert!(!text.contains("JBSW"), "{uri}: {text}");
         }
+    }
+
+    #[test]
+    fn multi_byte_characters_near_the_scheme_do_not_panic() {
+        for text in [
+            "otpaut\u{358}://totp/x",
+            "otpauth\u{358}//x",
+            "o\u{358}",
+            "ötpauth://x",
+            "otpauth:/\u{358}",
+        ] {
+            assert_eq!(parse(text), Err(UriError::NotOtpauth), "{text}");
+            assert_eq!(strip_scheme(text, "otpauth"), None);
+        }
+        assert_eq!(strip_scheme("OtPaUtH://rest", "otpauth"), Some("rest"));
+        assert_eq!(strip_scheme("otpauth://", "otpauth"), Some(""));
     }
 
     #[test]
