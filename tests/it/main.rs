@@ -9,4 +9,6 @@ mod common;
 mod concurrency;
 mod crash;
 mod faults;
+mod fuzz_bodies;
 mod hygiene;
+mod robustness;
