@@ -60,6 +60,14 @@ fn template() -> Template {
         })
         .unwrap();
     entries.push(last);
+    // The two files every kill must leave (or their successors) both decrypt.
+    assert_eq!(open_entries(&path).unwrap(), entries);
+    assert_eq!(
+        open_entries(&dir.path().join("vault.age.bak"))
+            .unwrap()
+            .len(),
+        entries.len() - 1
+    );
     Template {
         vault: fs::read(&path).unwrap(),
         backup: fs::read(dir.path().join("vault.age.bak")).unwrap(),

@@ -52,6 +52,7 @@ impl Lab {
     fn cmd(&self) -> assert_cmd::Command {
         let mut cmd = keyfob();
         cmd.env("TMPDIR", &self.tmp)
+            .env("KEYFOB_SCRYPT_LOG_N", "10")
             .arg("--vault")
             .arg(&self.vault)
             .arg("--identity")
@@ -348,6 +349,46 @@ fn the_secret_never_leaks_from_any_command() {
         step(&lab, "completions", &["completions", "bash"], "", false),
         "completions",
     );
+    // --copy with no terminal and no display: the OSC 52 route fails, and says so cleanly.
+    fails(
+        step(&lab, "code --copy", &["code", "Arg", "--copy"], "", false),
+        "copy",
+    );
+
+    // Re-sealing to a passphrase and opening with it.
+    let pass = lab.dir.path().join("pass.txt");
+    std::fs::write(&pass, "correct horse\n").unwrap();
+    let pass_arg = pass.display().to_string();
+    ok(
+        step(
+            &lab,
+            "passwd to passphrase",
+            &["passwd", "--new-passphrase-file", &pass_arg],
+            "",
+            false,
+        ),
+        "passwd passphrase",
+    );
+    let out = keyfob()
+        .env("TMPDIR", &lab.tmp)
+        .env("KEYFOB_SCRYPT_LOG_N", "10")
+        .arg("--vault")
+        .arg(&lab.vault)
+        .args([
+            "--passphrase-file",
+            &pass_arg,
+            "passwd",
+            "--recipient",
+            &recipient,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(leaks(&out.stderr).is_empty() && leaks(&out.stdout).is_empty());
 
     // A panic while the secret is in memory (test builds only: see failure::test_panic_point).
     let before = std::fs::read(&lab.vault).unwrap();
