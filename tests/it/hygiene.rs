@@ -613,3 +613,39 @@ fn a_running_keyfob_cannot_dump_core_and_is_not_dumpable() {
         "/proc/PID/status of keyfob (running as {uid_line:?}) is not root-owned: the process is dumpable"
     );
 }
+
+/// A name from an imported file holding escape sequences (an OSC 52 would set the clipboard,
+/// a CSI could rewrite the screen) never reaches the terminal through keyfob's output.
+#[test]
+fn imported_names_cannot_send_escape_sequences() {
+    let lab = Lab::new();
+    lab.cmd().arg("init").assert().success();
+    let file = lab.dir.path().join("hostile.txt");
+    std::fs::write(
+        &file,
+        "otpauth://totp/Evil%1B%5D52%3Bc%3BaGk%3D%07:me%1B%5B2J?secret=JBSWY3DPEHPK3PXP\n",
+    )
+    .unwrap();
+    let outputs = [
+        lab.cmd().arg("import").arg(&file).output().unwrap(),
+        lab.cmd().arg("list").output().unwrap(),
+        lab.cmd().args(["list", "--json"]).output().unwrap(),
+        lab.cmd().args(["code", "evil"]).output().unwrap(),
+        lab.cmd().args(["code", "e"]).output().unwrap(),
+        lab.cmd().arg("import").arg(&file).output().unwrap(),
+    ];
+    for out in &outputs {
+        for stream in [&out.stdout, &out.stderr] {
+            assert!(
+                !stream.iter().any(|b| *b == 0x1b || *b == 0x07),
+                "{:?}",
+                String::from_utf8_lossy(stream)
+            );
+        }
+    }
+    let listed = String::from_utf8_lossy(&outputs[1].stdout).into_owned();
+    assert!(
+        listed.contains("Evil\u{FFFD}]52;c;aGk=\u{FFFD}"),
+        "{listed}"
+    );
+}
