@@ -263,7 +263,12 @@ fn keep_backup(path: &Path) -> Result<(), StorageError> {
             .and_then(|()| file.sync_all())
             .map_err(err("cannot write", &staging))?;
     }
-    fs::rename(&staging, &backup).map_err(err("cannot replace", &backup))
+    fs::rename(&staging, &backup).map_err(err("cannot replace", &backup))?;
+    // When a save was cut short after keeping its backup, the vault and the backup are two
+    // links to one file, and rename() between links to one file does nothing (POSIX): the
+    // staging link would stay behind. The backup is right either way; drop the extra link.
+    let _ = fs::remove_file(&staging);
+    Ok(())
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StorageError> {
@@ -365,6 +370,25 @@ mod tests {
         assert!(e.to_string().contains("free some space"), "{e}");
         assert_eq!(fs::read(&vault).unwrap(), b"original");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_backup_that_already_is_the_vault_leaves_no_staging_link() {
+        // Found by the crash harness (about once in 1,000 kills): a save killed between
+        // keeping the backup and the final rename leaves vault and .bak as one file.
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("vault.age");
+        replace(&vault, b"one", &mut PlainWrite).unwrap();
+        fs::hard_link(&vault, sibling(&vault, ".bak")).unwrap();
+        replace(&vault, b"two", &mut PlainWrite).unwrap();
+        assert_eq!(fs::read(&vault).unwrap(), b"two");
+        assert_eq!(fs::read(sibling(&vault, ".bak")).unwrap(), b"one");
+        let mut names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["vault.age", "vault.age.bak"]);
     }
 
     #[test]
