@@ -129,6 +129,14 @@ struct Tally {
     landed: usize,
 }
 
+fn leftovers_now(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|i| i.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect()
+}
+
 fn has_temp(dir: &Path) -> bool {
     fs::read_dir(dir)
         .unwrap()
@@ -274,6 +282,7 @@ fn sigkill_during_add_never_loses_the_vault() {
             }
             std::thread::sleep(Duration::from_micros(250));
         };
+        let last_kill = (finished, spawned.elapsed(), leftovers_now(work.path()));
         if finished {
             tally.exited_before_kill += 1;
             full = full.mul_f64(0.8) + spawned.elapsed().mul_f64(0.2);
@@ -307,14 +316,16 @@ fn sigkill_during_add_never_loses_the_vault() {
                 "run {run}: the save after a kill failed: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            let temps = fs::read_dir(work.path())
+            let temps: Vec<String> = fs::read_dir(work.path())
                 .unwrap()
-                .filter(|i| {
-                    let name = i.as_ref().unwrap().file_name();
-                    name.to_string_lossy().ends_with(".tmp")
-                })
-                .count();
-            assert_eq!(temps, 0, "run {run}: temp files survived the next save");
+                .map(|i| i.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(".tmp"))
+                .collect();
+            assert!(
+                temps.is_empty(),
+                "run {run}: temp files survived the next save: {temps:?} (the kill: finished \
+                 first, after, temp files then: {last_kill:?})"
+            );
             let entries = open_entries(&vault).unwrap();
             assert!(entries.len() == ENTRIES as usize + 1 || entries.len() == ENTRIES as usize + 2);
         }
