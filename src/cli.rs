@@ -166,15 +166,18 @@ fn vault_path(cli: &Cli) -> Result<PathBuf, Failure> {
 /// Parses arguments, runs the command and returns the exit status.
 pub fn main() -> ExitCode {
     crate::hardening::apply();
-    let cli = match Cli::try_parse() {
+    let cli = match parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let exit = match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => 1,
-            };
-            let _ = e.print();
-            return ExitCode::from(exit);
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr().lock(), "{}", usage_failure(&e));
+            return ExitCode::from(1);
         }
     };
     match run(cli) {
@@ -185,6 +188,64 @@ pub fn main() -> ExitCode {
             ExitCode::from(failure.exit)
         }
     }
+}
+
+/// Parses the process arguments. Negative numbers are taken as values (so `--period -30`
+/// is refused as a bad period, not as an unknown flag `-3`).
+fn parse() -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let command = Cli::command()
+        .allow_negative_numbers(true)
+        .mut_subcommands(|sub| sub.allow_negative_numbers(true));
+    Cli::from_arg_matches(&command.try_get_matches()?)
+}
+
+/// A clap usage error in the contract's shape: one `error:` line (clap's message with its
+/// indented continuation joined on), and one `hint:` line (clap's tip, and where to read more).
+fn usage_failure(e: &clap::Error) -> Failure {
+    let text = e.render().to_string();
+    let mut lines = text.lines();
+    let first = lines.next().unwrap_or_default();
+    let mut message = first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .trim()
+        .to_string();
+    let (mut tip, mut usage) = (None, None);
+    let mut first_paragraph = true;
+    for line in lines {
+        let line = line.trim();
+        if line.is_empty() {
+            first_paragraph = false;
+        } else if first_paragraph {
+            message.push(' ');
+            message.push_str(line);
+        } else if let Some(rest) = line.strip_prefix("tip: ") {
+            tip.get_or_insert(rest);
+        } else if let Some(rest) = line.strip_prefix("Usage: ") {
+            usage = Some(rest);
+        }
+    }
+    let command = match usage {
+        Some(usage) => usage
+            .split_whitespace()
+            .take_while(|w| !w.starts_with(['-', '<', '[']))
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => {
+            let names: Vec<String> = Cli::command()
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .collect();
+            let sub = std::env::args().skip(1).find(|a| names.contains(a));
+            format!("keyfob{}", sub.map(|s| format!(" {s}")).unwrap_or_default())
+        }
+    };
+    let more = format!("see `{command} --help`");
+    Failure::new(message).with_hint(match tip {
+        Some(tip) => format!("{tip}; {more}"),
+        None => more,
+    })
 }
 
 fn run(cli: Cli) -> Result<u8, Failure> {

@@ -71,3 +71,19 @@ impl From<ConfigError> for Failure {
         )
     }
 }
+
+/// Test builds only: panics at `point` when the variable `KEYFOB_TEST_PANIC` names it, so the
+/// integration tests can check what a panic prints while secrets are in memory (the message
+/// includes `context`'s `Debug`, the worst a careless `unwrap` or `dbg!` could show). Release
+/// builds (no `debug_assertions`) compile this to nothing and ignore the variable.
+#[cfg(debug_assertions)]
+pub fn test_panic_point(point: &str, context: &dyn fmt::Debug) {
+    if std::env::var_os("KEYFOB_TEST_PANIC").is_some_and(|v| v == point) {
+        panic!("injected test panic at '{point}' with {context:?}");
+    }
+}
+
+/// Release builds: nothing.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub fn test_panic_point(_point: &str, _context: &dyn fmt::Debug) {}

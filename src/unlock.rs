@@ -39,7 +39,8 @@ impl Access {
     /// Opens the vault, asking for what its header says it needs.
     pub fn open(&self) -> Result<Session, Failure> {
         let store = self.store();
-        let key = match store.protection()? {
+        let loaded = store.load()?;
+        let key = match loaded.protection() {
             Protection::Passphrase { .. } => Key::Passphrase(
                 self.passphrase(&format!("Passphrase for {}: ", self.vault.display()))?,
             ),
@@ -51,7 +52,7 @@ impl Access {
                 .with_hint("pass --identity FILE or set KEYFOB_IDENTITY")
             })?),
         };
-        Ok(store.open(key)?)
+        Ok(store.open_loaded(loaded, key)?)
     }
 
     /// The identities of `--identity`, if given.

@@ -192,6 +192,7 @@ pub fn add(context: &Context, args: &AddArgs) -> Result<u8, Failure> {
             )));
         }
         vault.entries.push(entry.clone());
+        crate::failure::test_panic_point("add", &vault.entries);
         Ok::<_, Failure>(())
     })?;
     let now = Context::now(None);

@@ -144,6 +144,7 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
         }));
     }
 
+    crate::failure::test_panic_point("import", &items);
     let mut session = context.access.open()?;
     let plan = if args.dry_run {
         import::plan(&session.vault().entries, items)

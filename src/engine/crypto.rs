@@ -298,7 +298,7 @@ impl Seal {
 pub fn parse_recipient(text: &str) -> Result<Box<dyn age::Recipient + Send>, RecipientError> {
     let text = text.trim();
     let refuse = || RecipientError {
-        text: text.chars().take(60).collect(),
+        text: super::printable::printable(text, 60),
     };
     if text.starts_with("age1") {
         age::x25519::Recipient::from_str(text)

@@ -138,6 +138,27 @@ impl Entry {
         };
         trimmed(&mut self.issuer);
         trimmed(&mut self.account);
+        // Names are printed on terminals (list, errors, the TUI): a control character from an
+        // imported file must not reach one as an escape sequence (an OSC 52 in an issuer
+        // would set the clipboard). It is shown as U+FFFD instead.
+        let printable = |s: &mut String| {
+            if s.chars().any(char::is_control) {
+                *s = s
+                    .chars()
+                    .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+                    .collect();
+            }
+        };
+        printable(&mut self.issuer);
+        printable(&mut self.account);
+        let metadata = [
+            &mut self.serial,
+            &mut self.upn,
+            &mut self.manufacturer,
+            &mut self.model,
+        ];
+        metadata.into_iter().flatten().for_each(printable);
+        self.tags.iter_mut().for_each(printable);
     }
 
     /// Normalises, then checks that codes can be made.
@@ -242,6 +263,24 @@ mod tests {
         assert_eq!(e.validate(), Err(EntryError::Params(ParamError::Period(0))));
         let mut e = Entry::new(" ", "", secret());
         assert_eq!(e.validate(), Err(EntryError::NoName));
+    }
+
+    #[test]
+    fn control_characters_never_stay_in_names() {
+        let mut e = Entry::new("\tEvil\x1b]52;c;aGk=\x07", "me\nyou", secret());
+        e.serial = Some("SN\x1b[2J".into());
+        e.tags = vec!["a\rb".into()];
+        e.note = Some("line one\nline two".into());
+        e.validate().unwrap();
+        assert_eq!(e.issuer, "Evil\u{FFFD}]52;c;aGk=\u{FFFD}");
+        assert_eq!(e.account, "me\u{FFFD}you");
+        assert_eq!(e.serial.as_deref(), Some("SN\u{FFFD}[2J"));
+        assert_eq!(e.tags, ["a\u{FFFD}b"]);
+        assert_eq!(
+            e.note.as_deref(),
+            Some("line one\nline two"),
+            "notes may span lines"
+        );
     }
 
     #[test]

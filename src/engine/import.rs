@@ -81,7 +81,7 @@ pub fn by_name(name: &str) -> Result<&'static dyn Format, ImportError> {
         .copied()
         .find(|f| f.name().eq_ignore_ascii_case(name))
         .ok_or_else(|| ImportError::UnknownFormat {
-            name: name.to_string(),
+            name: super::printable::printable(name, 30),
             known: known(),
         })
 }

@@ -72,7 +72,7 @@ impl FromStr for Algorithm {
             "SHA1" => Ok(Algorithm::Sha1),
             "SHA256" => Ok(Algorithm::Sha256),
             "SHA512" => Ok(Algorithm::Sha512),
-            _ => Err(UnknownAlgorithm(s.to_string())),
+            _ => Err(UnknownAlgorithm(super::printable::printable(s, 20))),
         }
     }
 }

@@ -15,24 +15,40 @@ pub enum Found {
 }
 
 /// Applies the matching rule to `entries`.
+///
+/// Runs on every `keyfob code` over the whole vault, so it allocates nothing per entry:
+/// fields are case-folded into one reused buffer, and `issuer:account` is only built when
+/// the query holds a colon (without one, a match inside `issuer:account` is a match inside
+/// the issuer or the account, which are checked anyway).
 pub fn find(entries: &[Entry], query: &str) -> Found {
     let needle = query.trim().to_lowercase();
+    let needle_has_colon = needle.contains(':');
+    let mut folded = String::new();
+    let mut name = String::new();
     let mut exact = Vec::new();
     let mut partial = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
-        let name = entry.name();
-        let fields = [
-            Some(entry.issuer.as_str()),
-            Some(entry.account.as_str()),
-            Some(name.as_str()),
-            entry.serial.as_deref(),
-        ];
         let mut is_partial = false;
         let mut is_exact = false;
-        for field in fields.into_iter().flatten().filter(|f| !f.is_empty()) {
-            let field = field.to_lowercase();
-            is_exact |= field == needle;
-            is_partial |= field.contains(&needle);
+        let mut check = |field: &str| {
+            if field.is_empty() {
+                return;
+            }
+            fold(field, &mut folded);
+            is_exact |= folded == needle;
+            is_partial |= folded.contains(needle.as_str());
+        };
+        check(&entry.issuer);
+        check(&entry.account);
+        if needle_has_colon && !entry.issuer.is_empty() && !entry.account.is_empty() {
+            name.clear();
+            name.push_str(&entry.issuer);
+            name.push(':');
+            name.push_str(&entry.account);
+            check(&name);
+        }
+        if let Some(serial) = &entry.serial {
+            check(serial);
         }
         if is_exact {
             exact.push(index);
@@ -45,6 +61,17 @@ pub fn find(entries: &[Entry], query: &str) -> Found {
         [] => Found::None,
         [one] => Found::One(*one),
         _ => Found::Many(chosen),
+    }
+}
+
+/// `text.to_lowercase()` into `out`, without allocating for ASCII text.
+fn fold(text: &str, out: &mut String) {
+    out.clear();
+    if text.is_ascii() {
+        out.push_str(text);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&text.to_lowercase());
     }
 }
 
@@ -79,6 +106,84 @@ mod tests {
         assert_eq!(find(&e, "hub"), Found::One(0));
         assert_eq!(find(&e, "me"), Found::Many(vec![0, 1]));
         assert_eq!(find(&e, "nothing"), Found::None);
+    }
+
+    #[test]
+    fn matches_across_the_colon_and_in_any_case() {
+        let mut e = entries();
+        e.push(Entry::new(
+            "Ωmega:Bank",
+            "Σmith",
+            Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap(),
+        ));
+        assert_eq!(find(&e, "hub:m"), Found::One(0));
+        assert_eq!(find(&e, "b:m"), Found::Many(vec![0, 1]));
+        assert_eq!(find(&e, "ωmega:bank:σmith"), Found::One(4));
+        assert_eq!(find(&e, "ΩMEGA"), Found::One(4));
+        assert_eq!(find(&e, "a:b"), Found::One(4));
+        assert_eq!(find(&e, "git:"), Found::One(2));
+        assert_eq!(find(&e, ":"), Found::Many(vec![0, 1, 2, 3, 4]));
+    }
+
+    /// The rule written plainly (as it was before `find` stopped allocating).
+    fn reference(entries: &[Entry], query: &str) -> Found {
+        let needle = query.trim().to_lowercase();
+        let (mut exact, mut partial) = (Vec::new(), Vec::new());
+        for (index, entry) in entries.iter().enumerate() {
+            let name = entry.name();
+            let fields = [
+                Some(entry.issuer.as_str()),
+                Some(entry.account.as_str()),
+                Some(name.as_str()),
+                entry.serial.as_deref(),
+            ];
+            let fields: Vec<String> = fields
+                .into_iter()
+                .flatten()
+                .filter(|f| !f.is_empty())
+                .map(str::to_lowercase)
+                .collect();
+            if fields.contains(&needle) {
+                exact.push(index);
+            } else if fields.iter().any(|f| f.contains(&needle)) {
+                partial.push(index);
+            }
+        }
+        let chosen = if exact.is_empty() { partial } else { exact };
+        match chosen.as_slice() {
+            [] => Found::None,
+            [one] => Found::One(*one),
+            _ => Found::Many(chosen),
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_plain_rule_on_every_short_query() {
+        let mut e = entries();
+        e.push(Entry::new(
+            "Ωmega:Bank",
+            "Σmith",
+            Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap(),
+        ));
+        e.push(Entry::new(
+            "",
+            "solo:x",
+            Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap(),
+        ));
+        let mut queries = vec![String::new(), ":".to_string(), " GitHub ".to_string()];
+        for entry in &e {
+            let name: Vec<char> = entry.name().chars().collect();
+            for start in 0..name.len() {
+                for end in start + 1..=name.len().min(start + 6) {
+                    let q: String = name[start..end].iter().collect();
+                    queries.push(q.to_uppercase());
+                    queries.push(q);
+                }
+            }
+        }
+        for q in &queries {
+            assert_eq!(find(&e, q), reference(&e, q), "query {q:?}");
+        }
     }
 
     #[test]

@@ -78,7 +78,8 @@ impl VaultError {
             },
             VaultError::Document { path, .. } => backup_hint(path),
             VaultError::Storage(_) => Some("the vault was not changed".into()),
-            VaultError::Lock(_) => None,
+            VaultError::Lock(LockError::Io(_)) => Some("the vault was not changed".into()),
+            VaultError::Lock(LockError::Busy { .. }) => None,
         }
     }
 }
@@ -157,10 +158,24 @@ impl Store {
         })
     }
 
-    /// Opens the vault for reading and later updates.
-    pub fn open(self, key: Key) -> Result<Session, VaultError> {
+    /// Reads the file once, for [`Store::open_loaded`]: callers that must look at the
+    /// header before they can build a key (ask for a passphrase or read an identity) need
+    /// not read a big vault twice.
+    pub fn load(&self) -> Result<Loaded, VaultError> {
         let bytes = self.read()?;
         let protection = crypto::protection(&bytes).map_err(self.crypto_err())?;
+        Ok(Loaded { bytes, protection })
+    }
+
+    /// Opens the vault for reading and later updates.
+    pub fn open(self, key: Key) -> Result<Session, VaultError> {
+        let loaded = self.load()?;
+        self.open_loaded(loaded, key)
+    }
+
+    /// Opens the vault from what [`Store::load`] read.
+    pub fn open_loaded(self, loaded: Loaded, key: Key) -> Result<Session, VaultError> {
+        let Loaded { bytes, protection } = loaded;
         let vault = self.decode(&bytes, &key)?;
         let seal = match (&key, protection) {
             (Key::Passphrase(passphrase), Protection::Passphrase { log_n }) => Seal::Passphrase {
@@ -198,6 +213,20 @@ impl Store {
             .map_err(self.crypto_err())?;
         storage::replace(&self.path, &bytes, self.hook.as_mut())?;
         Ok(())
+    }
+}
+
+/// A vault file as read from disk, not yet decrypted.
+#[derive(Debug)]
+pub struct Loaded {
+    bytes: Vec<u8>,
+    protection: Protection,
+}
+
+impl Loaded {
+    /// What the file needs to be opened.
+    pub fn protection(&self) -> Protection {
+        self.protection
     }
 }
 

@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 
 use super::entry::{Entry, EntryError};
 use super::otp::{Algorithm, Kind, ParamError, UnknownAlgorithm};
+use super::printable::printable;
 use super::secret::{Secret, SecretError};
 
 /// Characters left as they are in labels and parameter values.
@@ -63,11 +64,16 @@ impl From<EntryError> for UriError {
 }
 
 /// Splits `scheme://rest` case-insensitively; returns `rest` when the scheme matches.
+/// Compares bytes, not `str` slices: a multi-byte character straddling the scheme's length
+/// must not panic (the importers' fuzz target found `otpaut\u{358}…` did).
 pub(crate) fn strip_scheme<'a>(uri: &'a str, scheme: &str) -> Option<&'a str> {
-    let prefix_len = scheme.len() + 3;
-    let head = uri.get(..prefix_len)?;
-    (head[..scheme.len()].eq_ignore_ascii_case(scheme) && &head[scheme.len()..] == "://")
-        .then(|| &uri[prefix_len..])
+    let bytes = uri.as_bytes();
+    let n = scheme.len();
+    let matches = bytes.len() >= n + 3
+        && bytes[..n].eq_ignore_ascii_case(scheme.as_bytes())
+        && &bytes[n..n + 3] == b"://";
+    // What matched is ASCII, so `n + 3` is a character boundary.
+    matches.then(|| &uri[n + 3..])
 }
 
 /// Parses one `otpauth://` URI into a validated entry.
@@ -81,7 +87,7 @@ pub fn parse(uri: &str) -> Result<Entry, UriError> {
         "totp" => Kind::Totp,
         "hotp" => Kind::Hotp,
         "steam" => Kind::Steam,
-        _ => return Err(UriError::UnknownType(type_text.to_string())),
+        _ => return Err(UriError::UnknownType(printable(type_text, 20))),
     };
 
     let label = percent_decode_str(label)
@@ -142,7 +148,7 @@ fn split_label(label: &str, issuer_param: Option<&str>) -> (String, String) {
 fn number<T: std::str::FromStr>(name: &'static str, value: &str) -> Result<T, UriError> {
     value.trim().parse().map_err(|_| UriError::NotANumber {
         name,
-        value: value.chars().take(20).collect(),
+        value: printable(value, 20),
     })
 }
 
@@ -272,6 +278,40 @@ mod tests {
             assert!(text.contains(needle), "{uri}: {text}");
             assert!(!text.contains("JBSW"), "{uri}: {text}");
         }
+    }
+
+    #[test]
+    fn multi_byte_characters_near_the_scheme_do_not_panic() {
+        for text in [
+            "otpaut\u{358}://totp/x",
+            "otpauth\u{358}//x",
+            "o\u{358}",
+            "ötpauth://x",
+            "otpauth:/\u{358}",
+        ] {
+            assert_eq!(parse(text), Err(UriError::NotOtpauth), "{text}");
+            assert_eq!(strip_scheme(text, "otpauth"), None);
+        }
+        assert_eq!(strip_scheme("OtPaUtH://rest", "otpauth"), Some("rest"));
+        assert_eq!(strip_scheme("otpauth://", "otpauth"), Some(""));
+    }
+
+    #[test]
+    fn echoed_values_stay_on_one_printable_line() {
+        // Found by the otpauth_uri fuzz target: the type was echoed raw, newline and all.
+        let text = parse("otpauth://t&ot\n\0\x1b[2J/x?secret=JBSWY3DPEHPK3PXP")
+            .unwrap_err()
+            .to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        assert!(text.contains("'t&ot\\n\\0\\u{1b}[2J'"), "{text}");
+        let text = parse("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=1\r\n2")
+            .unwrap_err()
+            .to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        let text = parse("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&algorithm=SHA\x07")
+            .unwrap_err()
+            .to_string();
+        assert!(!text.chars().any(char::is_control), "{text:?}");
     }
 
     #[test]

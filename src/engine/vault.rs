@@ -94,7 +94,7 @@ impl Vault {
         for (index, entry) in vault.entries.iter_mut().enumerate() {
             entry.validate().map_err(|e| DocumentError::BadEntry {
                 index: index + 1,
-                name: entry.name(),
+                name: super::printable::printable(&entry.name(), 60),
                 problem: e.to_string(),
             })?;
         }
@@ -227,6 +227,15 @@ mod tests {
         let text = "(version: 1, entries: [(issuer: \"x\", secret: \"JBSW0\")])";
         let e = Vault::from_ron(text).unwrap_err().to_string();
         assert!(!e.contains("JBSW"), "{e}");
+    }
+
+    #[test]
+    fn bad_entry_names_are_shown_on_one_line() {
+        // Found by the vault_ron fuzz target: a name with a newline split the error.
+        let text = "(version: 1, entries: [(issuer: \"Git\nHub\x1b[2J\", secret: \"JBSWY3DPEHPK3PXP\", digits: 5)])";
+        let e = Vault::from_ron(text).unwrap_err().to_string();
+        assert!(!e.chars().any(char::is_control), "{e:?}");
+        assert!(e.contains("entry 1 ('Git\u{FFFD}Hub\u{FFFD}[2J')"), "{e}");
     }
 
     #[test]

@@ -23,26 +23,118 @@ pub fn key_file(name: &str) -> PathBuf {
 pub const MS_SECRET: &str = "2234567abcdef2234567abcdef";
 pub const RFC_SECRET_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
+/// Variables from the outside world that would change what `keyfob` does.
+const OUTSIDE_VARS: [&str; 9] = [
+    "KEYFOB_VAULT",
+    "KEYFOB_CONFIG",
+    "KEYFOB_IDENTITY",
+    "KEYFOB_SCRYPT_LOG_N",
+    "SSH_CONNECTION",
+    "SSH_TTY",
+    "TMUX",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+];
+
 /// `keyfob` with no KEYFOB_* or SSH/clipboard variables from the outside world.
 pub fn keyfob() -> Command {
     let mut cmd = Command::cargo_bin("keyfob").unwrap();
-    for var in [
-        "KEYFOB_VAULT",
-        "KEYFOB_CONFIG",
-        "KEYFOB_IDENTITY",
-        "KEYFOB_SCRYPT_LOG_N",
-        "SSH_CONNECTION",
-        "SSH_TTY",
-        "TMUX",
-        "DISPLAY",
-        "WAYLAND_DISPLAY",
-    ] {
+    for var in OUTSIDE_VARS {
         cmd.env_remove(var);
     }
     // Never fall back to the real home folder.
     cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
     cmd
+}
+
+/// The same clean `keyfob`, as a std `Command` (for tests that spawn, wait or kill).
+pub fn keyfob_std() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("keyfob"));
+    clean_env(&mut cmd);
+    cmd
+}
+
+/// Removes the outside world's keyfob-related variables from `cmd`.
+pub fn clean_env(cmd: &mut std::process::Command) {
+    for var in OUTSIDE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
+}
+
+/// The test identity as a library key.
+pub fn identity_key() -> keyfob::engine::crypto::Key {
+    let text = std::fs::read(identity_file()).unwrap();
+    let ids = keyfob::engine::crypto::read_identities(&text, "test", &mut |_| None).unwrap();
+    keyfob::engine::crypto::Key::Identities(ids)
+}
+
+/// The test identity's public key.
+pub fn identity_recipient() -> String {
+    match identity_key() {
+        keyfob::engine::crypto::Key::Identities(ids) => ids.recipients()[0].clone(),
+        keyfob::engine::crypto::Key::Passphrase(_) => unreachable!(),
+    }
+}
+
+/// A distinct, valid 160-bit secret for entry number `n` (Base32).
+pub fn nth_secret(n: u64) -> String {
+    let mut bytes = [0u8; 20];
+    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x5DEE_CE66_D1CE_4E5B;
+    for chunk in bytes.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let word = x.to_le_bytes();
+        chunk.copy_from_slice(&word[..chunk.len()]);
+    }
+    data_encoding::BASE32_NOPAD.encode(&bytes)
+}
+
+/// Creates a vault at `path` through the library, sealed to the test identity, holding
+/// `entries`.
+pub fn library_vault(path: &Path, entries: Vec<keyfob::engine::entry::Entry>) {
+    use keyfob::engine::crypto::Seal;
+    use keyfob::engine::store::Store;
+    use keyfob::engine::vault::Vault;
+    let vault = Vault {
+        entries,
+        ..Vault::default()
+    };
+    Store::new(path)
+        .create(vault, &Seal::Recipients(vec![identity_recipient()]))
+        .unwrap();
+}
+
+/// `count` TOTP entries named `Issuer{n}` / `user{n}@example.com`.
+pub fn numbered_entries(count: u64) -> Vec<keyfob::engine::entry::Entry> {
+    (0..count)
+        .map(|n| {
+            keyfob::engine::entry::Entry::new(
+                format!("Issuer{n}"),
+                format!("user{n}@example.com"),
+                keyfob::engine::secret::Secret::parse_base32(&nth_secret(n)).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// Decrypts an identity vault file through the library.
+pub fn open_entries(path: &Path) -> Result<Vec<keyfob::engine::entry::Entry>, String> {
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    let plain =
+        keyfob::engine::crypto::decrypt(&bytes, &identity_key()).map_err(|e| e.to_string())?;
+    keyfob::engine::vault::Vault::from_bytes(&plain)
+        .map(|v| v.entries)
+        .map_err(|e| e.to_string())
+}
+
+/// Unix permission bits of a path.
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
 }
 
 /// A vault in a temporary folder.

@@ -3,5 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bad_input;
 mod cli;
 mod common;
+mod concurrency;
+mod crash;
+mod faults;
+mod fuzz_bodies;
+mod hygiene;
+mod robustness;

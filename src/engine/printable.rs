@@ -1,0 +1,36 @@
+//! Quoting what people (or files) supplied inside error messages.
+//!
+//! Promise: [`printable`] returns text that is safe to print on one terminal line: control
+//! characters (newlines, NULs, escape sequences) are shown escaped, never sent to the
+//! terminal, and overly long text is cut with an ellipsis. Use it for every value an error
+//! message echoes back (never for secrets: those are not echoed at all).
+
+/// `text` with control characters escaped (`\n`, `\u{1b}`) and cut to `max_chars`.
+pub fn printable(text: &str, max_chars: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(max_chars * 2));
+    for (shown, ch) in text.chars().enumerate() {
+        if shown == max_chars {
+            out.push('…');
+            break;
+        }
+        if ch.is_control() {
+            out.extend(ch.escape_debug());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn escapes_controls_and_cuts() {
+        assert_eq!(printable("totp", 20), "totp");
+        assert_eq!(printable("t\n\0\x1b[2J", 20), "t\\n\\0\\u{1b}[2J");
+        assert_eq!(printable("abcdef", 3), "abc…");
+        assert_eq!(printable("Ωmega", 20), "Ωmega");
+    }
+}
