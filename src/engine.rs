@@ -10,6 +10,7 @@ pub mod entry;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod migration;
 pub mod otp;
 pub mod query;
 pub mod secret;
