@@ -24,6 +24,7 @@ mod entra_csv;
 mod freeotp_plus;
 mod google;
 mod json;
+mod lines;
 mod otpauth;
 mod proton;
 mod qr;
@@ -120,13 +121,25 @@ pub fn by_name(name: &str) -> Result<&'static dyn Format, ImportError> {
         })
 }
 
-/// The format the content looks like.
+/// The format the content looks like. JSON that does not parse is reported as such (a
+/// truncated export says where it stops) rather than as an unknown format.
 pub fn detect(bytes: &[u8]) -> Result<&'static dyn Format, ImportError> {
-    formats()
+    if let Some(format) = formats().iter().copied().find(|f| f.sniff(bytes)) {
+        return Ok(format);
+    }
+    let first = bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(bytes)
         .iter()
-        .copied()
-        .find(|f| f.sniff(bytes))
-        .ok_or_else(|| ImportError::Unrecognised { known: known() })
+        .find(|b| !b.is_ascii_whitespace());
+    if matches!(first, Some(b'{' | b'['))
+        && let Err(ImportError::Malformed(why)) = json::parse(bytes)
+    {
+        return Err(ImportError::Malformed(format!(
+            "the file looks like JSON, but {why}"
+        )));
+    }
+    Err(ImportError::Unrecognised { known: known() })
 }
 
 /// What an import would do.

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::draft::{self, Draft};
 use super::json;
+use super::lines::LineCounter;
 use super::{Format, ImportError, Item};
 use crate::engine::entry::Entry;
 use crate::engine::otp::Kind;
@@ -98,11 +99,12 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
     })?;
     let (name_at, user_at) = (column("name"), column("login_username"));
     let mut items = Vec::new();
+    let mut lines = LineCounter::new(text);
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = lines.line_of(e.position().map_or(0, csv::Position::byte));
                 items.push(Item::failed(
                     format!("line {line}"),
                     "the CSV row cannot be read",
@@ -110,7 +112,7 @@ fn read_csv(bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = lines.line_of(record.position().map_or(0, csv::Position::byte));
         let get = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("");
         let totp = get(Some(totp_at));
         if totp.trim().is_empty() {

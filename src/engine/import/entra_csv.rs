@@ -9,6 +9,7 @@
 
 use age::secrecy::SecretString;
 
+use super::lines::LineCounter;
 use super::{Format, ImportError, Item};
 use crate::engine::entra::{self, HEADER, TokenRow};
 use crate::engine::secret::Secret;
@@ -67,19 +68,20 @@ impl Format for EntraCsv {
             })?;
         }
         let mut items = Vec::new();
+        let mut lines = LineCounter::new(text);
         let mut record = csv::StringRecord::new();
         loop {
             match reader.read_record(&mut record) {
                 Ok(false) => break,
                 Ok(true) => {
-                    let line = record.position().map_or(0, |p| p.line());
+                    let line = lines.line_of(record.position().map_or(0, csv::Position::byte));
                     items.push(match row(&record, &columns, line) {
                         Ok(row) => Item::entry(entra::entry_from_row(&row)),
                         Err((what, reason)) => Item::failed(what, reason),
                     });
                 }
                 Err(e) => {
-                    let line = e.position().map_or(0, |p| p.line());
+                    let line = lines.line_of(e.position().map_or(0, csv::Position::byte));
                     items.push(Item::failed(
                         format!("line {line}"),
                         "the CSV row cannot be read (a quote is not closed?)",
