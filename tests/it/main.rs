@@ -5,4 +5,5 @@
 
 mod cli;
 mod common;
+mod import;
 mod peer_exports;

@@ -1,0 +1,538 @@
+//! `import` and `export` through the real binary, on the project's own small fixtures
+//! (tests/fixtures/import): encrypted exports, malformed files and their messages, dry runs,
+//! duplicates, QR images, round trips, and the Entra admin flow.
+
+use std::path::PathBuf;
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::common::*;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/import")
+        .join(name)
+}
+
+/// Every secret in the fixtures: none may ever show up in output.
+const FIXTURE_SECRETS: [&str; 4] = [
+    "KRSXG5CTMVRXEZLUGEZDGNBV",
+    "MFRGGZDFMZTWQ2LKNNWG23TP",
+    "KRSXG5C1MVRXEZLU",
+    "2234567ABCDEF2234567ABCDEF",
+];
+
+fn no_secrets(output: &std::process::Output) {
+    for text in [&output.stdout, &output.stderr] {
+        let text = String::from_utf8_lossy(text).to_uppercase();
+        for secret in FIXTURE_SECRETS {
+            assert!(!text.contains(secret), "a secret leaked: {text}");
+        }
+    }
+}
+
+fn list_json(tv: &TestVault) -> Vec<serde_json::Value> {
+    let out = tv
+        .cmd()
+        .args(["list", "--json", "--at", "1700000000"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn encrypted_exports_import_with_the_password_file() {
+    for (file, count) in [
+        ("aegis_encrypted.json", 2),
+        ("twofas_encrypted.2fas", 2),
+        ("andotp_encrypted.bin", 1),
+    ] {
+        let tv = TestVault::new();
+        let out = tv
+            .cmd()
+            .arg("import")
+            .arg(fixture(file))
+            .arg("--password-file")
+            .arg(fixture("password.txt"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{file}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            String::from_utf8_lossy(&out.stdout)
+                .contains(&format!("added {count}, skipped 0 duplicates, failed 0"))
+        );
+        no_secrets(&out);
+        assert_eq!(list_json(&tv).len(), count, "{file}");
+    }
+}
+
+#[test]
+fn a_wrong_or_missing_password_is_named_and_changes_nothing() {
+    for file in [
+        "aegis_encrypted.json",
+        "twofas_encrypted.2fas",
+        "andotp_encrypted.bin",
+    ] {
+        let tv = TestVault::new();
+        let before = tv.bytes();
+        tv.cmd()
+            .arg("import")
+            .arg(fixture(file))
+            .arg("--password-file")
+            .arg(fixture("wrong_password.txt"))
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(contains("the export's password is wrong"));
+        // No terminal to ask on (the test's stdin is not one).
+        tv.cmd()
+            .arg("import")
+            .arg(fixture(file))
+            .assert()
+            .code(1)
+            .stderr(
+                contains("is encrypted and there is no terminal").and(contains("--password-file")),
+            );
+        assert_eq!(tv.bytes(), before, "{file}");
+    }
+}
+
+#[test]
+fn malformed_files_say_what_is_wrong_without_secrets() {
+    // (file, exit status, message on stderr)
+    let cases = [
+        (
+            "truncated.json",
+            1,
+            "the file looks like JSON, but it ends too early (truncated?) at line",
+        ),
+        (
+            "bad_base32.txt",
+            0,
+            "failed  line 2: secret parameter: '1' at position 8 is not a Base32 character",
+        ),
+        (
+            "unknown_algorithm.json",
+            0,
+            "failed  entry 2 ('Bank:bob'): unknown algorithm 'MD5' (use SHA1, SHA256 or SHA512)",
+        ),
+        (
+            "zero_period.txt",
+            0,
+            "failed  line 1: a period of 0 s is not allowed",
+        ),
+        (
+            "entra_missing_column.csv",
+            1,
+            "'entra_missing_column.csv' (entra-csv): the CSV header has no 'time interval' column",
+        ),
+        (
+            "entra_tokens.csv",
+            0,
+            "failed  line 4, column 'time interval': 45 is not 30 or 60",
+        ),
+    ];
+    for (file, status, message) in cases {
+        let tv = TestVault::new();
+        let out = tv
+            .cmd()
+            .current_dir(fixture(""))
+            .args(["import", file])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "{file}: {stderr}");
+        assert!(stderr.contains(message), "{file}: {stderr}");
+        no_secrets(&out);
+    }
+    // Truncated with the format named: the same message from the Aegis reader.
+    let tv = TestVault::new();
+    tv.cmd()
+        .arg("import")
+        .arg(fixture("truncated.json"))
+        .args(["--format", "aegis"])
+        .assert()
+        .code(1)
+        .stderr(contains("(aegis): it ends too early (truncated?) at line"));
+}
+
+#[test]
+fn unknown_content_lists_the_formats() {
+    let tv = TestVault::new();
+    let text = tv.dir.path().join("notes.txt");
+    std::fs::write(&text, "just some notes\n").unwrap();
+    tv.cmd()
+        .arg("import")
+        .arg(&text)
+        .assert()
+        .code(1)
+        .stderr(contains("matches no known export format").and(contains(
+            "known: auto, qr, aegis, 2fas, bitwarden, freeotp-plus, proton, stratum, steam, andotp, entra-csv, ente, google-migration, otpauth",
+        )));
+}
+
+#[test]
+fn dry_run_writes_nothing_for_any_format() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture(""))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            !name.contains("password") && !name.starts_with('.')
+        })
+        .collect();
+    let peers = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/peer-exports");
+    if peers.is_dir() {
+        files.extend(
+            std::fs::read_dir(peers)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| !p.ends_with("README.md")),
+        );
+    } else {
+        eprintln!(
+            "note: ../shared/fixtures/peer-exports is absent; dry runs cover the project's fixtures only"
+        );
+    }
+    let tv = TestVault::new();
+    tv.add("Existing", "entry", MS_SECRET);
+    let before = tv.bytes();
+    let backup = std::fs::read(tv.vault.with_extension("age.bak")).ok();
+    for file in files {
+        let out = tv
+            .cmd()
+            .arg("import")
+            .arg("--dry-run")
+            .arg(&file)
+            .arg("--password-file")
+            .arg(fixture("password.txt"))
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if out.status.success() {
+            assert!(
+                stdout.contains("(dry run: the vault was not changed)"),
+                "{file:?}: {stdout}"
+            );
+        }
+        assert_eq!(
+            tv.bytes(),
+            before,
+            "{file:?} changed the vault in a dry run"
+        );
+        assert_eq!(
+            std::fs::read(tv.vault.with_extension("age.bak")).ok(),
+            backup
+        );
+    }
+}
+
+#[test]
+fn duplicates_are_skipped_and_counted() {
+    let tv = TestVault::new();
+    tv.cmd()
+        .arg("import")
+        .arg(fixture("aegis_plain.json"))
+        .assert()
+        .success()
+        .stdout(contains("added 2, skipped 0 duplicates, failed 0"));
+    tv.cmd()
+        .arg("import")
+        .arg(fixture("aegis_plain.json"))
+        .assert()
+        .success()
+        .stdout(
+            contains("duplicate  Example:alice@example.com (already in the vault)")
+                .and(contains("added 0, skipped 2 duplicates, failed 0")),
+        );
+    // The same account from another app is a duplicate too; the Steam one is new.
+    tv.cmd()
+        .arg("import")
+        .arg(fixture("twofas_encrypted.2fas"))
+        .arg("--password-file")
+        .arg(fixture("password.txt"))
+        .assert()
+        .success()
+        .stdout(contains("added 1, skipped 1 duplicate, failed 0"));
+    assert_eq!(list_json(&tv).len(), 3);
+}
+
+#[test]
+fn qr_screenshots_import() {
+    let tv = TestVault::new();
+    tv.cmd()
+        .arg("import")
+        .arg(fixture("entra_page.png"))
+        .assert()
+        .success()
+        .stdout(contains("added  Microsoft:helga@contoso.com").and(contains("added 1, skipped 0 duplicates, failed 1")))
+        .stderr(contains(
+            "failed  QR code 2: it holds something other than an otpauth:// or otpauth-migration:// URI",
+        ));
+    tv.cmd()
+        .arg("import")
+        .arg(fixture("phone_transfer.jpg"))
+        .assert()
+        .success()
+        .stdout(contains("added 2, skipped 0 duplicates, failed 0"));
+    let list = list_json(&tv);
+    let bank = list.iter().find(|e| e["issuer"] == "Bank").unwrap();
+    assert_eq!(bank["type"], "hotp");
+    assert_eq!(bank["counter"], 5);
+}
+
+#[test]
+fn exports_need_plaintext_and_are_private() {
+    let tv = TestVault::new();
+    tv.add("GitHub", "me", RFC_SECRET_B32);
+    for format in ["otpauth", "aegis", "entra-csv", "qr"] {
+        tv.cmd()
+            .args(["export", "--format", format])
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(contains("--plaintext"));
+    }
+    let out = tv.dir.path().join("export.json");
+    tv.cmd()
+        .args(["export", "--format", "aegis", "--plaintext", "--output"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stderr(contains("wrote 1 entry"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&out).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+}
+
+#[test]
+fn aegis_export_round_trips_into_another_vault() {
+    let a = TestVault::new();
+    a.cmd()
+        .arg("import")
+        .arg(fixture("aegis_plain.json"))
+        .assert()
+        .success();
+    a.cmd()
+        .arg("import")
+        .arg(fixture("twofas_encrypted.2fas"))
+        .arg("--password-file")
+        .arg(fixture("password.txt"))
+        .assert()
+        .success();
+    let file = a.dir.path().join("aegis.json");
+    a.cmd()
+        .args(["export", "--format", "aegis", "--plaintext", "-o"])
+        .arg(&file)
+        .assert()
+        .success();
+    let b = TestVault::new();
+    b.cmd()
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("added 3, skipped 0 duplicates, failed 0"));
+    assert_eq!(list_json(&a), list_json(&b));
+}
+
+#[test]
+fn qr_exports_draw_in_the_terminal_and_round_trip_as_png() {
+    let a = TestVault::new();
+    a.cmd()
+        .arg("import")
+        .arg(fixture("aegis_plain.json"))
+        .assert()
+        .success();
+    a.cmd()
+        .args(["export", "--format", "qr", "--plaintext"])
+        .assert()
+        .success()
+        .stdout(contains("Example:alice@example.com\n").and(contains("█▀")));
+    for extra in [None, Some("--migration")] {
+        let png = a.dir.path().join("codes.png");
+        let mut cmd = a.cmd();
+        cmd.args(["export", "--format", "qr", "--plaintext", "-o"])
+            .arg(&png);
+        if let Some(flag) = extra {
+            cmd.arg(flag);
+        }
+        cmd.assert().success();
+        let b = TestVault::new();
+        b.cmd()
+            .arg("import")
+            .arg(&png)
+            .assert()
+            .success()
+            .stdout(contains("added 2, skipped 0 duplicates, failed 0"));
+        assert_eq!(list_json(&a), list_json(&b), "{extra:?}");
+        std::fs::remove_file(&png).unwrap();
+    }
+}
+
+#[test]
+fn migration_text_export_round_trips_and_lists_what_it_leaves_out() {
+    let a = TestVault::new();
+    a.cmd()
+        .arg("import")
+        .arg(fixture("aegis_plain.json"))
+        .assert()
+        .success();
+    a.cmd()
+        .args([
+            "add",
+            "--issuer",
+            "Steam",
+            "--account",
+            "gabe",
+            "--secret",
+            RFC_SECRET_B32,
+            "--steam",
+        ])
+        .assert()
+        .success();
+    let out = a
+        .cmd()
+        .args([
+            "export",
+            "--format",
+            "otpauth",
+            "--migration",
+            "--plaintext",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("left out 'Steam:gabe': Google's transfer format has no Steam codes")
+    );
+    let file = a.dir.path().join("transfer.txt");
+    std::fs::write(&file, &out.stdout).unwrap();
+    let b = TestVault::new();
+    b.cmd()
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("added 2, skipped 0 duplicates, failed 0"));
+}
+
+const ENTRA_HEADER: &str = "upn,serial number,secret key,time interval,manufacturer,model\r\n";
+
+#[test]
+fn entra_csv_import_then_export_gives_the_same_rows() {
+    let tv = TestVault::new();
+    tv.cmd()
+        .arg("import")
+        .arg(fixture("entra_tokens.csv"))
+        .assert()
+        .success();
+    let out = tv
+        .cmd()
+        .args(["export", "--format", "entra-csv", "--plaintext"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    // Secrets normalised (upper case, no spaces; the sample's spare trailing bits dropped).
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!(
+            "{ENTRA_HEADER}helga@contoso.com,1234567,2234567ABCDEF2234567ABCDEE,60,Contoso,HardwareKey\r\n\
+             lee@contoso.com,KF0002,JBSWY3DPEHPK3PXP,30,,\"Token, Mk II\"\r\n"
+        )
+    );
+}
+
+#[test]
+fn entra_admin_flow_generate_add_code_export_import() {
+    let tv = TestVault::new();
+    let generated = tv
+        .cmd()
+        .args([
+            "generate",
+            "--count",
+            "3",
+            "--entra-csv",
+            "--upn",
+            "a@contoso.com",
+            "--upn",
+            "b@contoso.com",
+            "--upn",
+            "c@contoso.com",
+            "--serial-start",
+            "KF0001",
+            "--manufacturer",
+            "Contoso",
+            "--model",
+            "KF-1",
+            "--add",
+        ])
+        .output()
+        .unwrap();
+    assert!(generated.status.success());
+    let csv = String::from_utf8(generated.stdout).unwrap();
+    assert!(csv.starts_with(ENTRA_HEADER));
+
+    // `code <serial>` gives the token's code.
+    let row: Vec<&str> = csv.lines().nth(2).unwrap().split(',').collect();
+    assert_eq!(row[1], "KF0002");
+    let secret = keyfob::engine::secret::Secret::parse_base32(row[2]).unwrap();
+    let expected = keyfob::engine::otp::totp(
+        &secret,
+        keyfob::engine::otp::Algorithm::Sha1,
+        6,
+        30,
+        1_700_000_000,
+    )
+    .unwrap();
+    tv.cmd()
+        .args(["code", "KF0002", "--at", "1700000000"])
+        .assert()
+        .success()
+        .stdout(format!("{}\n", expected.as_str()));
+
+    // Exporting gives back exactly what was generated.
+    let exported = tv
+        .cmd()
+        .args(["export", "--format", "entra-csv", "--plaintext"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(exported.stdout).unwrap(), csv);
+
+    // Importing that file into another vault and exporting again: the same rows.
+    let file = tv.dir.path().join("tokens.csv");
+    std::fs::write(&file, &csv).unwrap();
+    let other = TestVault::new();
+    other
+        .cmd()
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("added 3, skipped 0 duplicates, failed 0"));
+    let again = other
+        .cmd()
+        .args(["export", "--format", "entra-csv", "--plaintext"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), csv);
+    // And importing it into the first vault finds only duplicates.
+    tv.cmd()
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success()
+        .stdout(contains("added 0, skipped 3 duplicates, failed 0"));
+}
