@@ -5,5 +5,6 @@
 
 mod cli;
 mod common;
+mod export;
 mod import;
 mod peer_exports;
