@@ -180,6 +180,13 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
     for (what, reason) in &plan.failed {
         eprintln!("   failed  {what}: {reason}");
     }
+    let short = plan.added.iter().filter(|e| e.secret.is_short()).count();
+    if short > 0 {
+        super::warn(format!(
+            "{short} of the new secrets {} shorter than 128 bits (fine for hardware tokens, weak otherwise)",
+            if short == 1 { "is" } else { "are" }
+        ));
+    }
     let _ = writeln!(
         out,
         "{verb} {}, skipped {} duplicate{}, failed {}{}",

@@ -286,3 +286,16 @@ fn qr_screenshots_import() {
     assert_eq!(bank["type"], "hotp");
     assert_eq!(bank["counter"], 5);
 }
+
+#[test]
+fn short_secrets_import_with_a_warning() {
+    let tv = TestVault::new();
+    tv.cmd()
+        .arg("import")
+        .arg(fixture("aegis_plain.json"))
+        .assert()
+        .success()
+        .stderr(contains(
+            "warning: 2 of the new secrets are shorter than 128 bits",
+        ));
+}
