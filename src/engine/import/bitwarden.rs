@@ -23,7 +23,10 @@ impl Format for Bitwarden {
 
     fn sniff(&self, bytes: &[u8]) -> bool {
         if let Some(v) = json::sniff(bytes) {
-            return v.get("items").is_some_and(Value::is_array) && v.get("encrypted").is_some();
+            // Password-protected exports have "data" instead of "items".
+            return v.get("encrypted").is_some()
+                && (v.get("items").is_some_and(Value::is_array)
+                    || v.get("passwordProtected").is_some());
         }
         csv_header(bytes).is_some_and(|h| h.iter().any(|c| c == "login_totp"))
     }
@@ -179,7 +182,8 @@ mod tests {
 
     #[test]
     fn encrypted_json_is_refused() {
-        let text = br#"{"encrypted":true,"passwordProtected":true,"items":[]}"#;
+        let text = br#"{"encrypted":true,"passwordProtected":true,"salt":"x","data":"y"}"#;
+        assert!(Bitwarden.sniff(text));
         assert!(
             Bitwarden
                 .read(text, None)
