@@ -252,6 +252,47 @@ mod tests {
         assert!(inverted.lines().nth(1).unwrap().chars().all(|c| c == ' '));
     }
 
+    /// The half-block drawing is a real QR code: paint it as a terminal would (text colour
+    /// light, background dark) and decode it.
+    #[test]
+    fn text_drawing_decodes() {
+        let list = entries(1);
+        let out = qr_text(&qr_codes(&list, None), false);
+        let text = String::from_utf8(out.bytes.to_vec()).unwrap();
+        let rows: Vec<Vec<char>> = text
+            .lines()
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .map(|l| l.chars().collect())
+            .collect();
+        let scale = 4u32;
+        let (w, h) = (rows[0].len() as u32, rows.len() as u32 * 2);
+        let mut img = image::GrayImage::new(w * scale, h * scale);
+        for (y, row) in rows.iter().enumerate() {
+            for (x, c) in row.iter().enumerate() {
+                let (top, bottom) = match c {
+                    '█' => (true, true),
+                    '▀' => (true, false),
+                    '▄' => (false, true),
+                    _ => (false, false),
+                };
+                for (half, lit) in [(0, top), (1, bottom)] {
+                    for dy in 0..scale {
+                        for dx in 0..scale {
+                            let py = (y as u32 * 2 + half) * scale + dy;
+                            let v = if lit { 230 } else { 20 };
+                            img.put_pixel(x as u32 * scale + dx, py, image::Luma([v]));
+                        }
+                    }
+                }
+            }
+        }
+        let mut png = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert_eq!(read_back(&png), list);
+    }
+
     #[test]
     fn nothing_to_draw_is_an_error() {
         let mut steam = entries(1);
