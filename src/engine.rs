@@ -10,6 +10,7 @@ pub mod entry;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod migration;
 pub mod otp;
 pub mod printable;
 pub mod query;

@@ -19,8 +19,10 @@ pub struct ImportArgs {
     /// Export files to read ("-" = stdin)
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// The files' format; "auto" detects it from the content
-    #[arg(long, default_value = "auto")]
+    /// The files' format: auto (detect from the content), otpauth, google-migration,
+    /// entra-csv, aegis, 2fas, andotp, bitwarden, freeotp-plus, ente, proton, stratum, steam,
+    /// qr (PNG/JPEG screenshots of QR codes)
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: String,
     /// Show what would be imported without changing the vault
     #[arg(long)]
@@ -52,6 +54,14 @@ pub struct ExportArgs {
     /// Confirm that secrets may be written in the clear
     #[arg(long)]
     pub plaintext: bool,
+    /// With --format qr or otpauth: Google Authenticator transfer batches
+    /// (otpauth-migration://, up to 10 accounts per code) instead of one URI per entry
+    #[arg(long)]
+    pub migration: bool,
+    /// With --format qr on a terminal: draw dark modules in the text colour (for dark text
+    /// on a light background)
+    #[arg(long)]
+    pub invert: bool,
 }
 
 fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
@@ -171,6 +181,13 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
     for (what, reason) in &plan.failed {
         eprintln!("   failed  {what}: {reason}");
     }
+    let short = plan.added.iter().filter(|e| e.secret.is_short()).count();
+    if short > 0 {
+        super::warn(format!(
+            "{short} of the new secrets {} shorter than 128 bits (fine for hardware tokens, weak otherwise)",
+            if short == 1 { "is" } else { "are" }
+        ));
+    }
     let _ = writeln!(
         out,
         "{verb} {}, skipped {} duplicate{}, failed {}{}",
@@ -194,39 +211,58 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
 
 pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
     let to_file = args.output.as_ref().filter(|p| p.as_os_str() != "-");
-    if !args.plaintext && args.format != ExportFormat::Qr {
-        return Err(Failure::new("this export holds the secrets in the clear")
-            .with_hint("add --plaintext to confirm, and keep the file somewhere safe"));
-    }
-    if args.format == ExportFormat::Qr && !args.plaintext {
-        return Err(
+    if !args.plaintext {
+        let failure = if args.format == ExportFormat::Qr {
             Failure::new("QR codes show the secrets to anyone who sees them")
-                .with_hint("add --plaintext to confirm"),
-        );
+                .with_hint("add --plaintext to confirm")
+        } else {
+            Failure::new("this export holds the secrets in the clear")
+                .with_hint("add --plaintext to confirm, and keep the file somewhere safe")
+        };
+        return Err(failure);
+    }
+    if args.migration && !matches!(args.format, ExportFormat::Qr | ExportFormat::Otpauth) {
+        return Err(Failure::new(
+            "--migration goes with --format qr or --format otpauth",
+        ));
+    }
+    if args.invert && (args.format != ExportFormat::Qr || to_file.is_some()) {
+        return Err(Failure::new(
+            "--invert only changes QR codes drawn in the terminal (--format qr without --output)",
+        ));
     }
     let session = context.access.open()?;
     let entries = &session.vault().entries;
-    let exported = match args.format {
-        ExportFormat::Otpauth => export::otpauth(entries),
-        ExportFormat::EntraCsv => export::entra_csv(entries),
-        ExportFormat::Aegis | ExportFormat::Qr => {
-            return Err(Failure::new("this export format is not available yet"));
+    let engine_err = |e: export::ExportError| Failure::new(e.to_string());
+    let batch_id = if args.migration {
+        Some(export::new_batch_id().map_err(engine_err)?)
+    } else {
+        None
+    };
+    let exported = match (args.format, batch_id) {
+        (ExportFormat::Otpauth, None) => export::otpauth(entries),
+        (ExportFormat::Otpauth, Some(id)) => export::migration(entries, id),
+        (ExportFormat::EntraCsv, _) => export::entra_csv(entries),
+        (ExportFormat::Aegis, _) => export::aegis(entries).map_err(engine_err)?,
+        (ExportFormat::Qr, batch) => {
+            let codes = export::qr_codes(entries, batch);
+            if to_file.is_some() {
+                export::qr_png(&codes).map_err(engine_err)?
+            } else {
+                export::qr_text(&codes, args.invert)
+            }
         }
     };
     for (name, reason) in &exported.skipped {
         super::warn(format!("left out '{name}': {reason}"));
     }
+    let written = entries.len() - exported.skipped.len();
     match to_file {
         Some(path) => {
             storage::write_new_private(path, &exported.bytes)?;
             eprintln!(
-                "wrote {} entr{} to '{}' (mode 0600)",
-                entries.len() - exported.skipped.len(),
-                if entries.len() - exported.skipped.len() == 1 {
-                    "y"
-                } else {
-                    "ies"
-                },
+                "wrote {written} entr{} to '{}' (mode 0600)",
+                if written == 1 { "y" } else { "ies" },
                 path.display()
             );
         }

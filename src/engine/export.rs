@@ -1,13 +1,20 @@
 //! Writing entries out for other apps: one module per format.
 //!
 //! Promises: exports that carry secrets return zeroizing buffers; entries a format cannot
-//! carry are listed with the reason instead of being dropped silently.
+//! carry are listed with the reason instead of being dropped silently. Nothing here draws on
+//! a terminal: the QR "drawing" is a plain string of half-block characters.
 
 use zeroize::Zeroizing;
 
-use super::entra;
-use super::entry::Entry;
-use super::uri;
+mod aegis;
+mod entra_csv;
+mod otpauth;
+mod qr;
+
+pub use aegis::aegis;
+pub use entra_csv::entra_csv;
+pub use otpauth::{migration, otpauth};
+pub use qr::{QrCodes, qr_codes, qr_png, qr_text};
 
 /// An export's bytes and the entries left out of it, with reasons.
 #[derive(Debug)]
@@ -16,31 +23,20 @@ pub struct Exported {
     pub skipped: Vec<(String, String)>,
 }
 
-/// One `otpauth://` URI per line.
-pub fn otpauth(entries: &[Entry]) -> Exported {
-    let mut bytes = Zeroizing::new(Vec::new());
-    for entry in entries {
-        bytes.extend_from_slice(uri::to_uri(entry).as_bytes());
-        bytes.push(b'\n');
-    }
-    Exported {
-        bytes,
-        skipped: Vec::new(),
-    }
+/// Why an export could not be made at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExportError {
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(String),
+    #[error("the PNG image cannot be made: {0}")]
+    Png(String),
+    #[error("there is nothing to export{0}")]
+    Nothing(String),
 }
 
-/// Entra's hardware-token upload CSV; entries that break Entra's rules are skipped.
-pub fn entra_csv(entries: &[Entry]) -> Exported {
-    let mut rows = Vec::new();
-    let mut skipped = Vec::new();
-    for entry in entries {
-        match entra::row_from_entry(entry) {
-            Ok(row) => rows.push(row),
-            Err(reason) => skipped.push((entry.name(), reason)),
-        }
-    }
-    Exported {
-        bytes: entra::write_csv(&rows),
-        skipped,
-    }
+/// A random id tying a Google Authenticator transfer's batches together.
+pub fn new_batch_id() -> Result<i32, ExportError> {
+    let mut bytes = [0u8; 4];
+    getrandom::fill(&mut bytes).map_err(|e| ExportError::Random(e.to_string()))?;
+    Ok(i32::from_le_bytes(bytes) & i32::MAX)
 }
