@@ -1,0 +1,1 @@
+//! The quiet backend against a terminal emulator.

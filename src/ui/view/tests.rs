@@ -1,0 +1,1 @@
+//! Buffer and snapshot tests of the whole screen.
