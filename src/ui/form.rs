@@ -344,14 +344,14 @@ impl Form {
         };
         let issuer = self.issuer.as_str().trim();
         let account = self.account.as_str().trim();
-        if issuer.is_empty() && account.is_empty() {
-            return Err((Field::Issuer, "give an issuer or an account name".into()));
-        }
         let secret = match (original, self.secret.is_empty()) {
             (Some(entry), true) => entry.secret.clone(),
             _ => Secret::parse_base32(self.secret.as_str())
                 .map_err(|e| (Field::Secret, e.to_string()))?,
         };
+        if issuer.is_empty() && account.is_empty() {
+            return Err((Field::Issuer, "give an issuer or an account name".into()));
+        }
         let mut entry = match original {
             Some(entry) => (**entry).clone(),
             None => Entry::new("", "", secret.clone()),

@@ -345,4 +345,4 @@ fn on_locked(mut lock: LockScreen, msg: Msg, pending: &mut usize, fx: &mut Vec<E
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -119,7 +119,6 @@ impl App {
                 ("a", "add"),
                 ("e", "edit"),
                 ("d", "delete"),
-                ("n", "next"),
                 ("Q", "QR"),
                 ("i", "import"),
                 ("?", "help"),

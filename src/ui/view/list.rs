@@ -7,6 +7,7 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
@@ -95,15 +96,7 @@ pub fn rows(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn put(
-    buf: &mut Buffer,
-    x: u16,
-    y: u16,
-    right: u16,
-    max: u16,
-    text: &str,
-    style: ratatui::style::Style,
-) {
+fn put(buf: &mut Buffer, x: u16, y: u16, right: u16, max: u16, text: &str, style: Style) {
     if x < right {
         let width = usize::from(max.min(right - x));
         buf.set_stringn(x, y, text, width, style);
@@ -122,7 +115,7 @@ fn draw_row(
     let name_style = if selected {
         app.style(Role::Selected)
     } else {
-        ratatui::style::Style::new()
+        Style::new()
     };
     let x0 = cols.issuer.0 - MARK;
     if selected {
@@ -172,15 +165,23 @@ fn draw_row(
         Some(left) => {
             let low = left <= LOW && entry.period > LOW;
             let style = app.style(if low { Role::BarLow } else { Role::Bar });
+            let text = countdown(left, entry.period);
             put(
                 buf,
                 cols.countdown,
                 y,
                 right,
                 COUNTDOWN,
-                &countdown(left, entry.period),
-                style,
+                &text,
+                Style::new(),
             );
+            // Only the filled part is coloured: the track and the seconds stay plain, so a
+            // second passing rewrites a digit without any colour change.
+            let filled = text.chars().take_while(|c| *c == '█').count();
+            let width = u16::try_from(filled)
+                .unwrap_or(0)
+                .min(right.saturating_sub(cols.countdown));
+            buf.set_style(Rect::new(cols.countdown, y, width, 1), style);
             if let (true, Some(x)) = (low, cols.next) {
                 let next = entry
                     .code(app.now + u64::from(left))
