@@ -265,10 +265,9 @@ impl<W: Write> Backend for QuietBackend<W> {
     }
 
     fn get_cursor_position(&mut self) -> io::Result<Position> {
-        if let Some((x, y)) = self.cursor {
-            return Ok(Position { x, y });
-        }
-        let (x, y) = crossterm::cursor::position()?;
+        // Only inline viewports need the real position; keyfob is full screen, and asking the
+        // terminal (a round trip) fails on terminals that do not answer.
+        let (x, y) = self.cursor.unwrap_or((0, 0));
         Ok(Position { x, y })
     }
 
