@@ -80,6 +80,8 @@ pub enum Mode {
 /// The idle lock: a prompt to unlock again.
 #[derive(Debug, Default)]
 pub struct LockScreen {
+    /// Locked by the idle timer (rather than by the person).
+    pub idle: bool,
     pub input: TextInput,
     pub busy: bool,
     pub error: Option<String>,

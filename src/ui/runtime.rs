@@ -283,3 +283,28 @@ pub fn complete(prefix: &str) -> Vec<String> {
     out.truncate(200);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completes_file_names_and_marks_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("export-a.json"), "").unwrap();
+        std::fs::write(dir.path().join("export-b.txt"), "").unwrap();
+        std::fs::create_dir(dir.path().join("exports")).unwrap();
+        let base = format!("{}/", dir.path().display());
+        let got = complete(&format!("{base}exp"));
+        assert_eq!(
+            got,
+            [
+                format!("{base}export-a.json"),
+                format!("{base}export-b.txt"),
+                format!("{base}exports/"),
+            ]
+        );
+        assert!(complete(&format!("{base}zzz")).is_empty());
+        assert!(read_file(&base).unwrap_err().contains("is a folder"));
+    }
+}

@@ -94,13 +94,16 @@ impl App {
         }
         let idle = self.settings.idle_lock_minutes.saturating_mul(60);
         if idle > 0 && !self.is_locked() && self.now.saturating_sub(self.last_input) >= idle {
-            self.lock(fx);
+            self.lock(fx, true);
         }
     }
 
     /// Forgets the entries and asks to unlock again.
-    pub fn lock(&mut self, fx: &mut Vec<Effect>) {
-        self.mode = Mode::Locked(LockScreen::default());
+    pub fn lock(&mut self, fx: &mut Vec<Effect>, idle: bool) {
+        self.mode = Mode::Locked(LockScreen {
+            idle,
+            ..LockScreen::default()
+        });
         self.filter.take();
         self.set_entries(Vec::new(), None);
         self.status = None;
@@ -187,7 +190,7 @@ impl App {
             Msg::Help => return Mode::Help,
             Msg::Import => return Mode::Import(Box::default()),
             Msg::LockNow => {
-                self.lock(fx);
+                self.lock(fx, false);
                 return std::mem::take(&mut self.mode);
             }
             _ => {}

@@ -256,3 +256,70 @@ fn first_run_offers_to_create_the_vault() {
     assert!(tv.vault.is_file());
     screen.quit();
 }
+
+/// Measures what an idle screen costs over SSH: bytes written per second and CPU share, in a
+/// 100×30 pseudo-terminal with 20 accounts (18 at 30 s, 2 at 60 s). Run by hand:
+/// `KEYFOB_MEASURE_SECONDS=120 cargo test --release --test it measure_idle -- --ignored --nocapture`
+#[test]
+#[ignore = "a measurement run by hand, not a timed test"]
+fn measure_idle() {
+    let seconds: u64 = std::env::var("KEYFOB_MEASURE_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let tv = TestVault::new();
+    for i in 0..20 {
+        tv.add(
+            &format!("Service {i}"),
+            &format!("user{i}@example.com"),
+            RFC_SECRET_B32,
+        );
+        if i % 10 == 9 {
+            tv.cmd()
+                .args(["edit", &format!("Service {i}"), "--period", "60"])
+                .assert()
+                .success();
+        }
+    }
+    let mut screen = Screen::open(&tv, true);
+    screen.wait_text("20 entries");
+    // Settle: let the first full frame and a resize pass.
+    let settle = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < settle {
+        screen.pump();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let pid = screen.session.get_process().pid().as_raw();
+    let cpu = || -> u64 {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let fields: Vec<&str> = stat
+            .rsplit(')')
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .collect();
+        fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+    };
+    let ticks: f64 = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0);
+    let bytes_before = screen.raw.len();
+    let cpu_before = cpu();
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(seconds) {
+        screen.pump();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let bytes = screen.raw.len() - bytes_before;
+    let cpu_seconds = (cpu() - cpu_before) as f64 / ticks;
+    eprintln!(
+        "idle over {elapsed:.0} s, 100x30, 20 accounts: {:.1} bytes/s written, {:.3} % of a core",
+        bytes as f64 / elapsed,
+        100.0 * cpu_seconds / elapsed
+    );
+    screen.quit();
+}

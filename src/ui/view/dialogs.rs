@@ -179,7 +179,7 @@ fn check_lines<'a>(app: &App, form: &Form) -> Vec<Line<'a>> {
 }
 
 pub fn confirm_delete(app: &App, entry: &Entry, area: Rect, buf: &mut Buffer) {
-    let inner = dialog(app, area, 70, 7, "Delete?", buf);
+    let inner = dialog(app, area, 70, 8, "Delete?", buf);
     let out = vec![
         Line::from(vec![
             Span::raw("Delete "),
@@ -193,7 +193,9 @@ pub fn confirm_delete(app: &App, entry: &Entry, area: Rect, buf: &mut Buffer) {
         Line::raw(""),
         key_line(app, &[("y", "delete"), ("any other key", "keep it")]),
     ];
-    lines(out, inner, buf);
+    Paragraph::new(out)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
 }
 
 pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {

@@ -34,28 +34,22 @@ pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
 
 pub fn locked(app: &App, lock: &LockScreen, area: Rect, buf: &mut Buffer) {
     let inner = dialog(app, area, 64, 9, "keyfob is locked", buf);
-    let minutes = app.settings.idle_lock_minutes;
-    let mut out = vec![Line::styled(
+    let why = if lock.idle {
         format!(
-            "Codes were cleared from the screen ('{}').",
+            "Locked after {} min without a key; codes were cleared.",
+            app.settings.idle_lock_minutes
+        )
+    } else {
+        format!(
+            "'{}' is locked; codes were cleared.",
             app.settings.vault_name
-        ),
-        app.style(Role::Dim),
-    )];
-    if minutes > 0 {
-        out[0] = Line::styled(
-            format!("Locked after {minutes} min without a key; codes were cleared."),
-            app.style(Role::Dim),
-        );
-    }
-    out.push(Line::raw(""));
+        )
+    };
+    let mut out = vec![Line::styled(why, app.style(Role::Dim)), Line::raw("")];
     let (label, note) = if app.settings.passphrase {
         ("Passphrase ", "Enter unlocks")
     } else {
-        (
-            "Key phrase ",
-            "Enter unlocks with the identity file (key phrase only if it has one)",
-        )
+        ("Key phrase ", "Enter unlocks with your identity file")
     };
     let mut spans = vec![Span::styled(label, app.style(Role::Title))];
     spans.extend(field(
