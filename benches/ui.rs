@@ -1,8 +1,9 @@
 //! Filter + draw at 10,000 entries: the cost of one keystroke in the `/` filter.
 //!
-//! Run with `cargo bench --bench ui`. Each iteration applies a whole query to the live filter
-//! (nucleo-matcher over issuer, account, serial, tags) and draws a 100×30 frame (codes are
-//! computed for the visible rows only), through ratatui's diff.
+//! Run with `cargo bench --bench ui`. `filter_and_draw_10k` applies a whole query at once
+//! (the worst case: every entry is matched) and draws a 100×30 frame through ratatui's diff;
+//! `typing_at_10k` types the query key by key, drawing after each (time per key = time /
+//! items). Codes are computed for the visible rows only.
 
 use divan::Bencher;
 use keyfob::engine::entry::Entry;
@@ -66,6 +67,33 @@ fn filter_and_draw_10k(bencher: Bencher, query: &str) {
             .expect("draw");
         divan::black_box(app.visible.len())
     });
+}
+
+/// Typing a query one key at a time, drawing after each key (the incremental case).
+#[divan::bench(args = ["git", "hardware 10", "user4242"])]
+fn typing_at_10k(bencher: Bencher, query: &str) {
+    let mut app = App::new(entries(10_000), Settings::default(), NOW);
+    app.update(Msg::StartFilter, NOW);
+    app.update(
+        Msg::Resize {
+            width: 100,
+            height: 30,
+        },
+        NOW,
+    );
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+    bencher
+        .counter(divan::counter::ItemsCount::new(query.chars().count()))
+        .bench_local(|| {
+            app.update(Msg::Text(Edit::Clear), NOW);
+            for c in query.chars() {
+                app.update(Msg::Text(Edit::Insert(c)), NOW);
+                terminal
+                    .draw(|frame| frame.render_widget(&app, frame.area()))
+                    .expect("draw");
+            }
+            divan::black_box(app.visible.len())
+        });
 }
 
 #[divan::bench]

@@ -13,6 +13,10 @@ use crate::engine::entry::Entry;
 pub struct Filter {
     haystacks: Vec<Utf32String>,
     matcher: Matcher,
+    /// The last query and the entries it matched (in vault order): a query that only adds
+    /// characters can match only among those, which keeps typing fast at 10,000 entries.
+    last_query: String,
+    last_matched: Option<Vec<usize>>,
 }
 
 impl std::fmt::Debug for Filter {
@@ -26,6 +30,8 @@ impl Default for Filter {
         Filter {
             haystacks: Vec::new(),
             matcher: Matcher::new(Config::DEFAULT),
+            last_query: String::new(),
+            last_matched: None,
         }
     }
 }
@@ -58,6 +64,7 @@ impl Filter {
             .iter()
             .map(|e| Utf32String::from(haystack(e)))
             .collect();
+        self.last_matched = None;
     }
 
     /// Positions of the entries matching `query`, best first.
@@ -68,12 +75,30 @@ impl Filter {
             return;
         }
         let pattern = Pattern::parse(query, CaseMatching::Ignore, Normalization::Smart);
+        // Adding characters narrows a plain fuzzy pattern (a longer atom, or one more atom
+        // that must also match). Negation (`!`), anchors (`^`, `$`), exact (`'`) and escapes
+        // (`\\`) can widen it, so queries using them are matched against everything.
+        let plain = !query.contains(['!', '^', '$', '\'', '\\']);
+        let narrows = plain
+            && query.starts_with(self.last_query.as_str())
+            && !self.last_query.trim().is_empty();
+        let previous = self.last_matched.take().filter(|_| narrows);
         let mut scored: Vec<(u32, usize)> = Vec::with_capacity(self.haystacks.len() / 4);
-        for (index, hay) in self.haystacks.iter().enumerate() {
-            if let Some(score) = pattern.score(hay.slice(..), &mut self.matcher) {
+        let mut score = |index: usize, matcher: &mut Matcher| {
+            if let Some(hay) = self.haystacks.get(index)
+                && let Some(score) = pattern.score(hay.slice(..), matcher)
+            {
                 scored.push((score, index));
             }
+        };
+        match &previous {
+            Some(candidates) => candidates.iter().for_each(|i| score(*i, &mut self.matcher)),
+            None => (0..self.haystacks.len()).for_each(|i| score(i, &mut self.matcher)),
         }
+        let mut matched: Vec<usize> = scored.iter().map(|(_, index)| *index).collect();
+        matched.sort_unstable();
+        self.last_matched = Some(matched);
+        self.last_query = query.to_string();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         out.extend(scored.into_iter().map(|(_, index)| index));
     }
@@ -110,5 +135,14 @@ mod tests {
         assert_eq!(out, vec![3]);
         f.matches("zzz", &mut out);
         assert!(out.is_empty());
+        // Narrowing reuses the last matches; widening (deleting) searches everything again.
+        f.matches("git", &mut out);
+        assert_eq!(out, vec![0, 1]);
+        f.matches("gith", &mut out);
+        assert_eq!(out, vec![0]);
+        f.matches("git", &mut out);
+        assert_eq!(out, vec![0, 1]);
+        f.matches("git me", &mut out);
+        assert_eq!(out, vec![0, 1]);
     }
 }

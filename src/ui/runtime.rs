@@ -132,7 +132,7 @@ impl Loop {
             }
             // Effects after drawing, so "saving…" is on screen while they run.
             for effect in effects.drain(..) {
-                if let Some(msg) = self.perform(effect, screen, worker, app)? {
+                if let Some(msg) = self.perform(effect, screen, worker)? {
                     inbox.push_back(msg);
                 }
             }
@@ -173,7 +173,6 @@ impl Loop {
         effect: Effect,
         screen: &mut Screen,
         worker: &Worker,
-        app: &App,
     ) -> io::Result<Option<Msg>> {
         Ok(match effect {
             Effect::Quit => {
@@ -207,10 +206,7 @@ impl Loop {
                 purpose,
                 result: read_file(&path),
             }),
-            Effect::Complete(prefix) => {
-                let _ = app;
-                Some(Msg::Completed(complete(&prefix)))
-            }
+            Effect::Complete(prefix) => Some(Msg::Completed(complete(&prefix))),
         })
     }
 
