@@ -5,6 +5,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::super::app::{App, LockScreen};
 use super::super::keymap::HELP;
@@ -33,7 +34,7 @@ pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn locked(app: &App, lock: &LockScreen, area: Rect, buf: &mut Buffer) {
-    let inner = dialog(app, area, 64, 9, "keyfob is locked", buf);
+    let inner = dialog(app, area, 64, 10, "keyfob is locked", buf);
     let why = if lock.idle {
         format!(
             "Locked after {} min without a key; codes were cleared.",
@@ -69,5 +70,7 @@ pub fn locked(app: &App, lock: &LockScreen, area: Rect, buf: &mut Buffer) {
         out.push(Line::styled(note, app.style(Role::Dim)));
     }
     out.push(Line::styled("Ctrl-C quits", app.style(Role::Dim)));
-    lines(out, inner, buf);
+    Paragraph::new(out)
+        .wrap(Wrap { trim: false })
+        .render(inner, buf);
 }
