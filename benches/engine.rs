@@ -59,7 +59,11 @@ fn code_prepared(bencher: divan::Bencher, algorithm: Algorithm) {
 /// One code straight from an entry (builds the generator each time), as `keyfob code` does.
 #[divan::bench]
 fn code_from_entry(bencher: divan::Bencher) {
-    let entry = Entry::new("A", "b", Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap());
+    let entry = Entry::new(
+        "A",
+        "b",
+        Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap(),
+    );
     bencher.bench_local(|| black_box(entry.code(black_box(1_700_000_000)).unwrap()));
 }
 

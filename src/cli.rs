@@ -14,7 +14,7 @@ use crate::config::{self, Config};
 use crate::failure::Failure;
 use crate::unlock::Access;
 
-mod clipboard_hold;
+pub(crate) mod clipboard_hold;
 mod entries;
 mod generate;
 mod show;

@@ -1,12 +1,56 @@
-//! The screen. Not built yet: `keyfob` / `keyfob ui` say so instead of failing obscurely.
+//! The screen (TUI): `keyfob` and `keyfob ui`.
+//!
+//! The Elm shape: [`app::App`] is plain state, [`keymap`] turns keys into [`app::Msg`]s,
+//! `App::update(msg, now)` changes the state and returns [`app::Effect`]s, `impl Widget for
+//! &App` ([`view`]) draws it, and [`runtime`] is the one loop that performs effects (saving on
+//! the vault thread, the clipboard, the clock).
+//!
+//! Promises: the vault is unlocked (or created, on first run) on the terminal before the
+//! screen opens; every change is saved at once through `Session::update`; the terminal is
+//! always restored; nothing secret reaches `Debug` output.
+
+use std::io::IsTerminal;
 
 use crate::cli::Context;
+use crate::engine::crypto::Seal;
 use crate::failure::Failure;
 
+pub mod app;
+pub mod backend;
+pub mod filter;
+pub mod first_run;
+pub mod form;
+pub mod import_flow;
+pub mod keymap;
+pub mod ops;
+pub mod runtime;
+pub mod text;
+pub mod theme;
+pub mod update;
+pub mod view;
+pub mod worker;
+
 /// Opens the TUI.
-pub fn run(_context: &Context) -> Result<(), Failure> {
-    Err(
-        Failure::new("the screen (TUI) is not built yet in this version of keyfob")
-            .with_hint("use the commands meanwhile: `keyfob --help`"),
-    )
+pub fn run(context: &Context) -> Result<(), Failure> {
+    if !std::io::stdout().is_terminal() {
+        return Err(Failure::new("the screen needs a terminal")
+            .with_hint("in scripts use `keyfob list`, `keyfob code QUERY` (see `keyfob --help`)"));
+    }
+    let (session, access) = first_run::open_or_create(&context.access)?;
+    let settings = app::Settings {
+        clear_seconds: context.config.clipboard_clear_seconds,
+        idle_lock_minutes: context.config.idle_lock_minutes,
+        theme: theme::Theme::from_env(
+            context.config.colors,
+            std::env::var("NO_COLOR").ok().as_deref(),
+        ),
+        vault_name: access.vault.file_name().map_or_else(
+            || access.vault.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+        passphrase: matches!(session.seal(), Seal::Passphrase { .. }),
+    };
+    let now = crate::cli::Context::now(None);
+    let app = app::App::new(session.vault().entries.clone(), settings, now);
+    runtime::run(app, session, access)
 }

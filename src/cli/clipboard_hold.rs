@@ -58,7 +58,7 @@ pub fn copy_from_cli(context: &Context, code: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn spawn_holder(seconds: u64, osc52: Option<bool>, code: &str) -> Result<(), Failure> {
+pub(crate) fn spawn_holder(seconds: u64, osc52: Option<bool>, code: &str) -> Result<(), Failure> {
     let exe = std::env::current_exe()
         .map_err(|e| Failure::new(format!("--copy: cannot find keyfob's own program: {e}")))?;
     let mut command = Command::new(exe);

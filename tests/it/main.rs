@@ -15,3 +15,4 @@ mod hygiene;
 mod import;
 mod peer_exports;
 mod robustness;
+mod tui_pty;

@@ -1,0 +1,353 @@
+//! The screen's state: plain data, no terminal, no clock.
+//!
+//! Promises: `App::new`/`App::default` touch nothing outside the value; time only enters
+//! through [`App::update`](super::update) (`now`, Unix seconds), so a frozen `now` gives a
+//! frozen screen. Secrets held here (entries, typed text) are zeroized when dropped and never
+//! shown by `Debug`.
+
+use std::ops::Deref;
+
+use zeroize::Zeroizing;
+
+use super::filter::Filter;
+use super::form::Form;
+use super::import_flow::ImportFlow;
+use super::ops::Op;
+use super::text::{Edit, TextInput};
+use super::theme::Theme;
+use crate::engine::entry::Entry;
+
+/// A value that must not show up in `Debug` output or logs (a passphrase, file bytes, a code).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Hidden<T>(pub T);
+
+impl<T> std::fmt::Debug for Hidden<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<hidden>")
+    }
+}
+
+impl<T> Deref for Hidden<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// Settings the screen runs with (from the config and the environment).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Seconds before a copied code is cleared (0 = never).
+    pub clear_seconds: u64,
+    /// Minutes without a key before the screen locks (0 = never).
+    pub idle_lock_minutes: u64,
+    pub theme: Theme,
+    /// The vault's file name, for the title.
+    pub vault_name: String,
+    /// Whether unlocking again asks for a passphrase (else an identity file is used).
+    pub passphrase: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            clear_seconds: 30,
+            idle_lock_minutes: 10,
+            theme: Theme { color: true },
+            vault_name: "vault.age".into(),
+            passphrase: false,
+        }
+    }
+}
+
+/// What the screen is doing.
+#[derive(Debug, Default)]
+pub enum Mode {
+    #[default]
+    List,
+    /// Typing in the filter.
+    Filter,
+    Help,
+    /// The QR code of the selected entry.
+    Qr,
+    /// Asking before deleting this entry.
+    ConfirmDelete(Box<Entry>),
+    Form(Box<Form>),
+    Import(Box<ImportFlow>),
+    Locked(LockScreen),
+}
+
+/// The idle lock: a prompt to unlock again.
+#[derive(Debug, Default)]
+pub struct LockScreen {
+    /// Locked by the idle timer (rather than by the person).
+    pub idle: bool,
+    pub input: TextInput,
+    pub busy: bool,
+    pub error: Option<String>,
+}
+
+/// How the status line shows its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Good,
+    Busy,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub kind: StatusKind,
+}
+
+/// Which file a read is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadPurpose {
+    Form,
+    Import,
+}
+
+/// Work for the event loop: everything that touches the world.
+#[derive(Debug)]
+pub enum Effect {
+    /// Apply the change through `Session::update` and report `Msg::Saved`.
+    Save(Op),
+    /// Copy a code (report `Msg::Copied`).
+    Copy(Hidden<Zeroizing<String>>),
+    ClearClipboard,
+    /// Forget the opened vault (the idle lock).
+    Lock,
+    /// Open the vault again with this passphrase (or SSH key passphrase; may be empty).
+    Unlock(Hidden<Zeroizing<String>>),
+    /// Read a file (report `Msg::FileRead`).
+    ReadFile {
+        path: String,
+        purpose: ReadPurpose,
+    },
+    /// List file names that complete a path (report `Msg::Completed`).
+    Complete(String),
+    Quit,
+}
+
+/// The result of a save, as the loop reports it.
+#[derive(Debug)]
+pub struct Saved {
+    /// The vault's entries after the save (re-read under the lock).
+    pub entries: Vec<Entry>,
+    pub summary: String,
+    pub focus: Option<Box<Entry>>,
+}
+
+/// Everything that can happen to the screen.
+#[derive(Debug)]
+pub enum Msg {
+    /// A second passed.
+    Tick,
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    Quit,
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    StartFilter,
+    Copy,
+    Add,
+    EditEntry,
+    Delete,
+    NextCode,
+    ShowQr,
+    Help,
+    Import,
+    LockNow,
+    /// Editing keys in a text field.
+    Text(Edit),
+    Enter,
+    Escape,
+    NextField,
+    PrevField,
+    /// Space in a list of choices.
+    Toggle,
+    ToggleAll,
+    Yes,
+    /// Any other key (closes pagers, says no to questions).
+    Other,
+    Copied(Result<&'static str, String>),
+    Saved(Result<Saved, String>),
+    Unlocked(Result<Vec<Entry>, String>),
+    FileRead {
+        purpose: ReadPurpose,
+        result: Result<Hidden<Zeroizing<Vec<u8>>>, String>,
+    },
+    Completed(Vec<String>),
+}
+
+impl Msg {
+    /// Whether the message comes from the person (resets the idle timer).
+    pub fn is_input(&self) -> bool {
+        !matches!(
+            self,
+            Msg::Tick
+                | Msg::Copied(_)
+                | Msg::Saved(_)
+                | Msg::Unlocked(_)
+                | Msg::FileRead { .. }
+                | Msg::Completed(_)
+        )
+    }
+}
+
+/// Rows the screen keeps for the title, the detail panel, the status and the key hints.
+pub const CHROME_ROWS: u16 = 6;
+
+/// The whole state of the screen.
+#[derive(Debug)]
+pub struct App {
+    pub now: u64,
+    pub settings: Settings,
+    /// The opened vault's entries (empty while locked).
+    pub entries: Vec<Entry>,
+    pub filter: TextInput,
+    /// Positions in `entries` of the rows shown, in order.
+    pub visible: Vec<usize>,
+    /// Selected row (index into `visible`).
+    pub selected: usize,
+    /// First row shown.
+    pub offset: usize,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    pub mode: Mode,
+    pub status: Option<Status>,
+    /// When the copied code is to be cleared.
+    pub clipboard_until: Option<u64>,
+    /// When the person last pressed a key.
+    pub last_input: u64,
+    /// Saves and unlocks in flight.
+    pub pending: usize,
+    pub(crate) matcher: Filter,
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new(Vec::new(), Settings::default(), 0)
+    }
+}
+
+impl App {
+    pub fn new(entries: Vec<Entry>, settings: Settings, now: u64) -> App {
+        let mut app = App {
+            now,
+            settings,
+            entries: Vec::new(),
+            filter: TextInput::default(),
+            visible: Vec::new(),
+            selected: 0,
+            offset: 0,
+            size: (80, 24),
+            mode: Mode::List,
+            status: None,
+            clipboard_until: None,
+            last_input: now,
+            pending: 0,
+            matcher: Filter::default(),
+        };
+        app.set_entries(entries, None);
+        app
+    }
+
+    /// Rows available to the list.
+    pub fn list_rows(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(CHROME_ROWS).max(1))
+    }
+
+    /// The selected entry, if any row is shown.
+    pub fn selected_entry(&self) -> Option<&Entry> {
+        self.visible
+            .get(self.selected)
+            .and_then(|i| self.entries.get(*i))
+    }
+
+    /// Replaces the entries (after a save or an unlock), keeping the selection on `focus` or on
+    /// the entry selected before.
+    pub fn set_entries(&mut self, entries: Vec<Entry>, focus: Option<&Entry>) {
+        let keep = focus.cloned().or_else(|| self.selected_entry().cloned());
+        self.entries = entries;
+        self.matcher.index(&self.entries);
+        self.refilter();
+        if let Some(keep) = keep {
+            self.select_entry(&keep);
+        }
+    }
+
+    /// Re-runs the filter, keeping the selected entry selected if it is still shown.
+    pub fn refilter(&mut self) {
+        let before = self.visible.get(self.selected).copied();
+        let mut visible = std::mem::take(&mut self.visible);
+        self.matcher.matches(self.filter.as_str(), &mut visible);
+        self.visible = visible;
+        self.selected = before
+            .and_then(|b| self.visible.iter().position(|v| *v == b))
+            .unwrap_or(0);
+        if self.filter.as_str().trim().is_empty() {
+            self.scroll_into_view();
+        } else {
+            // Best matches first: show them from the top.
+            self.selected = 0;
+            self.offset = 0;
+        }
+    }
+
+    /// Selects the row of the entry for the same account as `entry`.
+    pub fn select_entry(&mut self, entry: &Entry) {
+        let found = self.visible.iter().position(|i| {
+            self.entries
+                .get(*i)
+                .is_some_and(|e| e == entry || e.same_account(entry))
+        });
+        if let Some(row) = found {
+            self.selected = row;
+        }
+        self.scroll_into_view();
+    }
+
+    /// Moves the selection by `delta` rows, clamped to the list.
+    pub fn move_by(&mut self, delta: isize) {
+        if self.visible.is_empty() {
+            self.selected = 0;
+        } else {
+            let last = self.visible.len() - 1;
+            self.selected = self.selected.saturating_add_signed(delta).min(last);
+        }
+        self.scroll_into_view();
+    }
+
+    /// Adjusts `offset` so the selected row is on screen.
+    pub fn scroll_into_view(&mut self) {
+        let rows = self.list_rows();
+        self.selected = self.selected.min(self.visible.len().saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + rows {
+            self.offset = self.selected + 1 - rows;
+        }
+        let max_offset = self.visible.len().saturating_sub(rows);
+        self.offset = self.offset.min(max_offset);
+    }
+
+    pub fn set_status(&mut self, kind: StatusKind, text: impl Into<String>) {
+        self.status = Some(Status {
+            text: text.into(),
+            kind,
+        });
+    }
+
+    pub fn is_locked(&self) -> bool {
+        matches!(self.mode, Mode::Locked(_))
+    }
+}

@@ -1,0 +1,306 @@
+//! The one event loop: draws when something changed, waits for a key or the next whole
+//! second, and performs the effects `App::update` asks for (saves, clipboard, files).
+//!
+//! Promises:
+//! - Ticks land on whole-second boundaries (`event::poll` until the next second), so a code
+//!   changes on screen the moment it changes in time; an idle screen draws once a second and
+//!   the backend sends only what changed.
+//! - The terminal is restored (raw mode off, alternate screen left, cursor shown) on quit, on
+//!   error and on panic.
+//! - The clipboard handle lives as long as the loop; a clear still pending at quit is handed to
+//!   the same helper `keyfob code --copy` uses, so quitting right after copying still works.
+
+use std::collections::VecDeque;
+use std::io::{self, BufWriter, Stdout, Write};
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
+use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
+use ratatui::Terminal;
+use zeroize::Zeroizing;
+
+use super::app::{App, Effect, Hidden, Msg};
+use super::backend::QuietBackend;
+use super::keymap;
+use super::worker::{Job, Worker};
+use crate::clipboard::{Clipboard, Route};
+use crate::engine::store::Session;
+use crate::failure::Failure;
+use crate::unlock::Access;
+
+type Screen = Terminal<QuietBackend<BufWriter<Stdout>>>;
+
+/// Largest file the screen reads for an import (exports are small; QR images are not huge).
+const MAX_FILE: u64 = 64 * 1024 * 1024;
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Time until the next whole second (plus a hair, to land after it).
+fn until_next_second() -> Duration {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    Duration::from_nanos(u64::from(1_000_000_000 - nanos)) + Duration::from_millis(2)
+}
+
+/// Puts the terminal back as it was. Safe to call twice.
+pub fn restore_terminal() {
+    let _ = terminal::disable_raw_mode();
+    let _ = crossterm::execute!(
+        io::stdout(),
+        crossterm::style::ResetColor,
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
+}
+
+/// Raw mode and the alternate screen for as long as it lives.
+struct Guard;
+
+impl Guard {
+    fn enter() -> io::Result<Guard> {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            previous(info);
+        }));
+        terminal::enable_raw_mode()?;
+        let guard = Guard;
+        crossterm::execute!(io::stdout(), EnterAlternateScreen, EnableBracketedPaste)?;
+        Ok(guard)
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// Runs the screen until the person quits.
+pub fn run(mut app: App, session: Session, access: Access) -> Result<(), Failure> {
+    let worker = Worker::start(session, access);
+    let fail = |e: io::Error| Failure::new(format!("the terminal failed: {e}"));
+    let guard = Guard::enter().map_err(fail)?;
+    let backend = QuietBackend::new(BufWriter::with_capacity(32 * 1024, io::stdout()));
+    let mut screen = Terminal::new(backend).map_err(fail)?;
+    screen.clear().map_err(fail)?;
+    if let Ok((width, height)) = terminal::size() {
+        app.size = (width, height);
+        app.scroll_into_view();
+    }
+    let mut state = Loop {
+        clipboard: Clipboard::new(Route::detect()),
+        copied: None,
+        quit: false,
+    };
+    let result = state.run(&mut app, &mut screen, &worker);
+    drop(screen);
+    drop(guard);
+    worker.finish();
+    if let Some(until) = app.clipboard_until {
+        state.hand_over(until.saturating_sub(now_secs()).max(1));
+    }
+    result.map_err(fail)
+}
+
+struct Loop {
+    clipboard: Clipboard,
+    /// The code we last copied (to clear it only if it is still ours).
+    copied: Option<Zeroizing<String>>,
+    quit: bool,
+}
+
+impl Loop {
+    fn run(&mut self, app: &mut App, screen: &mut Screen, worker: &Worker) -> io::Result<()> {
+        let mut effects: Vec<Effect> = Vec::new();
+        let mut inbox: VecDeque<Msg> = VecDeque::new();
+        let mut dirty = true;
+        let mut second = now_secs();
+        loop {
+            if dirty {
+                screen.draw(|frame| frame.render_widget(&*app, frame.area()))?;
+                dirty = false;
+            }
+            // Effects after drawing, so "saving…" is on screen while they run.
+            for effect in effects.drain(..) {
+                if let Some(msg) = self.perform(effect, screen, worker)? {
+                    inbox.push_back(msg);
+                }
+            }
+            if self.quit {
+                return Ok(());
+            }
+            inbox.extend(worker.results.try_iter());
+            if inbox.is_empty() {
+                let wait = if app.pending > 0 {
+                    until_next_second().min(Duration::from_millis(40))
+                } else {
+                    until_next_second()
+                };
+                if event::poll(wait)? {
+                    let msg = match event::read()? {
+                        Event::Key(key) => keymap::map(app, key),
+                        Event::Paste(text) => keymap::paste(app, text),
+                        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+                        _ => None,
+                    };
+                    inbox.extend(msg);
+                }
+            }
+            let now = now_secs();
+            if now != second {
+                second = now;
+                inbox.push_back(Msg::Tick);
+            }
+            while let Some(msg) = inbox.pop_front() {
+                effects.extend(app.update(msg, now));
+                dirty = true;
+            }
+        }
+    }
+
+    fn perform(
+        &mut self,
+        effect: Effect,
+        screen: &mut Screen,
+        worker: &Worker,
+    ) -> io::Result<Option<Msg>> {
+        Ok(match effect {
+            Effect::Quit => {
+                self.quit = true;
+                None
+            }
+            Effect::Save(op) => worker.send(Job::Save(op)),
+            Effect::Lock => worker.send(Job::Lock),
+            Effect::Unlock(typed) => worker.send(Job::Unlock(typed)),
+            Effect::Copy(code) => {
+                let out = screen.backend_mut().writer_mut();
+                let result = self.clipboard.copy(&code, out).and_then(|()| {
+                    out.flush()
+                        .map_err(crate::clipboard::ClipboardError::Terminal)
+                });
+                self.copied = Some(code.0);
+                Some(Msg::Copied(
+                    result
+                        .map(|()| self.clipboard.route().describe())
+                        .map_err(|e| e.to_string()),
+                ))
+            }
+            Effect::ClearClipboard => {
+                let ours = self.copied.take().unwrap_or_default();
+                let out = screen.backend_mut().writer_mut();
+                let _ = self.clipboard.clear(&ours, out);
+                out.flush()?;
+                None
+            }
+            Effect::ReadFile { path, purpose } => Some(Msg::FileRead {
+                purpose,
+                result: read_file(&path),
+            }),
+            Effect::Complete(prefix) => Some(Msg::Completed(complete(&prefix))),
+        })
+    }
+
+    /// Leaves the pending clear to the helper process (the screen is gone by now).
+    fn hand_over(&mut self, seconds: u64) {
+        let route = self.clipboard.route();
+        let code = self.copied.take().unwrap_or_default();
+        let (osc52, text) = match route {
+            Route::Osc52 { tmux } => (Some(tmux), Zeroizing::new(String::new())),
+            Route::System => (None, code),
+        };
+        if let Err(e) = crate::cli::clipboard_hold::spawn_holder(seconds, osc52, &text) {
+            let _ = writeln!(
+                io::stderr(),
+                "warning: the copied code will not be cleared: {}",
+                e.message
+            );
+        }
+    }
+}
+
+fn read_file(path: &str) -> Result<Hidden<Zeroizing<Vec<u8>>>, String> {
+    let expanded = super::first_run::expand_home(path.trim());
+    let path = Path::new(&expanded);
+    let describe = |e: io::Error| {
+        format!(
+            "cannot read '{}': {}",
+            path.display(),
+            crate::engine::storage::describe_io(&e)
+        )
+    };
+    let meta = std::fs::metadata(path).map_err(describe)?;
+    if meta.is_dir() {
+        return Err(format!(
+            "'{}' is a folder; name a file in it (Tab completes)",
+            path.display()
+        ));
+    }
+    if meta.len() > MAX_FILE {
+        return Err(format!("'{}' is too large to be an export", path.display()));
+    }
+    std::fs::read(path)
+        .map(|bytes| Hidden(Zeroizing::new(bytes)))
+        .map_err(describe)
+}
+
+/// File names that complete `prefix` (folders end in `/`).
+pub fn complete(prefix: &str) -> Vec<String> {
+    let expanded = super::first_run::expand_home(prefix);
+    let (dir, start) = match expanded.rfind('/') {
+        Some(i) => (&expanded[..=i], &expanded[i + 1..]),
+        None => ("", expanded.as_str()),
+    };
+    let Ok(read) = std::fs::read_dir(if dir.is_empty() { "." } else { dir }) else {
+        return Vec::new();
+    };
+    let typed_dir = &prefix[..prefix.len() - start.len().min(prefix.len())];
+    let mut out: Vec<String> = read
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with(start) || (start.is_empty() && name.starts_with('.')) {
+                return None;
+            }
+            let slash = if entry.path().is_dir() { "/" } else { "" };
+            Some(format!("{typed_dir}{name}{slash}"))
+        })
+        .collect();
+    out.sort();
+    out.truncate(200);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completes_file_names_and_marks_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("export-a.json"), "").unwrap();
+        std::fs::write(dir.path().join("export-b.txt"), "").unwrap();
+        std::fs::create_dir(dir.path().join("exports")).unwrap();
+        let base = format!("{}/", dir.path().display());
+        let got = complete(&format!("{base}exp"));
+        assert_eq!(
+            got,
+            [
+                format!("{base}export-a.json"),
+                format!("{base}export-b.txt"),
+                format!("{base}exports/"),
+            ]
+        );
+        assert!(complete(&format!("{base}zzz")).is_empty());
+        assert!(read_file(&base).unwrap_err().contains("is a folder"));
+    }
+}

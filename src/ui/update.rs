@@ -1,0 +1,351 @@
+//! `App::update`: how each message changes the state and which effects it asks for.
+//!
+//! Promises: pure — no IO and no clock (`now` is the caller's); every change to the vault
+//! leaves as an [`Effect::Save`] carrying an [`Op`]; nothing is saved "on quit".
+
+use zeroize::Zeroizing;
+
+use super::app::{App, Effect, Hidden, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
+use super::form::{self, Check, Form};
+use super::import_flow::{self, ImportFlow, Stage};
+use super::ops::Op;
+use super::text::Edit;
+use crate::engine::otp::Kind;
+
+impl App {
+    /// Handles one message at Unix time `now`; returns the effects for the event loop.
+    pub fn update(&mut self, msg: Msg, now: u64) -> Vec<Effect> {
+        self.now = now;
+        if msg.is_input() {
+            self.last_input = now;
+        }
+        let mut fx = Vec::new();
+        match msg {
+            Msg::Tick => self.tick(&mut fx),
+            Msg::Resize { width, height } => {
+                self.size = (width, height);
+                self.scroll_into_view();
+            }
+            Msg::Quit => fx.push(Effect::Quit),
+            Msg::Copied(result) => self.copied(result),
+            Msg::Saved(result) => {
+                self.pending = self.pending.saturating_sub(1);
+                match result {
+                    Ok(saved) if !self.is_locked() => {
+                        self.set_entries(saved.entries, saved.focus.as_deref());
+                        self.set_status(StatusKind::Good, saved.summary);
+                    }
+                    Ok(_) => {}
+                    Err(e) => self.set_status(StatusKind::Error, e),
+                }
+            }
+            Msg::Unlocked(result) => {
+                self.pending = self.pending.saturating_sub(1);
+                match result {
+                    Ok(entries) => {
+                        self.mode = Mode::List;
+                        self.set_entries(entries, None);
+                        self.set_status(StatusKind::Good, "unlocked");
+                    }
+                    Err(e) => {
+                        if let Mode::Locked(lock) = &mut self.mode {
+                            lock.busy = false;
+                            lock.error = Some(e);
+                        }
+                    }
+                }
+            }
+            Msg::FileRead { purpose, result } => self.file_read(purpose, result),
+            Msg::Completed(list) => {
+                if let Mode::Import(flow) = &mut self.mode {
+                    flow.completed(list);
+                }
+            }
+            input => {
+                let mode = std::mem::take(&mut self.mode);
+                self.mode = match mode {
+                    Mode::List => self.on_list(input, &mut fx),
+                    Mode::Filter => self.on_filter(input),
+                    Mode::Help | Mode::Qr => Mode::List,
+                    Mode::ConfirmDelete(entry) => {
+                        if matches!(input, Msg::Yes) {
+                            self.save(Op::Remove(entry), &mut fx);
+                        } else {
+                            self.set_status(StatusKind::Info, "nothing was deleted");
+                        }
+                        Mode::List
+                    }
+                    Mode::Form(form) => self.on_form(form, input, &mut fx),
+                    Mode::Import(flow) => self.on_import(flow, input, &mut fx),
+                    Mode::Locked(lock) => on_locked(lock, input, &mut self.pending, &mut fx),
+                };
+            }
+        }
+        fx
+    }
+
+    fn tick(&mut self, fx: &mut Vec<Effect>) {
+        if self.clipboard_until.is_some_and(|t| self.now >= t) {
+            self.clipboard_until = None;
+            fx.push(Effect::ClearClipboard);
+            if !self.is_locked() {
+                self.set_status(StatusKind::Info, "clipboard cleared");
+            }
+        }
+        let idle = self.settings.idle_lock_minutes.saturating_mul(60);
+        if idle > 0 && !self.is_locked() && self.now.saturating_sub(self.last_input) >= idle {
+            self.lock(fx, true);
+        }
+    }
+
+    /// Forgets the entries and asks to unlock again.
+    pub fn lock(&mut self, fx: &mut Vec<Effect>, idle: bool) {
+        self.mode = Mode::Locked(LockScreen {
+            idle,
+            ..LockScreen::default()
+        });
+        self.filter.take();
+        self.set_entries(Vec::new(), None);
+        self.status = None;
+        if self.clipboard_until.take().is_some() {
+            fx.push(Effect::ClearClipboard);
+        }
+        fx.push(Effect::Lock);
+    }
+
+    fn save(&mut self, op: Op, fx: &mut Vec<Effect>) {
+        self.pending += 1;
+        self.set_status(StatusKind::Busy, "saving…");
+        fx.push(Effect::Save(op));
+    }
+
+    fn copied(&mut self, result: Result<&'static str, String>) {
+        match result {
+            Ok(route) => {
+                let name = self.selected_entry().map(|e| e.name()).unwrap_or_default();
+                let seconds = self.settings.clear_seconds;
+                let clearing = if seconds > 0 {
+                    self.clipboard_until = Some(self.now + seconds);
+                    format!(", clears in {seconds} s")
+                } else {
+                    self.clipboard_until = None;
+                    String::new()
+                };
+                self.set_status(
+                    StatusKind::Good,
+                    format!("copied '{name}' to the {route}{clearing}"),
+                );
+            }
+            Err(e) => self.set_status(StatusKind::Error, format!("copy failed: {e}")),
+        }
+    }
+
+    fn on_list(&mut self, msg: Msg, fx: &mut Vec<Effect>) -> Mode {
+        let page = isize::try_from(self.list_rows()).unwrap_or(1);
+        match msg {
+            Msg::Up => self.move_by(-1),
+            Msg::Down => self.move_by(1),
+            Msg::Top => self.move_by(isize::MIN),
+            Msg::Bottom => self.move_by(isize::MAX),
+            Msg::PageUp => self.move_by(-page),
+            Msg::PageDown => self.move_by(page),
+            Msg::StartFilter => return Mode::Filter,
+            Msg::Escape if !self.filter.is_empty() => {
+                self.filter.take();
+                self.refilter();
+            }
+            Msg::Copy | Msg::Enter => {
+                if let Some(entry) = self.selected_entry() {
+                    match entry.code(self.now) {
+                        Ok(code) => {
+                            fx.push(Effect::Copy(Hidden(Zeroizing::new(code.to_string()))));
+                        }
+                        Err(e) => self.set_status(StatusKind::Error, e.to_string()),
+                    }
+                }
+            }
+            Msg::Add => return Mode::Form(Box::new(Form::add())),
+            Msg::EditEntry => {
+                if let Some(entry) = self.selected_entry() {
+                    return Mode::Form(Box::new(Form::edit(entry)));
+                }
+            }
+            Msg::Delete => {
+                if let Some(entry) = self.selected_entry() {
+                    return Mode::ConfirmDelete(Box::new(entry.clone()));
+                }
+            }
+            Msg::NextCode => match self.selected_entry() {
+                Some(entry) if entry.kind == Kind::Hotp => {
+                    let op = Op::AdvanceCounter(Box::new(entry.clone()));
+                    self.save(op, fx);
+                }
+                Some(_) => self.set_status(
+                    StatusKind::Info,
+                    "n moves a HOTP (counter) entry to its next code; this entry is time-based",
+                ),
+                None => {}
+            },
+            Msg::ShowQr if self.selected_entry().is_some() => return Mode::Qr,
+            Msg::Help => return Mode::Help,
+            Msg::Import => return Mode::Import(Box::default()),
+            Msg::LockNow => {
+                self.lock(fx, false);
+                return std::mem::take(&mut self.mode);
+            }
+            _ => {}
+        }
+        Mode::List
+    }
+
+    fn on_filter(&mut self, msg: Msg) -> Mode {
+        match msg {
+            Msg::Text(edit) if self.filter.apply(&edit) => self.refilter(),
+            Msg::Up => self.move_by(-1),
+            Msg::Down => self.move_by(1),
+            Msg::Enter => return Mode::List,
+            Msg::Escape => {
+                self.filter.take();
+                self.refilter();
+                return Mode::List;
+            }
+            _ => {}
+        }
+        Mode::Filter
+    }
+
+    fn on_form(&mut self, mut form: Box<Form>, msg: Msg, fx: &mut Vec<Effect>) -> Mode {
+        match msg {
+            Msg::Text(edit) => form.edit_text(&edit),
+            Msg::Toggle => form.edit_text(&Edit::Insert(' ')),
+            Msg::NextField | Msg::Down => form.step(true),
+            Msg::PrevField | Msg::Up => form.step(false),
+            Msg::Escape => {
+                self.set_status(StatusKind::Info, "nothing was saved");
+                return Mode::List;
+            }
+            Msg::Enter => match form.submit() {
+                form::Outcome::Submit => {
+                    let Check::Ready { entries, .. } =
+                        std::mem::replace(&mut form.check, Check::Empty)
+                    else {
+                        return Mode::Form(form);
+                    };
+                    let op = match &form.purpose {
+                        form::Purpose::Edit(target) => match entries.into_iter().next() {
+                            Some(with) => Op::Replace {
+                                target: target.clone(),
+                                with: Box::new(with),
+                            },
+                            None => return Mode::List,
+                        },
+                        form::Purpose::Add => Op::Add(entries),
+                    };
+                    self.save(op, fx);
+                    return Mode::List;
+                }
+                form::Outcome::ReadFile(path) => fx.push(Effect::ReadFile {
+                    path,
+                    purpose: ReadPurpose::Form,
+                }),
+                form::Outcome::Stay | form::Outcome::Cancel => {}
+            },
+            _ => {}
+        }
+        Mode::Form(form)
+    }
+
+    fn on_import(&mut self, mut flow: Box<ImportFlow>, msg: Msg, fx: &mut Vec<Effect>) -> Mode {
+        let outcome = match msg {
+            Msg::Text(edit) => {
+                if matches!(flow.stage, Stage::Preview { .. }) {
+                    if edit == Edit::Insert('a') {
+                        flow.toggle(true);
+                    }
+                } else {
+                    flow.edit_text(&edit);
+                }
+                import_flow::Outcome::Stay
+            }
+            Msg::NextField => flow.tab(),
+            Msg::Enter => flow.enter(&self.entries),
+            Msg::Up => {
+                flow.move_cursor(-1);
+                import_flow::Outcome::Stay
+            }
+            Msg::Down => {
+                flow.move_cursor(1);
+                import_flow::Outcome::Stay
+            }
+            Msg::Toggle | Msg::ToggleAll => {
+                flow.toggle(matches!(msg, Msg::ToggleAll));
+                import_flow::Outcome::Stay
+            }
+            Msg::Escape => import_flow::Outcome::Cancel,
+            _ => import_flow::Outcome::Stay,
+        };
+        match outcome {
+            import_flow::Outcome::Stay => {}
+            import_flow::Outcome::Cancel => {
+                self.set_status(StatusKind::Info, "nothing was imported");
+                return Mode::List;
+            }
+            import_flow::Outcome::ReadFile(path) => fx.push(Effect::ReadFile {
+                path,
+                purpose: ReadPurpose::Import,
+            }),
+            import_flow::Outcome::Complete(path) => fx.push(Effect::Complete(path)),
+            import_flow::Outcome::Import(entries) => {
+                self.save(Op::Add(entries), fx);
+                return Mode::List;
+            }
+        }
+        Mode::Import(flow)
+    }
+
+    fn file_read(
+        &mut self,
+        purpose: ReadPurpose,
+        result: Result<Hidden<Zeroizing<Vec<u8>>>, String>,
+    ) {
+        match (&mut self.mode, purpose) {
+            (Mode::Form(form), ReadPurpose::Form) => match result {
+                Ok(bytes) => form.file_read(&bytes),
+                Err(e) => form.file_failed(e),
+            },
+            (Mode::Import(flow), ReadPurpose::Import) => {
+                let path = match &flow.stage {
+                    Stage::Path { input, .. } => input.as_str().trim().to_string(),
+                    _ => return,
+                };
+                match result {
+                    Ok(bytes) => flow.file_read(path, bytes.0, &self.entries),
+                    Err(e) => flow.path_error(e),
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn on_locked(mut lock: LockScreen, msg: Msg, pending: &mut usize, fx: &mut Vec<Effect>) -> Mode {
+    match msg {
+        Msg::Text(edit) if !lock.busy => {
+            lock.input.apply(&edit);
+        }
+        Msg::Escape => {
+            lock.input.take();
+        }
+        Msg::Enter if !lock.busy => {
+            lock.busy = true;
+            lock.error = None;
+            *pending += 1;
+            fx.push(Effect::Unlock(Hidden(lock.input.take())));
+        }
+        _ => {}
+    }
+    Mode::Locked(lock)
+}
+
+#[cfg(test)]
+pub(crate) mod tests;

@@ -1,0 +1,281 @@
+//! State tests: keys in, state and effects out, with frozen time.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::super::app::{App, Effect, Mode, Msg, Saved, Settings};
+use super::super::keymap;
+use super::super::ops::Op;
+use crate::engine::entry::Entry;
+use crate::engine::secret::Secret;
+
+/// 2023-11-14 22:13:20 UTC; `oathtool --totp -b 2234567ABCDEF2234567ABCDEF -N @1700000000`
+/// prints 372551.
+pub const NOW: u64 = 1_700_000_000;
+
+pub fn sample_entries() -> Vec<Entry> {
+    let s = |b32| Secret::parse_base32(b32).unwrap();
+    let mut token = Entry::new(
+        "Contoso",
+        "helga@contoso.com",
+        s("2234567abcdef2234567abcdef"),
+    );
+    token.serial = Some("1234567".into());
+    token.model = Some("OTP c200".into());
+    token.manufacturer = Some("Token2".into());
+    token.upn = Some("helga@contoso.com".into());
+    let mut google = Entry::new(
+        "Google",
+        "alice@gmail.com",
+        s("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+    );
+    google.period = 60;
+    let mut fast = Entry::new("Fast", "twenty", s("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
+    fast.period = 20;
+    vec![
+        Entry::new(
+            "GitHub",
+            "me@example.com",
+            s("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+        ),
+        google,
+        Entry::new("Bank", "bob", s("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")).with_hotp(5),
+        token,
+        Entry::new("Steam", "gabe", s("JRZCL47CMXVOQMNPZR2F7J4RGI")).with_steam(),
+        fast,
+    ]
+}
+
+pub fn app() -> App {
+    App::new(sample_entries(), Settings::default(), NOW)
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+/// Feeds keys through the keymap; returns every effect.
+fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            '\t' => KeyCode::Tab,
+            c => KeyCode::Char(c),
+        };
+        if let Some(msg) = keymap::map(app, key(code)) {
+            fx.extend(app.update(msg, NOW));
+        }
+    }
+    fx
+}
+
+fn selected(app: &App) -> String {
+    app.selected_entry().map(Entry::name).unwrap_or_default()
+}
+
+#[test]
+fn filter_narrows_enter_keeps_esc_clears() {
+    let mut app = app();
+    press(&mut app, "/cont");
+    assert!(matches!(app.mode, Mode::Filter));
+    assert_eq!(app.visible.len(), 1);
+    assert_eq!(selected(&app), "Contoso:helga@contoso.com");
+    press(&mut app, "\n");
+    assert!(matches!(app.mode, Mode::List));
+    assert_eq!(app.filter.as_str(), "cont");
+    press(&mut app, "/q");
+    assert!(
+        matches!(app.mode, Mode::Filter),
+        "q is text while filtering"
+    );
+    press(&mut app, "\x1b");
+    assert!(app.filter.is_empty());
+    assert_eq!(app.visible.len(), 6);
+    // The serial number is searched too.
+    press(&mut app, "/4567\n");
+    assert_eq!(selected(&app), "Contoso:helga@contoso.com");
+}
+
+#[test]
+fn moving_and_paging() {
+    let mut app = app();
+    app.update(
+        Msg::Resize {
+            width: 80,
+            height: 9,
+        },
+        NOW,
+    ); // 3 list rows
+    press(&mut app, "jj");
+    assert_eq!(app.selected, 2);
+    press(&mut app, "j");
+    assert_eq!((app.selected, app.offset), (3, 1));
+    press(&mut app, "G");
+    assert_eq!((app.selected, app.offset), (5, 3));
+    press(&mut app, "g");
+    assert_eq!((app.selected, app.offset), (0, 0));
+    app.update(Msg::PageDown, NOW);
+    assert_eq!(app.selected, 3);
+    press(&mut app, "k");
+    assert_eq!(app.selected, 2);
+}
+
+#[test]
+fn copy_then_clear_after_the_configured_delay() {
+    let mut app = app();
+    press(&mut app, "jjj"); // Contoso, the Microsoft sample secret
+    let fx = press(&mut app, "y");
+    let [Effect::Copy(code)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(code.as_str(), "372551");
+    assert!(
+        !format!("{fx:?}").contains("372551"),
+        "codes stay out of Debug"
+    );
+    app.update(Msg::Copied(Ok("terminal clipboard (OSC 52)")), NOW);
+    assert_eq!(app.clipboard_until, Some(NOW + 30));
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("Contoso:helga@contoso.com"), "{status}");
+    assert!(status.contains("OSC 52"), "{status}");
+    assert!(app.update(Msg::Tick, NOW + 29).is_empty());
+    let fx = app.update(Msg::Tick, NOW + 30);
+    assert!(matches!(fx.as_slice(), [Effect::ClearClipboard]), "{fx:?}");
+    assert_eq!(app.clipboard_until, None);
+    // 0 = never clear.
+    app.settings.clear_seconds = 0;
+    app.update(Msg::Copied(Ok("system clipboard")), NOW);
+    assert_eq!(app.clipboard_until, None);
+}
+
+#[test]
+fn adding_through_the_form_saves_at_once() {
+    let mut app = app();
+    press(&mut app, "a\tGitLab\tme\tJBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXQ");
+    let Mode::Form(form) = &app.mode else {
+        panic!("{:?}", app.mode)
+    };
+    assert!(matches!(
+        form.check,
+        super::super::form::Check::Ready { .. }
+    ));
+    let fx = press(&mut app, "\n");
+    let [Effect::Save(Op::Add(list))] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(list[0].name(), "GitLab:me");
+    assert!(matches!(app.mode, Mode::List));
+    assert_eq!(app.pending, 1);
+    assert_eq!(app.status.as_ref().unwrap().text, "saving…");
+    let mut entries = sample_entries();
+    entries.push(list[0].clone());
+    let focus = list[0].clone();
+    app.update(
+        Msg::Saved(Ok(Saved {
+            entries,
+            summary: "added 'GitLab:me'".into(),
+            focus: Some(Box::new(focus)),
+        })),
+        NOW,
+    );
+    assert_eq!(app.pending, 0);
+    assert_eq!(selected(&app), "GitLab:me");
+}
+
+#[test]
+fn delete_asks_first() {
+    let mut app = app();
+    press(&mut app, "d");
+    assert!(matches!(app.mode, Mode::ConfirmDelete(_)));
+    assert!(press(&mut app, "n").is_empty());
+    assert!(matches!(app.mode, Mode::List));
+    press(&mut app, "d");
+    let fx = press(&mut app, "y");
+    let [Effect::Save(Op::Remove(target))] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(target.name(), "GitHub:me@example.com");
+}
+
+#[test]
+fn next_hotp_code_advances_the_counter() {
+    let mut app = app();
+    let fx = press(&mut app, "n");
+    assert!(fx.is_empty(), "TOTP has no next code");
+    press(&mut app, "jj");
+    let fx = press(&mut app, "n");
+    let [Effect::Save(Op::AdvanceCounter(e))] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!((e.name().as_str(), e.counter), ("Bank:bob", 5));
+}
+
+#[test]
+fn edit_replaces_the_selected_entry() {
+    let mut app = app();
+    press(&mut app, "e");
+    let fx = press(&mut app, "X\n");
+    let [Effect::Save(Op::Replace { target, with })] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(target.issuer, "GitHub");
+    assert_eq!(with.issuer, "GitHubX");
+    assert_eq!(with.secret, target.secret);
+}
+
+#[test]
+fn idle_lock_forgets_the_entries() {
+    let mut app = app();
+    app.settings.idle_lock_minutes = 10;
+    app.clipboard_until = Some(NOW + 900);
+    assert!(app.update(Msg::Tick, NOW + 599).is_empty());
+    let fx = app.update(Msg::Tick, NOW + 600);
+    assert!(
+        matches!(fx.as_slice(), [Effect::ClearClipboard, Effect::Lock]),
+        "{fx:?}"
+    );
+    assert!(app.is_locked());
+    assert!(app.entries.is_empty() && app.visible.is_empty());
+    // A save finishing after the lock does not bring entries back.
+    app.update(
+        Msg::Saved(Ok(Saved {
+            entries: sample_entries(),
+            summary: String::new(),
+            focus: None,
+        })),
+        NOW,
+    );
+    assert!(app.entries.is_empty());
+    let fx = press(&mut app, "secret\n");
+    let [Effect::Unlock(typed)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(typed.as_str(), "secret");
+    assert!(!format!("{fx:?}").contains("secret\""));
+    app.update(Msg::Unlocked(Ok(sample_entries())), NOW + 700);
+    assert!(matches!(app.mode, Mode::List));
+    assert_eq!(app.entries.len(), 6);
+}
+
+#[test]
+fn quit_keys() {
+    let mut app = app();
+    assert!(matches!(press(&mut app, "q").as_slice(), [Effect::Quit]));
+    press(&mut app, "/");
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(matches!(keymap::map(&app, ctrl_c), Some(Msg::Quit)));
+}
+
+#[test]
+fn help_and_qr_close_on_any_key() {
+    let mut app = app();
+    press(&mut app, "?");
+    assert!(matches!(app.mode, Mode::Help));
+    press(&mut app, "x");
+    assert!(matches!(app.mode, Mode::List));
+    press(&mut app, " ");
+    assert!(matches!(app.mode, Mode::Qr));
+    press(&mut app, "Q");
+    assert!(matches!(app.mode, Mode::List));
+}

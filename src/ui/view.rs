@@ -1,0 +1,166 @@
+//! Drawing: `impl Widget for &App`. Reads the state, never changes it, never reads the clock.
+//!
+//! Promises: everything is clipped to the area it is given (nothing wider than the screen);
+//! the list draws only the rows on screen, so drawing costs the same for 20 or 10,000
+//! entries; a secret is drawn only on the QR screen, which says so.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
+
+use super::app::{App, Mode, StatusKind};
+use super::theme::Role;
+
+mod dialogs;
+mod list;
+mod qr;
+mod screens;
+
+#[cfg(test)]
+mod tests;
+
+impl Widget for &App {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if area.width == 0 || area.height == 0 {
+            return;
+        }
+        match &self.mode {
+            Mode::Locked(lock) => return screens::locked(self, lock, area, buf),
+            Mode::Qr => return qr::render(self, area, buf),
+            _ => {}
+        }
+        let [title, body, detail, status, hints] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Fill(1),
+            Constraint::Length(3),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .areas(area);
+        self.title(title, buf);
+        list::rows(self, body, buf);
+        list::detail(self, detail, buf);
+        self.status_line(status, buf);
+        self.hints(hints, buf);
+        match &self.mode {
+            Mode::Help => screens::help(self, area, buf),
+            Mode::ConfirmDelete(entry) => dialogs::confirm_delete(self, entry, area, buf),
+            Mode::Form(form) => dialogs::form(self, form, area, buf),
+            Mode::Import(flow) => dialogs::import(self, flow, area, buf),
+            _ => {}
+        }
+    }
+}
+
+impl App {
+    fn style(&self, role: Role) -> Style {
+        self.settings.theme.style(role)
+    }
+
+    fn title(&self, area: Rect, buf: &mut Buffer) {
+        let count = self.entries.len();
+        let mut spans = vec![
+            Span::styled(" keyfob ", self.style(Role::Title)),
+            Span::styled(
+                format!(" {} ", self.settings.vault_name),
+                self.style(Role::Dim),
+            ),
+            Span::raw(format!(
+                " {count} {}",
+                if count == 1 { "entry" } else { "entries" }
+            )),
+        ];
+        let typing = matches!(self.mode, Mode::Filter);
+        if typing || !self.filter.is_empty() {
+            spans.push(Span::raw("   "));
+            spans.push(Span::styled("/", self.style(Role::Key)));
+            spans.push(Span::raw(self.filter.as_str().to_string()));
+            if typing {
+                spans.push(Span::styled(" ", self.style(Role::Selected)));
+            }
+            spans.push(Span::styled(
+                format!("  {} shown", self.visible.len()),
+                self.style(Role::Dim),
+            ));
+        }
+        Line::from(spans).render(area, buf);
+        let help = "? help ";
+        let width = u16::try_from(help.len()).unwrap_or(u16::MAX);
+        if area.width > width + 50 {
+            buf.set_string(area.right() - width, area.y, help, self.style(Role::Dim));
+        }
+    }
+
+    fn status_line(&self, area: Rect, buf: &mut Buffer) {
+        let Some(status) = &self.status else {
+            return;
+        };
+        let role = match status.kind {
+            StatusKind::Info | StatusKind::Busy => Role::Dim,
+            StatusKind::Good => Role::Good,
+            StatusKind::Error => Role::Error,
+        };
+        Line::styled(format!(" {}", status.text), self.style(role)).render(area, buf);
+    }
+
+    fn hints(&self, area: Rect, buf: &mut Buffer) {
+        let pairs: &[(&str, &str)] = match self.mode {
+            Mode::Filter => &[
+                ("type", "to narrow"),
+                ("↑↓", "move"),
+                ("Enter", "keep filter"),
+                ("Esc", "clear"),
+            ],
+            _ => &[
+                ("⏎", "copy"),
+                ("/", "filter"),
+                ("a", "add"),
+                ("e", "edit"),
+                ("d", "delete"),
+                ("Q", "QR"),
+                ("i", "import"),
+                ("?", "help"),
+                ("q", "quit"),
+            ],
+        };
+        key_line(self, pairs).render(area, buf);
+    }
+}
+
+/// " k what  k what …" with the keys highlighted.
+fn key_line(app: &App, pairs: &[(&str, &str)]) -> Line<'static> {
+    let mut spans = Vec::with_capacity(pairs.len() * 2);
+    for (key, what) in pairs {
+        spans.push(Span::styled(format!(" {key}"), app.style(Role::Key)));
+        spans.push(Span::raw(format!(" {what} ")));
+    }
+    Line::from(spans)
+}
+
+/// A centred box of at most `width` × `height`, cleared, with a border and title; returns
+/// the inside.
+fn dialog(app: &App, area: Rect, width: u16, height: u16, title: &str, buf: &mut Buffer) -> Rect {
+    let width = width.min(area.width);
+    let height = height.min(area.height);
+    let rect = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    Clear.render(rect, buf);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(app.style(Role::Border))
+        .title(Span::styled(format!(" {title} "), app.style(Role::Title)));
+    let inner = block.inner(rect);
+    block.render(rect, buf);
+    inner
+}
+
+/// Lines in a paragraph, clipped (no wrapping).
+fn lines(lines: Vec<Line<'_>>, area: Rect, buf: &mut Buffer) {
+    Paragraph::new(lines).render(area, buf);
+}

@@ -1,0 +1,273 @@
+//! The list of entries and the detail panel of the selected one.
+//!
+//! Each row: marker, issuer, account, the code split in the middle, then for timed entries a
+//! bar at the entry's own period with the seconds left (red in the last 5 s, with the next
+//! code beside it), for HOTP the counter. Bar and seconds share one style, so a second passing
+//! changes one or two cells per row and nothing else.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::super::app::App;
+use super::super::theme::Role;
+use crate::engine::entry::Entry;
+use crate::engine::otp::Kind;
+
+/// Cells of the countdown bar.
+pub const BAR: u16 = 10;
+/// The last seconds, when the bar turns red and the next code shows.
+pub const LOW: u32 = 5;
+
+const MARK: u16 = 2;
+const CODE: u16 = 9;
+const COUNTDOWN: u16 = BAR + 5;
+const NEXT: u16 = 11;
+
+/// Where each column starts and how wide it is, for one list width.
+#[derive(Debug, Clone, Copy)]
+struct Columns {
+    issuer: (u16, u16),
+    account: (u16, u16),
+    code: u16,
+    countdown: u16,
+    next: Option<u16>,
+}
+
+impl Columns {
+    fn new(x: u16, width: u16) -> Columns {
+        let show_next = width >= 64;
+        let fixed = MARK + CODE + 1 + COUNTDOWN + 1 + if show_next { NEXT } else { 0 };
+        let names = width.saturating_sub(fixed + 2);
+        let issuer_w = names * 9 / 20;
+        let account_w = names - issuer_w;
+        let issuer = (x + MARK, issuer_w);
+        let account = (issuer.0 + issuer_w + 1, account_w);
+        let code = account.0 + account_w + 1;
+        let countdown = code + CODE + 1;
+        Columns {
+            issuer,
+            account,
+            code,
+            countdown,
+            next: show_next.then_some(countdown + COUNTDOWN + 1),
+        }
+    }
+}
+
+/// Draws the rows from `app.offset`.
+pub fn rows(app: &App, area: Rect, buf: &mut Buffer) {
+    if area.height == 0 {
+        return;
+    }
+    if app.entries.is_empty() {
+        Line::styled(
+            "  No entries yet. Press a to add one, or i to import an export file.",
+            app.style(Role::Dim),
+        )
+        .render(area, buf);
+        return;
+    }
+    if app.visible.is_empty() {
+        Line::styled(
+            format!(
+                "  No entry matches '{}'. Esc clears the filter.",
+                app.filter.as_str()
+            ),
+            app.style(Role::Dim),
+        )
+        .render(area, buf);
+        return;
+    }
+    let cols = Columns::new(area.x, area.width);
+    let right = area.right();
+    let shown = app
+        .visible
+        .iter()
+        .enumerate()
+        .skip(app.offset)
+        .take(usize::from(area.height));
+    for (y, (row, index)) in (area.y..).zip(shown) {
+        if let Some(entry) = app.entries.get(*index) {
+            draw_row(app, entry, row == app.selected, cols, right, y, buf);
+        }
+    }
+}
+
+fn put(buf: &mut Buffer, x: u16, y: u16, right: u16, max: u16, text: &str, style: Style) {
+    if x < right {
+        let width = usize::from(max.min(right - x));
+        buf.set_stringn(x, y, text, width, style);
+    }
+}
+
+fn draw_row(
+    app: &App,
+    entry: &Entry,
+    selected: bool,
+    cols: Columns,
+    right: u16,
+    y: u16,
+    buf: &mut Buffer,
+) {
+    let name_style = if selected {
+        app.style(Role::Selected)
+    } else {
+        Style::new()
+    };
+    let x0 = cols.issuer.0 - MARK;
+    if selected {
+        put(buf, x0, y, right, MARK, "▶ ", name_style);
+    }
+    let issuer = if entry.issuer.is_empty() {
+        "—"
+    } else {
+        &entry.issuer
+    };
+    put(
+        buf,
+        cols.issuer.0,
+        y,
+        right,
+        cols.issuer.1,
+        issuer,
+        name_style,
+    );
+    put(
+        buf,
+        cols.account.0,
+        y,
+        right,
+        cols.account.1,
+        &entry.account,
+        name_style,
+    );
+    let code = match entry.code(app.now) {
+        Ok(code) => code.grouped(),
+        Err(_) => "error".into(),
+    };
+    put(buf, cols.code, y, right, CODE, &code, app.style(Role::Code));
+    match entry.remaining(app.now) {
+        None => {
+            let text = format!("counter {}", entry.counter);
+            put(
+                buf,
+                cols.countdown,
+                y,
+                right,
+                COUNTDOWN,
+                &text,
+                app.style(Role::Dim),
+            );
+        }
+        Some(left) => {
+            let low = left <= LOW && entry.period > LOW;
+            let style = app.style(if low { Role::BarLow } else { Role::Bar });
+            let text = countdown(left, entry.period);
+            put(
+                buf,
+                cols.countdown,
+                y,
+                right,
+                COUNTDOWN,
+                &text,
+                Style::new(),
+            );
+            // Only the filled part is coloured: the track and the seconds stay plain, so a
+            // second passing rewrites a digit without any colour change.
+            let filled = text.chars().take_while(|c| *c == '█').count();
+            let width = u16::try_from(filled)
+                .unwrap_or(0)
+                .min(right.saturating_sub(cols.countdown));
+            buf.set_style(Rect::new(cols.countdown, y, width, 1), style);
+            if let (true, Some(x)) = (low, cols.next) {
+                let next = entry
+                    .code(app.now + u64::from(left))
+                    .map(|c| format!("→ {}", c.grouped()))
+                    .unwrap_or_default();
+                put(buf, x, y, right, NEXT, &next, app.style(Role::Next));
+            }
+        }
+    }
+}
+
+/// `██████░░░░ 18s`: the bar's filled part is the share of the period left.
+pub fn countdown(left: u32, period: u32) -> String {
+    let bar = u32::from(BAR);
+    let filled = (left * bar).div_ceil(period.max(1)).min(bar);
+    let mut text = String::with_capacity(40);
+    for i in 0..bar {
+        text.push(if i < filled { '█' } else { '░' });
+    }
+    if left < 1000 {
+        text.push_str(&format!(" {left:>3}s"));
+    } else {
+        text.push_str(&format!(" {:>3}m", left / 60));
+    }
+    text
+}
+
+/// The rule, the kind and parameters, and the hardware-token metadata of the selected entry.
+pub fn detail(app: &App, area: Rect, buf: &mut Buffer) {
+    let Some(entry) = app.selected_entry() else {
+        return;
+    };
+    let dim = app.style(Role::Dim);
+    let rule = format!("── {} ", entry.name());
+    let mut lines = vec![Line::styled(
+        format!("{rule:─<width$}", width = usize::from(area.width)),
+        dim,
+    )];
+    let kind = match entry.kind {
+        Kind::Totp => format!(
+            "TOTP · {} · {} digits · every {} s",
+            entry.algorithm, entry.digits, entry.period
+        ),
+        Kind::Steam => "Steam Guard · 5 characters · every 30 s".to_string(),
+        Kind::Hotp => format!(
+            "HOTP · {} · {} digits · counter {} (n moves on)",
+            entry.algorithm, entry.digits, entry.counter
+        ),
+    };
+    lines.push(Line::from(vec![Span::raw(" "), Span::raw(kind)]));
+    let mut meta: Vec<Span> = vec![Span::raw(" ")];
+    let fields = [
+        ("serial", entry.serial.as_deref()),
+        ("model", entry.model.as_deref()),
+        ("manufacturer", entry.manufacturer.as_deref()),
+        ("upn", entry.upn.as_deref()),
+    ];
+    for (label, value) in fields {
+        if let Some(value) = value {
+            meta.push(Span::styled(format!("{label} "), dim));
+            meta.push(Span::raw(format!("{value}  ")));
+        }
+    }
+    if !entry.tags.is_empty() {
+        meta.push(Span::styled("tags ", dim));
+        meta.push(Span::raw(format!("{}  ", entry.tags.join(", "))));
+    }
+    if let Some(note) = &entry.note {
+        meta.push(Span::styled("note ", dim));
+        meta.push(Span::raw(note.clone()));
+    }
+    lines.push(Line::from(meta));
+    super::lines(lines, area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bar_follows_the_entry_period() {
+        assert_eq!(countdown(30, 30), "██████████  30s");
+        assert_eq!(countdown(15, 30), "█████░░░░░  15s");
+        assert_eq!(countdown(1, 30), "█░░░░░░░░░   1s");
+        assert_eq!(countdown(30, 60), "█████░░░░░  30s");
+        assert_eq!(countdown(10, 20), "█████░░░░░  10s");
+        assert_eq!(countdown(3600, 86_400), "█░░░░░░░░░  60m");
+    }
+}

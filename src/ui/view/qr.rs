@@ -1,0 +1,91 @@
+//! The QR screen: the selected entry's `otpauth://` URI as a QR code in half-block characters
+//! (two modules per character cell), under a warning that the secret is on screen.
+//!
+//! Promises: with colours, dark modules are drawn black on white whatever the terminal's
+//! theme; without colours, light modules are drawn as blocks (right for dark terminals). A
+//! code that does not fit says how large the terminal must be instead of drawing a broken one.
+
+use qrcode::{Color as Module, EcLevel, QrCode};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Style};
+use ratatui::text::Line;
+use ratatui::widgets::Widget;
+
+use super::super::app::App;
+use super::super::theme::Role;
+use super::lines;
+use crate::engine::uri;
+
+/// Light modules around the code (the standard asks for 4; 2 scans fine and fits 80×24).
+const QUIET: usize = 2;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let Some(entry) = app.selected_entry() else {
+        return;
+    };
+    let warning = format!(
+        " ⚠ The secret of '{}' is on screen. Any key hides it.",
+        entry.name()
+    );
+    Line::styled(warning, app.style(Role::Warning)).render(area, buf);
+    let body = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    let uri = uri::to_uri(entry);
+    let code = match QrCode::with_error_correction_level(uri.as_bytes(), EcLevel::L) {
+        Ok(code) => code,
+        Err(e) => {
+            let text = format!(" cannot make a QR code: {e}");
+            return lines(vec![Line::styled(text, app.style(Role::Error))], body, buf);
+        }
+    };
+    let modules = code.width() + 2 * QUIET;
+    let need_w = u16::try_from(modules).unwrap_or(u16::MAX);
+    let need_h = u16::try_from(modules.div_ceil(2)).unwrap_or(u16::MAX);
+    if need_w > body.width || need_h > body.height {
+        let text = format!(
+            " The terminal is too small for this QR code: it needs {}×{}. Enlarge it, or use `keyfob export --format qr`.",
+            need_w,
+            need_h + 1
+        );
+        return lines(vec![Line::styled(text, app.style(Role::Error))], body, buf);
+    }
+    let colors = code.to_colors();
+    let width = code.width();
+    let dark = |x: usize, y: usize| -> bool {
+        x >= QUIET
+            && y >= QUIET
+            && x - QUIET < width
+            && y - QUIET < width
+            && colors[(y - QUIET) * width + (x - QUIET)] == Module::Dark
+    };
+    let color = app.settings.theme.color;
+    let style = if color {
+        Style::new().fg(Color::Black).bg(Color::White)
+    } else {
+        Style::new()
+    };
+    let x0 = body.x + (body.width - need_w) / 2;
+    let y0 = body.y + (body.height - need_h) / 2;
+    for (row, y) in (0..modules).step_by(2).zip(y0..) {
+        for (col, x) in (0..modules).zip(x0..) {
+            // With colours the block draws dark modules; without, light ones.
+            let top = dark(col, row) == color;
+            let bottom = if row + 1 < modules {
+                dark(col, row + 1) == color
+            } else {
+                !color
+            };
+            let glyph = match (top, bottom) {
+                (true, true) => "█",
+                (true, false) => "▀",
+                (false, true) => "▄",
+                (false, false) => " ",
+            };
+            buf[(x, y)].set_symbol(glyph).set_style(style);
+        }
+    }
+}

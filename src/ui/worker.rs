@@ -1,0 +1,152 @@
+//! The vault thread: owns the opened `Session` and does the slow work (an scrypt seal takes
+//! about a second) so the screen never freezes.
+//!
+//! Promises: jobs run one at a time in the order sent; a save applies its [`Op`] inside
+//! `Session::update` (locked, re-read, then written); `Lock` drops the session — entries and
+//! key — and `Unlock` opens the file afresh. Results come back as [`Msg`]s.
+
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::thread::JoinHandle;
+
+use age::secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use super::app::{Hidden, Msg, Saved};
+use super::ops::{Op, OpError};
+use crate::engine::crypto::{self, Key, Protection};
+use crate::engine::store::Session;
+use crate::failure::Failure;
+use crate::unlock::Access;
+
+/// Work for the vault thread.
+#[derive(Debug)]
+pub enum Job {
+    Save(Op),
+    Lock,
+    Unlock(Hidden<Zeroizing<String>>),
+}
+
+/// The handle the event loop keeps.
+pub struct Worker {
+    jobs: Option<Sender<Job>>,
+    pub results: Receiver<Msg>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Worker {
+    pub fn start(session: Session, access: Access) -> Worker {
+        let (jobs, inbox) = mpsc::channel();
+        let (outbox, results) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("keyfob-vault".into())
+            .spawn(move || serve(Some(session), &access, &inbox, &outbox))
+            .ok();
+        Worker {
+            jobs: Some(jobs),
+            results,
+            thread,
+        }
+    }
+
+    /// Queues a job; if the thread is gone, says so as the job's result.
+    pub fn send(&self, job: Job) -> Option<Msg> {
+        let failed = |job: Job| match job {
+            Job::Save(_) => Some(Msg::Saved(Err(
+                "the vault thread stopped; nothing was saved".into(),
+            ))),
+            Job::Unlock(_) => Some(Msg::Unlocked(Err("the vault thread stopped".into()))),
+            Job::Lock => None,
+        };
+        match &self.jobs {
+            Some(sender) => sender.send(job).err().and_then(|e| failed(e.0)),
+            None => failed(job),
+        }
+    }
+
+    /// Waits for queued saves to finish (on quit: a save in flight is never cut short).
+    pub fn finish(mut self) {
+        self.jobs.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn serve(
+    mut session: Option<Session>,
+    access: &Access,
+    inbox: &Receiver<Job>,
+    outbox: &Sender<Msg>,
+) {
+    for job in inbox {
+        let reply = match job {
+            Job::Save(op) => Some(Msg::Saved(save(session.as_mut(), &op))),
+            Job::Lock => {
+                session = None;
+                None
+            }
+            Job::Unlock(typed) => Some(Msg::Unlocked(match reopen(access, &typed) {
+                Ok(opened) => {
+                    let entries = opened.vault().entries.clone();
+                    session = Some(opened);
+                    Ok(entries)
+                }
+                Err(e) => Err(e),
+            })),
+        };
+        if let Some(msg) = reply
+            && outbox.send(msg).is_err()
+        {
+            return;
+        }
+    }
+}
+
+fn save(session: Option<&mut Session>, op: &Op) -> Result<Saved, String> {
+    let session = session.ok_or("the vault is locked; nothing was saved")?;
+    let summary = session
+        .update(|vault| op.apply(vault))
+        .map_err(|e: OpError| match e {
+            OpError::Vault(e) => Failure::from(e).message,
+            other => other.to_string(),
+        })?;
+    Ok(Saved {
+        entries: session.vault().entries.clone(),
+        summary,
+        focus: op.focus().map(Box::new),
+    })
+}
+
+/// Opens the vault again after the idle lock: `typed` is the passphrase, or for an identity
+/// vault the SSH key's passphrase (if it has one).
+fn reopen(access: &Access, typed: &Zeroizing<String>) -> Result<Session, String> {
+    let store = access.store();
+    let message = |e| Failure::from(e).message;
+    let key = match store.protection().map_err(message)? {
+        Protection::Passphrase { .. } => {
+            if typed.is_empty() {
+                return Err("type the passphrase".into());
+            }
+            Key::Passphrase(SecretString::from(typed.to_string()))
+        }
+        Protection::Recipients => {
+            let path = access
+                .identity
+                .as_deref()
+                .ok_or("the vault needs an identity file (--identity)")?;
+            let contents = Zeroizing::new(
+                std::fs::read(path)
+                    .map_err(|e| format!("cannot read '{}': {e}", path.display()))?,
+            );
+            let name = path.display().to_string();
+            let mut ask = |attempt: u32| {
+                (attempt == 1 && !typed.is_empty()).then(|| SecretString::from(typed.to_string()))
+            };
+            Key::Identities(
+                crypto::read_identities(&contents, &name, &mut ask)
+                    .map_err(|e| format!("identity file '{name}' {e}"))?,
+            )
+        }
+    };
+    store.open(key).map_err(message)
+}
