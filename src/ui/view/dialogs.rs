@@ -239,7 +239,8 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
             ..
         } => {
             out.push(Line::raw(format!(
-                "'{path}' is an encrypted {format} export."
+                "'{}' is an encrypted {format} export.",
+                file_name(path)
             )));
             let mut spans = vec![Span::styled("Password   ", app.style(Role::Title))];
             spans.extend(field(app, input, true, width, true));
@@ -260,7 +261,8 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
                 .filter(|r| matches!(r.state, RowState::New { chosen: true, .. }))
                 .count();
             out.push(Line::raw(format!(
-                "'{path}' ({format}): {} entries, {chosen} chosen",
+                "'{}' ({format}): {} entries, {chosen} chosen",
+                file_name(path),
                 rows.len()
             )));
             let room = usize::from(inner.height.saturating_sub(3));
@@ -294,4 +296,12 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
     }
     out.push(key_line(app, hints));
     lines(out, inner, buf);
+}
+
+/// The last part of a path the person typed: the dialog is narrower than most full paths.
+fn file_name(path: &str) -> &str {
+    std::path::Path::new(path)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(path)
 }
