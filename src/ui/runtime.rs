@@ -6,13 +6,16 @@
 //!   changes on screen the moment it changes in time; an idle screen draws once a second and
 //!   the backend sends only what changed.
 //! - The terminal is restored (raw mode off, alternate screen left, cursor shown) on quit, on
-//!   error and on panic.
+//!   error, on panic and on SIGTERM/SIGHUP/SIGQUIT (caught as a flag the loop reads at least
+//!   once a second; saves already started are finished before the process ends).
 //! - The clipboard handle lives as long as the loop; a clear still pending at quit is handed to
 //!   the same helper `keyfob code --copy` uses, so quitting right after copying still works.
 
 use std::collections::VecDeque;
 use std::io::{self, BufWriter, Stdout, Write};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
@@ -97,10 +100,19 @@ pub fn run(mut app: App, session: Session, access: Access) -> Result<(), Failure
         app.size = (width, height);
         app.scroll_into_view();
     }
+    let stopped = Arc::new(AtomicBool::new(false));
+    for signal in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGQUIT,
+    ] {
+        signal_hook::flag::register(signal, Arc::clone(&stopped)).map_err(fail)?;
+    }
     let mut state = Loop {
         clipboard: Clipboard::new(Route::detect()),
         copied: None,
         quit: false,
+        stopped,
     };
     let result = state.run(&mut app, &mut screen, &worker);
     drop(screen);
@@ -117,6 +129,8 @@ struct Loop {
     /// The code we last copied (to clear it only if it is still ours).
     copied: Option<Zeroizing<String>>,
     quit: bool,
+    /// Set by SIGTERM, SIGHUP or SIGQUIT: leave the way `q` does.
+    stopped: Arc<AtomicBool>,
 }
 
 impl Loop {
@@ -136,7 +150,7 @@ impl Loop {
                     inbox.push_back(msg);
                 }
             }
-            if self.quit {
+            if self.quit || self.stopped.load(Ordering::Relaxed) {
                 return Ok(());
             }
             inbox.extend(worker.results.try_iter());

@@ -243,6 +243,38 @@ fn quitting_restores_the_terminal() {
 }
 
 #[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for signal in ["TERM", "HUP"] {
+        let tv = TestVault::new();
+        tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
+        let mut screen = Screen::open(&tv, false);
+        screen.wait("the list", |s| {
+            s.parser.screen().alternate_screen() && s.text().contains("GitHub")
+        });
+        let pid = screen.session.get_process().pid().to_string();
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{signal}"), pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let start = Instant::now();
+        let status = loop {
+            screen.pump();
+            let status = format!("{:?}", screen.session.get_process().status());
+            if !status.contains("StillAlive") {
+                break status;
+            }
+            assert!(start.elapsed() < TIMEOUT, "keyfob ignored SIG{signal}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        while screen.pump() {}
+        assert!(status.ends_with(", 0))"), "SIG{signal}: {status}");
+        assert!(!screen.parser.screen().alternate_screen(), "SIG{signal}");
+        assert!(!screen.parser.screen().hide_cursor(), "SIG{signal}");
+    }
+}
+
+#[test]
 fn first_run_offers_to_create_the_vault() {
     let dir = tempfile::tempdir().unwrap();
     let tv = TestVault {
