@@ -110,6 +110,12 @@ impl Screen {
     /// Sends `q` and waits for the program to end; returns its exit status.
     fn quit(mut self) -> (String, Vec<u8>, vt100::Parser) {
         self.send("q");
+        let status = self.wait_exit("q");
+        (status, self.raw, self.parser)
+    }
+
+    /// Waits for the program to end after `what`; returns its exit status.
+    fn wait_exit(&mut self, what: &str) -> String {
         let start = Instant::now();
         let status = loop {
             self.pump();
@@ -117,11 +123,11 @@ impl Screen {
             if !status.contains("StillAlive") {
                 break status;
             }
-            assert!(start.elapsed() < TIMEOUT, "keyfob did not quit");
+            assert!(start.elapsed() < TIMEOUT, "keyfob did not end after {what}");
             std::thread::sleep(Duration::from_millis(20));
         };
         while self.pump() {}
-        (status, self.raw, self.parser)
+        status
     }
 }
 
@@ -257,17 +263,7 @@ fn sigterm_and_sighup_restore_the_terminal() {
             .status()
             .unwrap();
         assert!(sent.success());
-        let start = Instant::now();
-        let status = loop {
-            screen.pump();
-            let status = format!("{:?}", screen.session.get_process().status());
-            if !status.contains("StillAlive") {
-                break status;
-            }
-            assert!(start.elapsed() < TIMEOUT, "keyfob ignored SIG{signal}");
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        while screen.pump() {}
+        let status = screen.wait_exit(&format!("SIG{signal}"));
         assert!(status.ends_with(", 0))"), "SIG{signal}: {status}");
         assert!(!screen.parser.screen().alternate_screen(), "SIG{signal}");
         assert!(!screen.parser.screen().hide_cursor(), "SIG{signal}");
