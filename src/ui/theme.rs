@@ -16,6 +16,8 @@ pub enum Role {
     Bar,
     /// The countdown in its last seconds.
     BarLow,
+    /// The empty part of the countdown bar.
+    Track,
     /// The code that comes next (shown in the last seconds).
     Next,
     Dim,
@@ -42,6 +44,17 @@ impl Theme {
         }
     }
 
+    /// The symbols of the countdown bar's full and empty cells. In colour the bar is blank
+    /// cells on a coloured background: one byte a cell to send instead of three, which is
+    /// most of what an idle screen sends when a cell empties or the bar refills.
+    pub fn bar_cells(self) -> (char, char) {
+        if self.color {
+            (' ', ' ')
+        } else {
+            ('█', '░')
+        }
+    }
+
     pub fn style(self, role: Role) -> Style {
         let plain = Style::new();
         let colored = |style: Style| if self.color { style } else { plain };
@@ -49,14 +62,15 @@ impl Theme {
             Role::Title => Style::new().add_modifier(Modifier::BOLD),
             Role::Selected => Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD),
             Role::Code => Style::new().add_modifier(Modifier::BOLD),
-            Role::Bar => colored(Style::new().fg(Color::Green)),
+            Role::Bar => colored(Style::new().bg(Color::Green)),
             Role::BarLow => {
                 if self.color {
-                    Style::new().fg(Color::Red)
+                    Style::new().bg(Color::Red)
                 } else {
                     Style::new().add_modifier(Modifier::BOLD)
                 }
             }
+            Role::Track => colored(Style::new().bg(Color::DarkGray)),
             Role::Next | Role::Dim => Style::new().add_modifier(Modifier::DIM),
             Role::Error => colored(Style::new().fg(Color::Red)).add_modifier(Modifier::BOLD),
             Role::Good => colored(Style::new().fg(Color::Green)),
@@ -81,6 +95,7 @@ mod tests {
         for role in [
             Role::Bar,
             Role::BarLow,
+            Role::Track,
             Role::Error,
             Role::Key,
             Role::Border,

@@ -2,8 +2,10 @@
 //!
 //! Each row: marker, issuer, account, the code split in the middle, then for timed entries a
 //! bar at the entry's own period with the seconds left (red in the last 5 s, with the next
-//! code beside it), for HOTP the counter. Bar and seconds share one style, so a second passing
-//! changes one or two cells per row and nothing else.
+//! code beside it), for HOTP the counter. In colour the bar is blank cells on a green (red)
+//! background over a grey track; without colour it is `█` and `░`. The seconds are plain, so
+//! a second passing changes one or two plain cells per row, and every few seconds one bar
+//! cell.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -16,8 +18,10 @@ use super::super::theme::Role;
 use crate::engine::entry::Entry;
 use crate::engine::otp::Kind;
 
-/// Cells of the countdown bar.
-pub const BAR: u16 = 10;
+/// Cells of the countdown bar: for a 30 s period one cell is 5 s, so the last cell is the
+/// last 5 s (when it turns red). Every cell that empties is bytes sent to the terminal, so
+/// the bar is short; the seconds beside it are exact.
+pub const BAR: u16 = 6;
 /// The last seconds, when the bar turns red and the next code shows.
 pub const LOW: u32 = 5;
 
@@ -151,13 +155,15 @@ fn draw_row(
     put(buf, cols.code, y, right, CODE, &code, app.style(Role::Code));
     match entry.remaining(app.now) {
         None => {
+            // HOTP rows never show a next code: the counter may use that column too.
             let text = format!("counter {}", entry.counter);
+            let room = COUNTDOWN + cols.next.map_or(0, |_| 1 + NEXT);
             put(
                 buf,
                 cols.countdown,
                 y,
                 right,
-                COUNTDOWN,
+                room,
                 &text,
                 app.style(Role::Dim),
             );
@@ -166,22 +172,33 @@ fn draw_row(
             let low = left <= LOW && entry.period > LOW;
             let style = app.style(if low { Role::BarLow } else { Role::Bar });
             let text = countdown(left, entry.period);
+            let filled = text.chars().take_while(|c| *c == '█').count();
+            let (full, empty) = app.settings.theme.bar_cells();
+            let shown: String = text
+                .chars()
+                .enumerate()
+                .map(|(i, c)| match c {
+                    '█' | '░' if i < filled => full,
+                    '░' => empty,
+                    c => c,
+                })
+                .collect();
             put(
                 buf,
                 cols.countdown,
                 y,
                 right,
                 COUNTDOWN,
-                &text,
+                &shown,
                 Style::new(),
             );
-            // Only the filled part is coloured: the track and the seconds stay plain, so a
-            // second passing rewrites a digit without any colour change.
-            let filled = text.chars().take_while(|c| *c == '█').count();
-            let width = u16::try_from(filled)
-                .unwrap_or(0)
-                .min(right.saturating_sub(cols.countdown));
-            buf.set_style(Rect::new(cols.countdown, y, width, 1), style);
+            let room = right.saturating_sub(cols.countdown);
+            let filled = u16::try_from(filled).unwrap_or(0).min(room);
+            buf.set_style(Rect::new(cols.countdown, y, filled, 1), style);
+            buf.set_style(
+                Rect::new(cols.countdown + filled, y, BAR.min(room) - filled, 1),
+                app.style(Role::Track),
+            );
             if let (true, Some(x)) = (low, cols.next) {
                 let next = entry
                     .code(app.now + u64::from(left))
@@ -193,7 +210,7 @@ fn draw_row(
     }
 }
 
-/// `██████░░░░ 18s`: the bar's filled part is the share of the period left.
+/// `████░░  18s`: the bar's filled part is the share of the period left.
 pub fn countdown(left: u32, period: u32) -> String {
     let bar = u32::from(BAR);
     let filled = (left * bar).div_ceil(period.max(1)).min(bar);
@@ -263,11 +280,14 @@ mod tests {
 
     #[test]
     fn bar_follows_the_entry_period() {
-        assert_eq!(countdown(30, 30), "██████████  30s");
-        assert_eq!(countdown(15, 30), "█████░░░░░  15s");
-        assert_eq!(countdown(1, 30), "█░░░░░░░░░   1s");
-        assert_eq!(countdown(30, 60), "█████░░░░░  30s");
-        assert_eq!(countdown(10, 20), "█████░░░░░  10s");
-        assert_eq!(countdown(3600, 86_400), "█░░░░░░░░░  60m");
+        assert_eq!(countdown(30, 30), "██████  30s");
+        assert_eq!(countdown(26, 30), "██████  26s");
+        assert_eq!(countdown(25, 30), "█████░  25s");
+        assert_eq!(countdown(15, 30), "███░░░  15s");
+        assert_eq!(countdown(5, 30), "█░░░░░   5s");
+        assert_eq!(countdown(1, 30), "█░░░░░   1s");
+        assert_eq!(countdown(30, 60), "███░░░  30s");
+        assert_eq!(countdown(10, 20), "███░░░  10s");
+        assert_eq!(countdown(3600, 86_400), "█░░░░░  60m");
     }
 }

@@ -65,30 +65,60 @@ fn microsoft_sample_code_is_on_screen_grouped() {
     find(t.backend().buffer(), "372 551");
 }
 
+/// The bar's cells before `seconds` (e.g. "  10s"): their symbols and backgrounds.
+fn bar_at(buffer: &Buffer, seconds: &str) -> (String, Vec<Color>) {
+    let (x, y) = find(buffer, seconds);
+    let bar = super::list::BAR;
+    let cells: Vec<_> = (x - bar..x).map(|x| &buffer[(x, y)]).collect();
+    (
+        cells.iter().map(|c| c.symbol()).collect(),
+        cells.iter().map(|c| c.bg).collect(),
+    )
+}
+
 #[test]
 fn countdown_turns_red_in_the_last_five_seconds_with_the_next_code() {
+    use Color::{DarkGray as T, Green as G, Red as R};
     // At NOW the 30 s entries have 10 s left: green, no next code.
     let mut app = app();
     let t = draw(&mut app, 80, 24);
     let buffer = t.backend().buffer();
-    let (x, y) = find(buffer, "████░░░░░░  10s");
-    assert_eq!(buffer[(x, y)].fg, Color::Green);
-    assert_eq!(buffer[(x + 3, y)].fg, Color::Green);
-    assert_eq!(buffer[(x + 4, y)].fg, Color::Reset, "the track is plain");
+    let (symbols, bg) = bar_at(buffer, "  10s");
+    assert_eq!(symbols, " ".repeat(6), "blank cells on colours");
+    assert_eq!(bg, [G, G, T, T, T, T]);
+    let (x, y) = find(buffer, "  10s");
+    assert_eq!(buffer[(x + 3, y)].bg, Color::Reset, "the seconds are plain");
     assert!(!text(buffer).contains('→'));
     // Six seconds later: 4 s left, red, and the next code beside it.
     app.update(Msg::Tick, NOW + 6);
     let t = draw(&mut app, 80, 24);
     let buffer = t.backend().buffer();
-    let (x, y) = find(buffer, "██░░░░░░░░   4s");
-    assert_eq!(buffer[(x, y)].fg, Color::Red);
-    assert_eq!(buffer[(x + 1, y)].fg, Color::Red);
+    let (_, bg) = bar_at(buffer, "   4s");
+    assert_eq!(bg, [R, T, T, T, T, T]);
+    let (_, y) = find(buffer, "   4s");
     let row: String = (0..80).map(|x| buffer[(x, y)].symbol()).collect();
     assert!(row.contains('→'), "{row}");
     // The 60 s entry (Google) still has 34 s: green, its own period.
-    let (gx, gy) = find(buffer, "██████░░░░  34s");
-    assert_eq!(buffer[(gx, gy)].fg, Color::Green);
+    let (_, bg) = bar_at(buffer, "  34s");
+    assert_eq!(bg, [G, G, G, G, T, T]);
     insta::assert_snapshot!(t.backend());
+}
+
+#[test]
+fn without_colour_the_bar_is_glyphs() {
+    let mut app = app();
+    app.settings.theme = Theme { color: false };
+    let t = draw(&mut app, 80, 24);
+    find(t.backend().buffer(), "██░░░░  10s");
+    app.update(Msg::Tick, NOW + 6);
+    let t = draw(&mut app, 80, 24);
+    let buffer = t.backend().buffer();
+    let (x, y) = find(buffer, "█░░░░░   4s");
+    assert!(
+        buffer[(x, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::BOLD)
+    );
 }
 
 #[test]
@@ -140,6 +170,16 @@ fn hotp_rows_show_the_counter_not_a_bar() {
     let row: String = (0..80).map(|x| buffer[(x, y)].symbol()).collect();
     assert!(row.contains("counter 5"), "{row}");
     assert!(!row.contains('█'), "{row}");
+    // A big counter is shown whole: it may use the next-code column.
+    for entry in &mut app.entries {
+        if entry.issuer == "Bank" {
+            entry.counter = 123_456_789;
+        }
+    }
+    let t = draw(&mut app, 80, 24);
+    let buffer = t.backend().buffer();
+    let row: String = (0..80).map(|x| buffer[(x, y)].symbol()).collect();
+    assert!(row.contains("counter 123456789"), "{row}");
 }
 
 #[test]
