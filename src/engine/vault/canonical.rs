@@ -30,6 +30,9 @@ pub(super) fn parse(text: &str) -> Option<Vault> {
     (r.pos == text.len()).then_some(vault)
 }
 
+/// Bytes of a typical written entry (issuer, account, 160-bit secret), for sizing the list.
+const ENTRY_BYTES_ESTIMATE: usize = 96;
+
 struct Reader<'a> {
     text: &'a str,
     pos: usize,
@@ -122,9 +125,13 @@ impl<'a> Reader<'a> {
     }
 
     /// `[a, b, c]` with an optional trailing comma.
-    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+    fn list<T>(
+        &mut self,
+        capacity: usize,
+        mut item: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Vec<T>> {
         self.eat(b'[')?;
-        let mut items = Vec::new();
+        let mut items = Vec::with_capacity(capacity);
         loop {
             self.ws();
             if self.eat(b']').is_some() {
@@ -187,11 +194,15 @@ impl<'a> Reader<'a> {
                 Some(())
             }
             "recipients" if recipients.is_none() => {
-                recipients = Some(r.list(|r| r.string().map(str::to_string))?);
+                recipients = Some(r.list(0, |r| r.string().map(str::to_string))?);
                 Some(())
             }
             "entries" if entries.is_none() => {
-                entries = Some(r.list(Reader::entry)?);
+                // Sized from the document, so that a big vault's list is not regrown and
+                // copied ~log2(n) times (each regrowth touches fresh pages: page faults were
+                // a visible part of `keyfob code`). A written entry takes ~100 bytes or more.
+                let estimate = (r.text.len() - r.pos) / ENTRY_BYTES_ESTIMATE;
+                entries = Some(r.list(estimate, Reader::entry)?);
                 Some(())
             }
             _ => None,
@@ -246,7 +257,7 @@ impl<'a> Reader<'a> {
             "period" => once(&mut period, r.number().and_then(|n| u32::try_from(n).ok())),
             "counter" => once(&mut counter, r.number()),
             "note" => once(&mut note, r.optional_string()),
-            "tags" => once(&mut tags, r.list(|r| r.string().map(str::to_string))),
+            "tags" => once(&mut tags, r.list(0, |r| r.string().map(str::to_string))),
             "serial" => once(&mut serial, r.optional_string()),
             "manufacturer" => once(&mut manufacturer, r.optional_string()),
             "model" => once(&mut model, r.optional_string()),
