@@ -90,13 +90,13 @@ impl<'a> Reader<'a> {
             b'"' => {
                 self.pos += 1;
                 let rest = &self.text[self.pos..];
-                let end = rest.find('"')?;
-                let content = &rest[..end];
-                if content.contains('\\') {
+                // One pass for the closing quote; an escape sends the document to `ron`.
+                let end = memchr::memchr2(b'"', b'\\', rest.as_bytes())?;
+                if rest.as_bytes()[end] == b'\\' {
                     return None;
                 }
                 self.pos += end + 1;
-                Some(content)
+                Some(&rest[..end])
             }
             b'r' => {
                 self.pos += 1;
