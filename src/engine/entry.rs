@@ -142,7 +142,11 @@ impl Entry {
         // imported file must not reach one as an escape sequence (an OSC 52 in an issuer
         // would set the clipboard). It is shown as U+FFFD instead.
         let printable = |s: &mut String| {
-            if s.chars().any(char::is_control) {
+            // Control characters (Cc) are U+0000..=U+001F and U+007F..=U+009F, which UTF-8
+            // writes as bytes below 0x20, 0x7F, or 0xC2 then 0x80..=0x9F: a cheap byte scan
+            // rules most names out before the exact check (every open normalises every entry).
+            let suspect = s.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2);
+            if suspect && s.chars().any(char::is_control) {
                 *s = s
                     .chars()
                     .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
@@ -281,6 +285,15 @@ mod tests {
             Some("line one\nline two"),
             "notes may span lines"
         );
+    }
+
+    #[test]
+    fn c1_controls_are_replaced_but_other_latin1_is_kept() {
+        // U+0085 and U+009B (CSI) are C1 controls; U+00A0 and U+00E9 share their lead byte.
+        let mut e = Entry::new("A\u{85}B\u{9B}2J", "caf\u{E9}\u{A0}x\u{7F}", secret());
+        e.validate().unwrap();
+        assert_eq!(e.issuer, "A\u{FFFD}B\u{FFFD}2J");
+        assert_eq!(e.account, "caf\u{E9}\u{A0}x\u{FFFD}");
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub enum Found {
 pub fn find(entries: &[Entry], query: &str) -> Found {
     let needle = query.trim().to_lowercase();
     let needle_has_colon = needle.contains(':');
+    // Built once: `str::contains` would set up a new searcher for every field.
+    let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let mut folded = String::new();
     let mut name = String::new();
     let mut exact = Vec::new();
@@ -36,7 +38,7 @@ pub fn find(entries: &[Entry], query: &str) -> Found {
             }
             fold(field, &mut folded);
             is_exact |= folded == needle;
-            is_partial |= folded.contains(needle.as_str());
+            is_partial |= finder.find(folded.as_bytes()).is_some();
         };
         check(&entry.issuer);
         check(&entry.account);

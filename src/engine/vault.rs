@@ -11,6 +11,8 @@ use zeroize::Zeroizing;
 
 use super::entry::Entry;
 
+mod canonical;
+
 /// The schema this keyfob writes. Older versions are migrated on read.
 pub const CURRENT_VERSION: u32 = 1;
 
@@ -74,7 +76,13 @@ impl Vault {
 
     /// Parses and validates a document.
     pub fn from_ron(text: &str) -> Result<Vault, DocumentError> {
-        let mut vault: Vault = match ron::from_str(text) {
+        // The canonical layout (all keyfob writes) takes the fast path; anything else, and
+        // every error, is `ron`'s (see `canonical`).
+        let parsed = match canonical::parse(text) {
+            Some(vault) => Ok(vault),
+            None => ron::from_str(text),
+        };
+        let mut vault: Vault = match parsed {
             Ok(v) => v,
             Err(e) => {
                 if let Some(version) = newer_version(text) {
