@@ -3,7 +3,7 @@
 #
 #   benches/compare.sh            # builds target/release/keyfob if missing, then measures
 #   KEYFOB=path/to/keyfob benches/compare.sh
-#   RUNS=50 IDLE_SECONDS=20 benches/compare.sh
+#   RUNS=50 IDLE_SECONDS=90 benches/compare.sh
 #
 # Needs: hyperfine, oathtool (Debian packages), /usr/bin/time (package 'time'). Optional:
 # tmux (for the TUI measurement), cotp (`cargo install cotp`) — its columns say "n/a" when absent;
@@ -20,7 +20,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-30}
-IDLE_SECONDS=${IDLE_SECONDS:-10}
+IDLE_SECONDS=${IDLE_SECONDS:-60}  # a multiple of 30 s: shorter windows swing with the code changes
 AT=1700000000
 ID=tests/fixtures/keys/age_identity.txt
 
