@@ -102,19 +102,25 @@ fn a_body_cut_anywhere_reports_truncated() {
     // Small (one chunk) and large (several 64 KiB chunks) plaintexts.
     for size in [300, 200_000] {
         let sealed = seal.encrypt(&pad(&"v".repeat(size))).unwrap();
-        let mut tampered = 0;
+        // A cut that happens to leave a body of a whole padded length (1 byte in 256) cannot
+        // be told from a modified file by its length; every other cut must say "truncated".
+        // (age's random grease stanzas change the header length, so which cuts those are
+        // varies from run to run.)
         let step = sealed.len() / 300 + 1;
+        let mut checked = 0;
         for cut in (1..sealed.len()).step_by(step) {
-            match decrypt(&sealed[..cut], &key).unwrap_err() {
+            let error = decrypt(&sealed[..cut], &key).unwrap_err();
+            let ambiguous = body_length_fits_padding(&sealed[..cut]);
+            match error {
                 CryptoError::Truncated => {}
-                CryptoError::Tampered => tampered += 1,
-                other => panic!("cut at {cut}: {other:?}"),
+                CryptoError::Tampered if ambiguous => {}
+                other => panic!("cut at {cut} of {}: {other:?}", sealed.len()),
             }
+            checked += usize::from(!ambiguous);
         }
-        let cuts = sealed.len() / step;
         assert!(
-            tampered * 100 <= cuts,
-            "{tampered} of {cuts} cuts looked modified"
+            checked * 100 >= 95 * (sealed.len() / step),
+            "{checked} cuts"
         );
         // A flipped byte in the body (length intact) is a modification.
         let mut flipped = sealed.clone();
