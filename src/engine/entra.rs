@@ -54,6 +54,8 @@ pub fn entry_from_row(row: &TokenRow) -> Entry {
     entry.manufacturer = non_empty(&row.manufacturer);
     entry.model = non_empty(&row.model);
     entry.upn = non_empty(&row.upn);
+    // Control characters in any column become U+FFFD, as for every other importer.
+    entry.normalize();
     entry
 }
 
