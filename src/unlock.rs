@@ -16,7 +16,7 @@ use age::secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use crate::engine::crypto::{self, Identities, Key, Protection};
-use crate::engine::store::{Session, Store};
+use crate::engine::store::{Loaded, Session, Store};
 use crate::failure::Failure;
 
 /// The scrypt work factor for new passphrase vaults comes from age's calibration (about one
@@ -40,7 +40,13 @@ impl Access {
     pub fn open(&self) -> Result<Session, Failure> {
         let store = self.store();
         let loaded = store.load()?;
-        let key = match loaded.protection() {
+        let key = self.key(&loaded)?;
+        Ok(store.open_loaded(loaded, key)?)
+    }
+
+    /// The key for a vault read by [`Store::load`], asking for what its header says it needs.
+    pub fn key(&self, loaded: &Loaded) -> Result<Key, Failure> {
+        Ok(match loaded.protection() {
             Protection::Passphrase { .. } => Key::Passphrase(
                 self.passphrase(&format!("Passphrase for {}: ", self.vault.display()))?,
             ),
@@ -51,8 +57,7 @@ impl Access {
                 ))
                 .with_hint("pass --identity FILE or set KEYFOB_IDENTITY")
             })?),
-        };
-        Ok(store.open_loaded(loaded, key)?)
+        })
     }
 
     /// The identities of `--identity`, if given.

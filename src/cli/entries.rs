@@ -100,18 +100,28 @@ pub struct EditArgs {
 pub fn pick(vault: &Vault, query: &str) -> Result<usize, Failure> {
     match query::find(&vault.entries, query) {
         Found::One(index) => Ok(index),
-        Found::None => Err(Failure::new(format!("no entry matches '{query}'")).with_exit(2)),
-        Found::Many(indices) => {
-            let names: Vec<String> = indices.iter().map(|i| vault.entries[*i].name()).collect();
-            Err(Failure::new(format!(
-                "'{query}' matches {} entries: {}",
-                names.len(),
-                names.join(", ")
-            ))
-            .with_hint("use the full issuer:account or the serial number")
-            .with_exit(3))
-        }
+        Found::None => Err(no_match(query)),
+        Found::Many(indices) => Err(ambiguous(
+            query,
+            indices.iter().map(|i| vault.entries[*i].name()).collect(),
+        )),
     }
+}
+
+/// `query` matches nothing (exit 2).
+pub fn no_match(query: &str) -> Failure {
+    Failure::new(format!("no entry matches '{query}'")).with_exit(2)
+}
+
+/// `query` matches the entries `names` (exit 3).
+pub fn ambiguous(query: &str, names: Vec<String>) -> Failure {
+    Failure::new(format!(
+        "'{query}' matches {} entries: {}",
+        names.len(),
+        names.join(", ")
+    ))
+    .with_hint("use the full issuer:account or the serial number")
+    .with_exit(3)
 }
 
 fn read_secret(args: &AddArgs, name: &str) -> Result<Zeroizing<String>, Failure> {

@@ -2,10 +2,12 @@
 
 use serde::Serialize;
 
-use super::entries::pick;
+use super::entries::{ambiguous, no_match, pick};
 use super::{Context, clipboard_hold};
 use crate::engine::entry::Entry;
 use crate::engine::otp::{Code, Kind};
+use crate::engine::store::Session;
+use crate::engine::vault::{Lookup, Vault};
 use crate::failure::Failure;
 
 /// One entry as `list --json` / `code --json` print it. No secrets.
@@ -100,8 +102,40 @@ pub fn code(
     copy: bool,
     as_json: bool,
 ) -> Result<u8, Failure> {
-    let mut session = context.access.open()?;
     let now = Context::now(at);
+    let store = context.access.store();
+    let loaded = store.load()?;
+    let key = context.access.key(&loaded)?;
+    let plaintext = store.decrypt(&loaded, &key)?;
+    // Read-only lookups build only the matching entry; a hotp match must save its counter,
+    // so it (and any document the quick reader does not take) opens the whole vault.
+    let quick = match Vault::lookup(&plaintext, query) {
+        Some(Lookup::One(entry)) if entry.kind != Kind::Hotp => Some(*entry),
+        Some(Lookup::None) => return Err(no_match(query)),
+        Some(Lookup::Many(names)) => return Err(ambiguous(query, names)),
+        _ => None,
+    };
+    let (entry, code) = match quick {
+        Some(entry) => {
+            let code = code_of(&entry, now)?;
+            (entry, code)
+        }
+        None => open_code(store.open_decrypted(loaded, key, &plaintext)?, query, now)?,
+    };
+    drop(plaintext);
+    if as_json {
+        println!("{}", json(&EntryJson::new(&entry, code, now))?);
+    } else {
+        println!("{code}");
+    }
+    if copy {
+        clipboard_hold::copy_from_cli(context, code.as_str())?;
+    }
+    Ok(0)
+}
+
+/// `code` on the opened vault: picks the entry, and saves a hotp entry's next counter.
+fn open_code(mut session: Session, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
     let index = pick(session.vault(), query)?;
     let (entry, code) = if session.vault().entries[index].kind == Kind::Hotp {
         // The code at the stored counter is used up: save counter + 1 under the lock, using
@@ -121,13 +155,5 @@ pub fn code(
         let code = code_of(&entry, now)?;
         (entry, code)
     };
-    if as_json {
-        println!("{}", json(&EntryJson::new(&entry, code, now))?);
-    } else {
-        println!("{code}");
-    }
-    if copy {
-        clipboard_hold::copy_from_cli(context, code.as_str())?;
-    }
-    Ok(0)
+    Ok((entry, code))
 }

@@ -14,13 +14,32 @@ pub enum Found {
     Many(Vec<usize>),
 }
 
+/// What the rule looks at in an entry: a full [`Entry`], or a vault index's light view of one.
+pub trait Named {
+    fn issuer(&self) -> &str;
+    fn account(&self) -> &str;
+    fn serial(&self) -> Option<&str>;
+}
+
+impl Named for Entry {
+    fn issuer(&self) -> &str {
+        &self.issuer
+    }
+    fn account(&self) -> &str {
+        &self.account
+    }
+    fn serial(&self) -> Option<&str> {
+        self.serial.as_deref()
+    }
+}
+
 /// Applies the matching rule to `entries`.
 ///
 /// Runs on every `keyfob code` over the whole vault, so it allocates nothing per entry:
 /// fields are case-folded into one reused buffer, and `issuer:account` is only built when
 /// the query holds a colon (without one, a match inside `issuer:account` is a match inside
 /// the issuer or the account, which are checked anyway).
-pub fn find(entries: &[Entry], query: &str) -> Found {
+pub fn find<T: Named>(entries: &[T], query: &str) -> Found {
     let needle = query.trim().to_lowercase();
     let needle_has_colon = needle.contains(':');
     // Built once: `str::contains` would set up a new searcher for every field.
@@ -40,16 +59,17 @@ pub fn find(entries: &[Entry], query: &str) -> Found {
             is_exact |= folded == needle;
             is_partial |= finder.find(folded.as_bytes()).is_some();
         };
-        check(&entry.issuer);
-        check(&entry.account);
-        if needle_has_colon && !entry.issuer.is_empty() && !entry.account.is_empty() {
+        let (issuer, account) = (entry.issuer(), entry.account());
+        check(issuer);
+        check(account);
+        if needle_has_colon && !issuer.is_empty() && !account.is_empty() {
             name.clear();
-            name.push_str(&entry.issuer);
+            name.push_str(issuer);
             name.push(':');
-            name.push_str(&entry.account);
+            name.push_str(account);
             check(&name);
         }
-        if let Some(serial) = &entry.serial {
+        if let Some(serial) = entry.serial() {
             check(serial);
         }
         if is_exact {

@@ -130,6 +130,24 @@ impl Secret {
         Self::from_bytes(decoded)
     }
 
+    /// Whether [`Secret::parse_base32`] would accept `input`, without decoding it or
+    /// copying its text (the vault index checks every secret this way).
+    pub fn is_valid_base32(input: &str) -> bool {
+        let mut symbols = 0usize;
+        for ch in input.chars() {
+            match ch {
+                'a'..='z' | 'A'..='Z' | '2'..='7' => symbols += 1,
+                '-' | '=' => {}
+                c if c.is_whitespace() => {}
+                _ => return false,
+            }
+        }
+        // Unpadded Base32 ends with 0, 2, 4, 5 or 7 symbols of a group of 8; the rest
+        // cannot make a whole byte.
+        let whole = !matches!(symbols % 8, 1 | 3 | 6);
+        whole && symbols > 0 && symbols * 5 / 8 <= MAX_BYTES
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
     }
@@ -291,6 +309,59 @@ mod tests {
         for n in 1..40 {
             let s = Secret::from_bytes(vec![0xA5; n]).unwrap();
             assert_eq!(s.base32_len(), s.to_base32().len());
+        }
+    }
+
+    mod validity {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn text() -> impl Strategy<Value = String> {
+            let ch = prop_oneof![
+                6 => prop::sample::select(
+                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".chars().collect::<Vec<_>>()
+                ),
+                2 => prop::char::range('a', 'z'),
+                1 => prop::sample::select(vec![
+                    ' ', '-', '=', '\t', '\n', '\u{a0}', '\u{2003}', '0', '1', '8', '9', 'é', '!',
+                    '\u{85}', '"',
+                ]),
+                1 => any::<char>(),
+            ];
+            let short = prop::collection::vec(ch.clone(), 0..40);
+            let long = prop::collection::vec(ch, 1630..1660);
+            prop_oneof![8 => short, 1 => long].prop_map(|c| c.into_iter().collect())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2048))]
+
+            /// The cheap check accepts exactly what the decoder accepts.
+            #[test]
+            fn is_valid_base32_agrees_with_parse(input in text()) {
+                prop_assert_eq!(
+                    Secret::is_valid_base32(&input),
+                    Secret::parse_base32(&input).is_ok(),
+                    "{:?}", input
+                );
+            }
+        }
+
+        #[test]
+        fn at_the_edges() {
+            let max = "A".repeat(MAX_BYTES * 8 / 5);
+            for input in [
+                "", " ", "-=", "A", "AB", "ABC", "ABCD", "ABCDEFGH", "A1", &max,
+            ] {
+                assert_eq!(
+                    Secret::is_valid_base32(input),
+                    Secret::parse_base32(input).is_ok(),
+                    "{input:?}"
+                );
+            }
+            let over = format!("{max}AAAAAAAA");
+            assert!(!Secret::is_valid_base32(&over));
+            assert!(Secret::parse_base32(&over).is_err());
         }
     }
 }

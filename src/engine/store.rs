@@ -16,6 +16,7 @@ use std::time::Duration;
 use super::crypto::{self, CryptoError, Key, Protection, Seal};
 use super::storage::{self, LockError, PlainWrite, StorageError, WriteHook};
 use super::vault::{DocumentError, Vault};
+use zeroize::Zeroizing;
 
 /// How long a writer waits for another one to finish.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -152,7 +153,11 @@ impl Store {
 
     fn decode(&self, bytes: &[u8], key: &Key) -> Result<Vault, VaultError> {
         let plaintext = crypto::decrypt(bytes, key).map_err(self.crypto_err())?;
-        Vault::from_bytes(&plaintext).map_err(|source| VaultError::Document {
+        self.document(&plaintext)
+    }
+
+    fn document(&self, plaintext: &[u8]) -> Result<Vault, VaultError> {
+        Vault::from_bytes(plaintext).map_err(|source| VaultError::Document {
             path: self.path.clone(),
             source,
         })
@@ -175,8 +180,24 @@ impl Store {
 
     /// Opens the vault from what [`Store::load`] read.
     pub fn open_loaded(self, loaded: Loaded, key: Key) -> Result<Session, VaultError> {
+        let plaintext = self.decrypt(&loaded, &key)?;
+        self.open_decrypted(loaded, key, &plaintext)
+    }
+
+    /// The document inside what [`Store::load`] read, for read-only use (see [`Vault::lookup`]).
+    pub fn decrypt(&self, loaded: &Loaded, key: &Key) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+        crypto::decrypt(&loaded.bytes, key).map_err(self.crypto_err())
+    }
+
+    /// Opens the vault from what [`Store::load`] read and [`Store::decrypt`] made of it.
+    pub fn open_decrypted(
+        self,
+        loaded: Loaded,
+        key: Key,
+        plaintext: &[u8],
+    ) -> Result<Session, VaultError> {
         let Loaded { bytes, protection } = loaded;
-        let vault = self.decode(&bytes, &key)?;
+        let vault = self.document(plaintext)?;
         let seal = match (&key, protection) {
             (Key::Passphrase(passphrase), Protection::Passphrase { log_n }) => Seal::Passphrase {
                 passphrase: passphrase.clone(),

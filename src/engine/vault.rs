@@ -126,6 +126,40 @@ impl Vault {
     }
 }
 
+/// What a read-only lookup found, straight from the decrypted document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup {
+    /// The one match, read in full and validated.
+    One(Box<Entry>),
+    None,
+    /// The names (`issuer:account`) of every match, in vault order.
+    Many(Vec<String>),
+}
+
+impl Vault {
+    /// Finds the entry for `query` (the [`super::query`] rule) without building the others.
+    ///
+    /// `None` unless the document is canonical and [`Vault::from_bytes`] would accept it
+    /// with the same names: then the caller opens the vault the ordinary way, which also gives
+    /// every error. The outcome is the one `from_bytes` and [`super::query::find`] would give.
+    pub fn lookup(bytes: &[u8], query: &str) -> Option<Lookup> {
+        let text = std::str::from_utf8(bytes).ok()?;
+        let listed = canonical::scan(text)?;
+        Some(match super::query::find(&listed, query) {
+            super::query::Found::One(index) => {
+                Lookup::One(Box::new(canonical::build(text, &listed[index])?))
+            }
+            super::query::Found::None => Lookup::None,
+            super::query::Found::Many(indices) => Lookup::Many(
+                indices
+                    .iter()
+                    .map(|i| super::entry::display_name(listed[*i].issuer, listed[*i].account))
+                    .collect(),
+            ),
+        })
+    }
+}
+
 /// When a document fails to parse, a `version` above ours explains why.
 fn newer_version(text: &str) -> Option<u32> {
     #[derive(Deserialize)]

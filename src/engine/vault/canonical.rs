@@ -18,14 +18,75 @@
 //! copy of their text is made.
 
 use super::Vault;
-use crate::engine::entry::Entry;
-use crate::engine::otp::{Algorithm, Kind};
+use crate::engine::entry::{Entry, has_control};
+use crate::engine::otp::{self, Algorithm, Kind};
+use crate::engine::query::Named;
 use crate::engine::secret::Secret;
 
 /// Reads a canonical document, or `None` to say "ask `ron`".
 pub(super) fn parse(text: &str) -> Option<Vault> {
+    let (version, recipients, entries) = document(text, |r| r.fields()?.into_entry())?;
+    Some(Vault {
+        version,
+        recipients: recipients.into_iter().map(str::to_string).collect(),
+        entries,
+    })
+}
+
+/// What [`scan`] tells about one entry, borrowed from the document: enough to look it up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Listed<'a> {
+    pub issuer: &'a str,
+    pub account: &'a str,
+    pub serial: Option<&'a str>,
+    /// Where the entry's record starts in the document, for [`build`].
+    start: usize,
+}
+
+impl Named for Listed<'_> {
+    fn issuer(&self) -> &str {
+        self.issuer
+    }
+    fn account(&self) -> &str {
+        self.account
+    }
+    fn serial(&self) -> Option<&str> {
+        self.serial
+    }
+}
+
+/// Checks a document as [`parse`] does, without building its entries.
+///
+/// Promise: `Some` only if [`parse`] reads the document and [`Vault::from_ron`] then accepts
+/// it (version, every entry valid) with each entry's issuer, account and serial exactly as
+/// listed here. Anything else — including names that validation would still tidy up — is
+/// `None`, and the caller opens the vault the ordinary way. Secrets are checked, not decoded.
+pub(super) fn scan(text: &str) -> Option<Vec<Listed<'_>>> {
+    let (version, _, entries) = document(text, |r| {
+        let start = r.pos;
+        r.fields()?.listing(start)
+    })?;
+    (version <= super::CURRENT_VERSION).then_some(entries)
+}
+
+/// The entry `listed` (from [`scan`] of the same `text`), read in full and validated.
+pub(super) fn build(text: &str, listed: &Listed) -> Option<Entry> {
+    let mut r = Reader {
+        text,
+        pos: listed.start,
+    };
+    let mut entry = r.fields()?.into_entry()?;
+    entry.validate().ok()?;
+    Some(entry)
+}
+
+/// The whole document with `item` reading each entry; `None` unless all of it is canonical.
+fn document<'a, T>(
+    text: &'a str,
+    item: impl FnMut(&mut Reader<'a>) -> Option<T>,
+) -> Option<(u32, Vec<&'a str>, Vec<T>)> {
     let mut r = Reader { text, pos: 0 };
-    let vault = r.vault()?;
+    let vault = r.vault(item)?;
     r.ws();
     (r.pos == text.len()).then_some(vault)
 }
@@ -36,6 +97,79 @@ const ENTRY_BYTES_ESTIMATE: usize = 96;
 struct Reader<'a> {
     text: &'a str,
     pos: usize,
+}
+
+/// One entry's fields as written, borrowed from the document (the secret still as text).
+struct Fields<'a> {
+    issuer: Option<&'a str>,
+    account: Option<&'a str>,
+    secret: &'a str,
+    kind: Option<Kind>,
+    algorithm: Option<Algorithm>,
+    digits: Option<u8>,
+    period: Option<u32>,
+    counter: Option<u64>,
+    note: Option<Option<&'a str>>,
+    tags: Option<Vec<&'a str>>,
+    serial: Option<Option<&'a str>>,
+    manufacturer: Option<Option<&'a str>>,
+    model: Option<Option<&'a str>>,
+    upn: Option<Option<&'a str>>,
+}
+
+impl<'a> Fields<'a> {
+    /// The entry, with its secret decoded straight from the document.
+    fn into_entry(self) -> Option<Entry> {
+        let owned = |s: Option<Option<&str>>| s.flatten().map(str::to_string);
+        let mut entry = Entry::new(
+            self.issuer.unwrap_or_default(),
+            self.account.unwrap_or_default(),
+            Secret::parse_base32(self.secret).ok()?,
+        );
+        entry.kind = self.kind.unwrap_or_default();
+        entry.algorithm = self.algorithm.unwrap_or_default();
+        entry.digits = self.digits.unwrap_or(entry.digits);
+        entry.period = self.period.unwrap_or(entry.period);
+        entry.counter = self.counter.unwrap_or_default();
+        entry.note = owned(self.note);
+        entry.tags = self
+            .tags
+            .unwrap_or_default()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        entry.serial = owned(self.serial);
+        entry.manufacturer = owned(self.manufacturer);
+        entry.model = owned(self.model);
+        entry.upn = owned(self.upn);
+        Some(entry)
+    }
+
+    /// The entry's names, if [`Entry::validate`] would accept the entry and leave them as
+    /// they are (see [`scan`]).
+    fn listing(self, start: usize) -> Option<Listed<'a>> {
+        if !Secret::is_valid_base32(self.secret) {
+            return None;
+        }
+        let kind = self.kind.unwrap_or_default();
+        // As `Entry::normalize` leaves them before the check.
+        let period = match kind {
+            Kind::Steam | Kind::Hotp => otp::DEFAULT_PERIOD,
+            Kind::Totp => self.period.unwrap_or(otp::DEFAULT_PERIOD),
+        };
+        let digits = self.digits.unwrap_or(otp::DEFAULT_DIGITS);
+        otp::check_params(kind, digits, period).ok()?;
+        let (issuer, account) = (self.issuer.unwrap_or(""), self.account.unwrap_or(""));
+        let serial = self.serial.flatten();
+        let tidy = |s: &str| s.trim().len() == s.len() && !has_control(s);
+        let names_kept = tidy(issuer) && tidy(account) && !serial.is_some_and(has_control);
+        (names_kept && !(issuer.is_empty() && account.is_empty())).then_some(Listed {
+            issuer,
+            account,
+            serial,
+            start,
+        })
+    }
 }
 
 impl<'a> Reader<'a> {
@@ -169,14 +303,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn optional_string(&mut self) -> Option<Option<String>> {
+    fn optional_string(&mut self) -> Option<Option<&'a str>> {
         match self.ident() {
             Some("None") => Some(None),
             Some("Some") => {
                 self.ws();
                 self.eat(b'(')?;
                 self.ws();
-                let value = self.string()?.to_string();
+                let value = self.string()?;
                 self.ws();
                 self.eat(b')')?;
                 Some(Some(value))
@@ -185,7 +319,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn vault(&mut self) -> Option<Vault> {
+    fn vault<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<(u32, Vec<&'a str>, Vec<T>)> {
         let (mut version, mut recipients, mut entries) = (None, None, None);
         self.ws();
         self.record(|r, name| match name {
@@ -194,7 +331,7 @@ impl<'a> Reader<'a> {
                 Some(())
             }
             "recipients" if recipients.is_none() => {
-                recipients = Some(r.list(0, |r| r.string().map(str::to_string))?);
+                recipients = Some(r.list(0, Reader::string)?);
                 Some(())
             }
             "entries" if entries.is_none() => {
@@ -202,19 +339,20 @@ impl<'a> Reader<'a> {
                 // copied ~log2(n) times (each regrowth touches fresh pages: page faults were
                 // a visible part of `keyfob code`). A written entry takes ~100 bytes or more.
                 let estimate = (r.text.len() - r.pos) / ENTRY_BYTES_ESTIMATE;
-                entries = Some(r.list(estimate, Reader::entry)?);
+                entries = Some(r.list(estimate, &mut item)?);
                 Some(())
             }
             _ => None,
         })?;
-        Some(Vault {
-            version: version?,
-            recipients: recipients.unwrap_or_default(),
-            entries: entries.unwrap_or_default(),
-        })
+        Some((
+            version?,
+            recipients.unwrap_or_default(),
+            entries.unwrap_or_default(),
+        ))
     }
 
-    fn entry(&mut self) -> Option<Entry> {
+    /// One entry's record; its secret is not decoded here (the caller decodes or checks it).
+    fn fields(&mut self) -> Option<Fields<'a>> {
         /// Sets a field once: a repeated field is `ron`'s to report.
         fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
             if slot.is_some() {
@@ -229,12 +367,9 @@ impl<'a> Reader<'a> {
         let (mut note, mut tags, mut serial, mut manufacturer, mut model, mut upn) =
             (None, None, None, None, None, None);
         self.record(|r, name| match name {
-            "issuer" => once(&mut issuer, r.string().map(str::to_string)),
-            "account" => once(&mut account, r.string().map(str::to_string)),
-            "secret" => once(
-                &mut secret,
-                r.string().and_then(|s| Secret::parse_base32(s).ok()),
-            ),
+            "issuer" => once(&mut issuer, r.string()),
+            "account" => once(&mut account, r.string()),
+            "secret" => once(&mut secret, r.string()),
             "type" => once(
                 &mut kind,
                 match r.ident()? {
@@ -257,30 +392,29 @@ impl<'a> Reader<'a> {
             "period" => once(&mut period, r.number().and_then(|n| u32::try_from(n).ok())),
             "counter" => once(&mut counter, r.number()),
             "note" => once(&mut note, r.optional_string()),
-            "tags" => once(&mut tags, r.list(0, |r| r.string().map(str::to_string))),
+            "tags" => once(&mut tags, r.list(0, Reader::string)),
             "serial" => once(&mut serial, r.optional_string()),
             "manufacturer" => once(&mut manufacturer, r.optional_string()),
             "model" => once(&mut model, r.optional_string()),
             "upn" => once(&mut upn, r.optional_string()),
             _ => None,
         })?;
-        let mut entry = Entry::new(
-            issuer.unwrap_or_default(),
-            account.unwrap_or_default(),
-            secret?,
-        );
-        entry.kind = kind.unwrap_or_default();
-        entry.algorithm = algorithm.unwrap_or_default();
-        entry.digits = digits.unwrap_or(entry.digits);
-        entry.period = period.unwrap_or(entry.period);
-        entry.counter = counter.unwrap_or_default();
-        entry.note = note.flatten();
-        entry.tags = tags.unwrap_or_default();
-        entry.serial = serial.flatten();
-        entry.manufacturer = manufacturer.flatten();
-        entry.model = model.flatten();
-        entry.upn = upn.flatten();
-        Some(entry)
+        Some(Fields {
+            issuer,
+            account,
+            secret: secret?,
+            kind,
+            algorithm,
+            digits,
+            period,
+            counter,
+            note,
+            tags,
+            serial,
+            manufacturer,
+            model,
+            upn,
+        })
     }
 }
 
@@ -521,5 +655,65 @@ mod tests {
                 prop_assert_eq!(Some(fast), by_ron(&text), "{}", text);
             }
         }
+
+        /// The index accepts a document only where the full open gives the same entries.
+        #[test]
+        fn scan_agrees_with_the_full_open(
+            vault in vault_strategy(),
+            edits in prop::collection::vec((any::<usize>(), any::<usize>(), prop::sample::select(vec![
+                "", " ", "\u{1b}", "\"JBSWY3DPEHPK3PXP\"", "\"A\"", "digits: 9,", "type: steam,",
+                "period: 0,", "issuer: \"\",", "account: \" x\",", "serial: Some(\"\u{7}\"),",
+                "version: 2,", ",", ")", "-",
+            ])), 0..3),
+        ) {
+            let mut text = vault.to_ron().to_string();
+            for (at, edit, insert) in edits {
+                text = mangle(&text, at, edit, insert);
+            }
+            check_scan(&text)?;
+        }
+    }
+
+    fn check_scan(text: &str) -> Result<(), TestCaseError> {
+        let full = Vault::from_ron(text);
+        match scan(text) {
+            Some(listed) => {
+                prop_assert!(parse(text).is_some(), "{}", text);
+                let vault = full.expect("the index accepted what the full open refuses");
+                prop_assert_eq!(listed.len(), vault.entries.len());
+                for (l, e) in listed.iter().zip(&vault.entries) {
+                    prop_assert_eq!(
+                        (l.issuer, l.account, l.serial),
+                        (e.issuer.as_str(), e.account.as_str(), e.serial.as_deref())
+                    );
+                    let built = build(text, l);
+                    prop_assert_eq!(built.as_ref(), Some(e));
+                }
+            }
+            None => {
+                // Refused: unless `parse` refused it too, the full open must fail or tidy a name.
+                if let (Some(parsed), Ok(vault)) = (parse(text), full) {
+                    let names = |e: &Entry| (e.issuer.clone(), e.account.clone(), e.serial.clone());
+                    let tidied = parsed
+                        .entries
+                        .iter()
+                        .map(names)
+                        .ne(vault.entries.iter().map(names));
+                    prop_assert!(
+                        parsed.version > 1 || tidied,
+                        "the index refused a tidy, valid document:\n{}",
+                        text
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn scan_takes_keyfobs_own_output() {
+        let text = sample().to_ron();
+        assert_eq!(scan(&text).map(|l| l.len()), Some(3));
+        check_scan(&text).unwrap();
     }
 }
