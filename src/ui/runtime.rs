@@ -6,8 +6,10 @@
 //!   changes on screen the moment it changes in time; an idle screen draws once a second and
 //!   the backend sends only what changed.
 //! - The terminal is restored (raw mode off, alternate screen left, cursor shown) on quit, on
-//!   error, on panic and on SIGTERM/SIGHUP/SIGQUIT (caught as a flag the loop reads at least
-//!   once a second; saves already started are finished before the process ends).
+//!   error, on panic and on SIGTERM/SIGQUIT (caught as a flag the loop reads at least once a
+//!   second; saves already started are finished before the process ends). SIGHUP keeps its
+//!   default: the terminal is gone, and crossterm would spin reading its end-of-file; a save
+//!   cut short by it leaves the previous vault whole (saves are atomic).
 //! - The clipboard handle lives as long as the loop; a clear still pending at quit is handed to
 //!   the same helper `keyfob code --copy` uses, so quitting right after copying still works.
 
@@ -101,11 +103,7 @@ pub fn run(mut app: App, session: Session, access: Access) -> Result<(), Failure
         app.scroll_into_view();
     }
     let stopped = Arc::new(AtomicBool::new(false));
-    for signal in [
-        signal_hook::consts::SIGTERM,
-        signal_hook::consts::SIGHUP,
-        signal_hook::consts::SIGQUIT,
-    ] {
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGQUIT] {
         signal_hook::flag::register(signal, Arc::clone(&stopped)).map_err(fail)?;
     }
     let mut state = Loop {
@@ -129,7 +127,7 @@ struct Loop {
     /// The code we last copied (to clear it only if it is still ours).
     copied: Option<Zeroizing<String>>,
     quit: bool,
-    /// Set by SIGTERM, SIGHUP or SIGQUIT: leave the way `q` does.
+    /// Set by SIGTERM or SIGQUIT: leave the way `q` does.
     stopped: Arc<AtomicBool>,
 }
 

@@ -251,8 +251,8 @@ fn quitting_restores_the_terminal() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
-    for signal in ["TERM", "HUP"] {
+fn sigterm_and_sigquit_restore_the_terminal() {
+    for signal in ["TERM", "QUIT"] {
         let tv = TestVault::new();
         tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
         let mut screen = Screen::open(&tv, false);
@@ -270,6 +270,23 @@ fn sigterm_and_sighup_restore_the_terminal() {
         assert!(!screen.parser.screen().alternate_screen(), "SIG{signal}");
         assert!(!screen.parser.screen().hide_cursor(), "SIG{signal}");
     }
+}
+
+/// A hang-up means the terminal is gone: keyfob must end (not spin on the closed terminal).
+#[test]
+fn sighup_ends_the_screen() {
+    let tv = TestVault::new();
+    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
+    let mut screen = Screen::open(&tv, false);
+    screen.wait_text("GitHub");
+    let pid = screen.session.get_process().pid().to_string();
+    let sent = std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = screen.wait_exit("SIGHUP");
+    assert!(status.contains("SIGHUP"), "{status}");
 }
 
 #[test]
