@@ -114,6 +114,16 @@ impl Screen {
         (status, self.raw, self.parser)
     }
 
+    /// Sends the program a signal (`TERM`, `HUP`, …).
+    fn signal(&self, name: &str) {
+        let pid = self.session.get_process().pid().to_string();
+        let sent = std::process::Command::new("kill")
+            .args([format!("-{name}"), pid])
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{name}");
+    }
+
     /// Waits for the program to end after `what`; returns its exit status.
     fn wait_exit(&mut self, what: &str) -> String {
         let start = Instant::now();
@@ -259,12 +269,7 @@ fn sigterm_and_sigquit_restore_the_terminal() {
         screen.wait("the list", |s| {
             s.parser.screen().alternate_screen() && s.text().contains("GitHub")
         });
-        let pid = screen.session.get_process().pid().to_string();
-        let sent = std::process::Command::new("kill")
-            .args([format!("-{signal}"), pid])
-            .status()
-            .unwrap();
-        assert!(sent.success());
+        screen.signal(signal);
         let status = screen.wait_exit(&format!("SIG{signal}"));
         assert!(status.ends_with(", 0))"), "SIG{signal}: {status}");
         assert!(!screen.parser.screen().alternate_screen(), "SIG{signal}");
@@ -279,12 +284,7 @@ fn sighup_ends_the_screen() {
     tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
     let mut screen = Screen::open(&tv, false);
     screen.wait_text("GitHub");
-    let pid = screen.session.get_process().pid().to_string();
-    let sent = std::process::Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .unwrap();
-    assert!(sent.success());
+    screen.signal("HUP");
     let status = screen.wait_exit("SIGHUP");
     assert!(status.contains("SIGHUP"), "{status}");
 }

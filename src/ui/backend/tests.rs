@@ -111,26 +111,14 @@ fn assert_same_screen(vt: &vt100::Parser, frame: &ratatui::buffer::Buffer, when:
             assert_eq!(got.fgcolor(), vt_color(want.fg), "{when}, fg at ({x},{y})");
             assert_eq!(got.bgcolor(), vt_color(want.bg), "{when}, bg at ({x},{y})");
             let m = want.modifier;
-            assert_eq!(
-                got.bold(),
-                m.contains(Modifier::BOLD),
-                "{when}, bold at ({x},{y})"
-            );
-            assert_eq!(
-                got.dim(),
-                m.contains(Modifier::DIM),
-                "{when}, dim at ({x},{y})"
-            );
-            assert_eq!(
-                got.inverse(),
-                m.contains(Modifier::REVERSED),
-                "{when}, reverse at ({x},{y})"
-            );
-            assert_eq!(
-                got.underline(),
-                m.contains(Modifier::UNDERLINED),
-                "{when}, underline at ({x},{y})"
-            );
+            for (name, have, wanted) in [
+                ("bold", got.bold(), Modifier::BOLD),
+                ("dim", got.dim(), Modifier::DIM),
+                ("reverse", got.inverse(), Modifier::REVERSED),
+                ("underline", got.underline(), Modifier::UNDERLINED),
+            ] {
+                assert_eq!(have, m.contains(wanted), "{when}, {name} at ({x},{y})");
+            }
         }
     }
 }
