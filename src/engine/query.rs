@@ -78,6 +78,11 @@ pub fn find<T: Named>(entries: &[T], query: &str) -> Found {
             partial.push(index);
         }
     }
+    choose(exact, partial)
+}
+
+/// Exact matches win; otherwise the partial ones count.
+fn choose(exact: Vec<usize>, partial: Vec<usize>) -> Found {
     let chosen = if exact.is_empty() { partial } else { exact };
     match chosen.as_slice() {
         [] => Found::None,
@@ -171,12 +176,7 @@ mod tests {
                 partial.push(index);
             }
         }
-        let chosen = if exact.is_empty() { partial } else { exact };
-        match chosen.as_slice() {
-            [] => Found::None,
-            [one] => Found::One(*one),
-            _ => Found::Many(chosen),
-        }
+        super::choose(exact, partial)
     }
 
     #[test]

@@ -14,7 +14,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// An IO failure, with what was being done and to which path.
 #[derive(Debug, thiserror::Error)]
@@ -149,12 +149,11 @@ pub fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
             return Err(err("cannot lock", &lock_path)(e).into());
         }
     }
-    let start = Instant::now();
     match wait_for_lock(&file, timeout) {
         Ok(true) => Ok(LockGuard { file }),
         Ok(false) => Err(LockError::Busy {
             path: path.to_path_buf(),
-            waited: start.elapsed(),
+            waited: timeout,
         }),
         Err(e) => Err(err("cannot lock", &lock_path)(e).into()),
     }
@@ -320,6 +319,7 @@ pub fn write_new_private(path: &Path, bytes: &[u8]) -> Result<(), StorageError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[cfg(unix)]
     fn mode(path: &Path) -> u32 {
