@@ -128,7 +128,7 @@ pub fn read_identity_file(path: &Path) -> Result<Identities, Failure> {
     };
     let mut identities = crypto::read_identities(&contents, &name, &mut ask)
         .map_err(|e| Failure::new(format!("identity file '{name}' {e}")))?;
-    if identities.recipients().is_empty() {
+    if identities.lacks_recipients() {
         // Old PEM RSA keys do not carry their public key; OpenSSH keeps it beside them.
         let pub_path = crate::engine::storage::sibling(path, ".pub");
         if let Ok(line) = std::fs::read_to_string(&pub_path) {

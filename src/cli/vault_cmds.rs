@@ -35,7 +35,7 @@ fn new_seal(
 ) -> Result<Seal, Failure> {
     let mut list = Vec::new();
     if include_identity && let Some(ids) = context.access.identities()? {
-        if ids.recipients().is_empty() {
+        if ids.lacks_recipients() {
             return Err(Failure::new(format!(
                 "cannot work out the public key of identity '{}'",
                 context

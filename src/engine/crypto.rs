@@ -13,6 +13,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::OnceLock;
 
 use age::secrecy::SecretString;
 use data_encoding::BASE64;
@@ -106,27 +107,69 @@ impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Key::Passphrase(_) => f.write_str("Key::Passphrase(<redacted>)"),
-            Key::Identities(ids) => write!(f, "Key::Identities({} keys)", ids.public.len()),
+            Key::Identities(ids) => write!(
+                f,
+                "Key::Identities({} keys)",
+                ids.x25519.len() + ids.other.len()
+            ),
         }
     }
 }
 
 /// Identities read from one file, with the recipients (public keys) they answer to.
 pub struct Identities {
-    identities: Vec<Box<dyn age::Identity + Send + Sync>>,
-    public: Vec<String>,
+    /// X25519 identities, kept by type so that their public keys can be derived on demand.
+    x25519: Vec<age::x25519::Identity>,
+    /// Everything else (an OpenSSH key).
+    other: Vec<Box<dyn age::Identity + Send + Sync>>,
+    /// Public keys that came with the file (an OpenSSH key carries its own).
+    known: Vec<String>,
+    /// The X25519 public keys followed by `known`, computed when first asked for: deriving one
+    /// is a scalar multiplication (~50 µs), and reading a code never needs it.
+    public: OnceLock<Vec<String>>,
 }
 
 impl Identities {
     /// The public keys of these identities, as recipient strings.
     pub fn recipients(&self) -> &[String] {
-        &self.public
+        self.public.get_or_init(|| {
+            self.x25519
+                .iter()
+                .map(|k| k.to_public().to_string())
+                .chain(self.known.iter().cloned())
+                .collect()
+        })
+    }
+
+    /// Whether no public key is known (an old PEM RSA key without its `.pub`), without
+    /// deriving any.
+    pub fn lacks_recipients(&self) -> bool {
+        self.x25519.is_empty() && self.known.is_empty()
     }
 
     /// Adds a public key found elsewhere (an old PEM key's `.pub` file).
     pub fn with_recipient(mut self, recipient: String) -> Identities {
-        self.public.push(recipient);
+        self.known.push(recipient);
+        self.public = OnceLock::new();
         self
+    }
+
+    fn all(&self) -> impl Iterator<Item = &dyn age::Identity> {
+        let x25519 = self.x25519.iter().map(|i| i as &dyn age::Identity);
+        x25519.chain(self.other.iter().map(|i| i.as_ref() as &dyn age::Identity))
+    }
+
+    fn new(
+        x25519: Vec<age::x25519::Identity>,
+        other: Vec<Box<dyn age::Identity + Send + Sync>>,
+        known: Vec<String>,
+    ) -> Identities {
+        Identities {
+            x25519,
+            other,
+            known,
+            public: OnceLock::new(),
+        }
     }
 }
 
@@ -230,11 +273,7 @@ pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Zeroizing<Vec<u8>>, CryptoErro
             let identity = age::scrypt::Identity::new(passphrase.clone());
             decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity))
         }
-        (Key::Identities(ids), false) => decryptor.decrypt(
-            ids.identities
-                .iter()
-                .map(|i| i.as_ref() as &dyn age::Identity),
-        ),
+        (Key::Identities(ids), false) => decryptor.decrypt(ids.all()),
         (Key::Identities(_), true) => return Err(CryptoError::NeedsPassphrase),
         (Key::Passphrase(_), false) => return Err(CryptoError::NeedsIdentity),
     };
@@ -338,8 +377,7 @@ pub fn read_identities(
     {
         return read_ssh_identity(contents, source, ask);
     }
-    let mut identities: Vec<Box<dyn age::Identity + Send + Sync>> = Vec::new();
-    let mut public = Vec::new();
+    let mut identities = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -350,13 +388,12 @@ pub fn read_identities(
         }
         let identity =
             age::x25519::Identity::from_str(line).map_err(|_| IdentityError::BadLine(index + 1))?;
-        public.push(identity.to_public().to_string());
-        identities.push(Box::new(identity));
+        identities.push(identity);
     }
     if identities.is_empty() {
         return Err(IdentityError::Empty);
     }
-    Ok(Identities { identities, public })
+    Ok(Identities::new(identities, Vec::new(), Vec::new()))
 }
 
 fn read_ssh_identity(
@@ -398,12 +435,13 @@ fn read_ssh_identity(
             ));
         }
     };
-    Ok(Identities {
-        identities: vec![Box::new(identity)],
-        public: openssh_public_key(&String::from_utf8_lossy(contents))
+    Ok(Identities::new(
+        Vec::new(),
+        vec![Box::new(identity)],
+        openssh_public_key(&String::from_utf8_lossy(contents))
             .into_iter()
             .collect(),
-    })
+    ))
 }
 
 /// The public key an `openssh-key-v1` private key file carries in the clear (even when the
@@ -441,13 +479,7 @@ fn openssh_public_key(text: &str) -> Option<String> {
 
 /// Builds identities from X25519 secret keys (tests, benchmarks).
 pub fn x25519_identities(keys: &[age::x25519::Identity]) -> Identities {
-    Identities {
-        public: keys.iter().map(|k| k.to_public().to_string()).collect(),
-        identities: keys
-            .iter()
-            .map(|k| Box::new(k.clone()) as Box<dyn age::Identity + Send + Sync>)
-            .collect(),
-    }
+    Identities::new(keys.to_vec(), Vec::new(), Vec::new())
 }
 
 #[cfg(test)]

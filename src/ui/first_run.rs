@@ -91,7 +91,7 @@ fn choose(access: &Access) -> Result<(Seal, Key, Access), Failure> {
                 let path = ask("Identity file (from age-keygen, or an SSH private key): ")?;
                 let path = PathBuf::from(expand_home(path.trim()));
                 let ids = unlock::read_identity_file(&path)?;
-                if ids.recipients().is_empty() {
+                if ids.lacks_recipients() {
                     return Err(Failure::new("cannot work out the identity's public key")
                         .with_hint("put its public key beside it as FILE.pub"));
                 }
