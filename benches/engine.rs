@@ -73,6 +73,14 @@ fn vault_parse(bencher: divan::Bencher, n: usize) {
     bencher.bench_local(|| black_box(Vault::from_ron(&text).unwrap()));
 }
 
+/// `keyfob code`'s look-up in a decrypted document: check every entry, build only the match.
+#[divan::bench(args = SIZES, sample_count = 10)]
+fn vault_lookup(bencher: divan::Bencher, n: usize) {
+    let text = vault(n).to_ron();
+    let query = format!("user{}@example.com", n / 2);
+    bencher.bench_local(|| black_box(Vault::lookup(text.as_bytes(), &query).unwrap()));
+}
+
 #[divan::bench(args = SIZES, sample_count = 10)]
 fn vault_serialize(bencher: divan::Bencher, n: usize) {
     let v = vault(n);

@@ -63,16 +63,19 @@ fn is_default_period(p: &u32) -> bool {
     *p == otp::DEFAULT_PERIOD
 }
 
-/// `Issuer:Account`, or whichever of the two is present.
 /// Whether `text` holds a control character, which [`Entry::normalize`] replaces in names.
 pub fn has_control(text: &str) -> bool {
     // Control characters (Cc) are U+0000..=U+001F and U+007F..=U+009F, which UTF-8 writes as
     // bytes below 0x20, 0x7F, or 0xC2 then 0x80..=0x9F: a cheap byte scan rules most names out
     // before the exact check (every open normalises every entry).
-    let suspect = text.bytes().any(|b| b < 0x20 || b == 0x7f || b == 0xc2);
+    // (`fold`, not `any`: without an early exit the scan runs on whole vectors.)
+    let suspect = text.bytes().fold(false, |seen, b| {
+        seen | (b < 0x20) | (b == 0x7f) | (b == 0xc2)
+    });
     suspect && text.chars().any(char::is_control)
 }
 
+/// `Issuer:Account`, or whichever of the two is present.
 pub fn display_name(issuer: &str, account: &str) -> String {
     match (issuer.is_empty(), account.is_empty()) {
         (false, false) => format!("{issuer}:{account}"),

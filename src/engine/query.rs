@@ -34,51 +34,90 @@ impl Named for Entry {
 }
 
 /// Applies the matching rule to `entries`.
+pub fn find<T: Named>(entries: &[T], query: &str) -> Found {
+    let mut matcher = Matcher::new(query);
+    for (index, entry) in entries.iter().enumerate() {
+        matcher.offer(index, entry);
+    }
+    matcher.finish()
+}
+
+/// The matching rule applied one entry at a time, so that a caller can look up entries as it
+/// reads them without keeping them all.
 ///
 /// Runs on every `keyfob code` over the whole vault, so it allocates nothing per entry:
 /// fields are case-folded into one reused buffer, and `issuer:account` is only built when
 /// the query holds a colon (without one, a match inside `issuer:account` is a match inside
 /// the issuer or the account, which are checked anyway).
-pub fn find<T: Named>(entries: &[T], query: &str) -> Found {
-    let needle = query.trim().to_lowercase();
-    let needle_has_colon = needle.contains(':');
+pub struct Matcher {
+    needle: String,
+    needle_has_colon: bool,
     // Built once: `str::contains` would set up a new searcher for every field.
-    let finder = memchr::memmem::Finder::new(needle.as_bytes());
-    let mut folded = String::new();
-    let mut name = String::new();
-    let mut exact = Vec::new();
-    let mut partial = Vec::new();
-    for (index, entry) in entries.iter().enumerate() {
-        let mut is_partial = false;
-        let mut is_exact = false;
+    finder: memchr::memmem::Finder<'static>,
+    folded: String,
+    name: String,
+    exact: Vec<usize>,
+    partial: Vec<usize>,
+}
+
+impl Matcher {
+    pub fn new(query: &str) -> Matcher {
+        let needle = query.trim().to_lowercase();
+        Matcher {
+            needle_has_colon: needle.contains(':'),
+            finder: memchr::memmem::Finder::new(needle.as_bytes()).into_owned(),
+            needle,
+            folded: String::new(),
+            name: String::new(),
+            exact: Vec::new(),
+            partial: Vec::new(),
+        }
+    }
+
+    /// Tries the entry at `index` (offered in increasing order); true if it matches at all.
+    pub fn offer(&mut self, index: usize, entry: &impl Named) -> bool {
+        let (mut is_exact, mut is_partial) = (false, false);
+        let (needle, finder, folded) = (&self.needle, &self.finder, &mut self.folded);
         let mut check = |field: &str| {
             if field.is_empty() {
                 return;
             }
-            fold(field, &mut folded);
-            is_exact |= folded == needle;
-            is_partial |= finder.find(folded.as_bytes()).is_some();
+            if field.is_ascii() {
+                // Folding ASCII is ASCII lower-casing, which the comparisons do in place.
+                let (field, needle) = (field.as_bytes(), needle.as_bytes());
+                is_exact |= field.eq_ignore_ascii_case(needle);
+                is_partial |= contains_ignoring_ascii_case(field, needle);
+            } else {
+                fold(field, folded);
+                is_exact |= folded == needle;
+                is_partial |= finder.find(folded.as_bytes()).is_some();
+            }
         };
         let (issuer, account) = (entry.issuer(), entry.account());
         check(issuer);
         check(account);
-        if needle_has_colon && !issuer.is_empty() && !account.is_empty() {
+        if self.needle_has_colon && !issuer.is_empty() && !account.is_empty() {
+            let name = &mut self.name;
             name.clear();
             name.push_str(issuer);
             name.push(':');
             name.push_str(account);
-            check(&name);
+            check(name);
         }
         if let Some(serial) = entry.serial() {
             check(serial);
         }
         if is_exact {
-            exact.push(index);
+            self.exact.push(index);
         } else if is_partial {
-            partial.push(index);
+            self.partial.push(index);
         }
+        is_exact || is_partial
     }
-    choose(exact, partial)
+
+    pub fn finish(self) -> Found {
+        choose(self.exact, self.partial)
+    }
 }
 
 /// Exact matches win; otherwise the partial ones count.
@@ -89,6 +128,18 @@ fn choose(exact: Vec<usize>, partial: Vec<usize>) -> Found {
         [one] => Found::One(*one),
         _ => Found::Many(chosen),
     }
+}
+
+/// Whether `field` (ASCII) contains `needle` (already lower-case) ignoring ASCII case. Fields
+/// are short, so trying each position beats setting up a substring searcher.
+fn contains_ignoring_ascii_case(field: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    field.len() >= needle.len()
+        && field.windows(needle.len()).any(|window| {
+            window[0].to_ascii_lowercase() == first && window.eq_ignore_ascii_case(needle)
+        })
 }
 
 /// `text.to_lowercase()` into `out`, without allocating for ASCII text.
@@ -192,7 +243,15 @@ mod tests {
             "solo:x",
             Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap(),
         ));
-        let mut queries = vec![String::new(), ":".to_string(), " GitHub ".to_string()];
+        // U+212A KELVIN SIGN lower-cases to ASCII 'k'; 'İ' lower-cases to two characters.
+        let mut queries = vec![
+            String::new(),
+            ":".to_string(),
+            " GitHub ".to_string(),
+            "\u{212A}".to_string(),
+            "BAN\u{212A}".to_string(),
+            "İ".to_string(),
+        ];
         for entry in &e {
             let name: Vec<char> = entry.name().chars().collect();
             for start in 0..name.len() {

@@ -143,18 +143,28 @@ impl Vault {
     /// with the same names: then the caller opens the vault the ordinary way, which also gives
     /// every error. The outcome is the one `from_bytes` and [`super::query::find`] would give.
     pub fn lookup(bytes: &[u8], query: &str) -> Option<Lookup> {
+        use super::query::{Found, Matcher};
         let text = std::str::from_utf8(bytes).ok()?;
-        let listed = canonical::scan(text)?;
-        Some(match super::query::find(&listed, query) {
-            super::query::Found::One(index) => {
-                Lookup::One(Box::new(canonical::build(text, &listed[index])?))
+        // Only the entries that match at all are kept, in document order.
+        let (mut matcher, mut hits, mut index) = (Matcher::new(query), Vec::new(), 0);
+        canonical::scan_each(text, |listed| {
+            if matcher.offer(index, &listed) {
+                hits.push((index, listed));
             }
-            super::query::Found::None => Lookup::None,
-            super::query::Found::Many(indices) => Lookup::Many(
+            index += 1;
+        })?;
+        let hit = |i: usize| {
+            let at = hits.binary_search_by_key(&i, |(index, _)| *index).ok()?;
+            Some(&hits[at].1)
+        };
+        Some(match matcher.finish() {
+            Found::One(i) => Lookup::One(Box::new(canonical::build(text, hit(i)?)?)),
+            Found::None => Lookup::None,
+            Found::Many(indices) => Lookup::Many(
                 indices
                     .iter()
-                    .map(|i| super::entry::display_name(listed[*i].issuer, listed[*i].account))
-                    .collect(),
+                    .map(|i| hit(*i).map(|l| super::entry::display_name(l.issuer, l.account)))
+                    .collect::<Option<_>>()?,
             ),
         })
     }
