@@ -59,7 +59,7 @@ pub enum Command {
         recipient: Vec<String>,
     },
     /// Add an account from a secret or an otpauth:// URI
-    Add(entries::AddArgs),
+    Add(Deferred<entries::AddArgs>),
     /// Show every entry with its current code
     List {
         /// Print a JSON array (no secrets)
@@ -91,7 +91,7 @@ pub enum Command {
         yes: bool,
     },
     /// Change an entry's fields
-    Edit(entries::EditArgs),
+    Edit(Deferred<entries::EditArgs>),
     /// Re-encrypt the vault with a new passphrase or new recipients
     Passwd {
         /// Encrypt to these recipients instead of a passphrase
@@ -102,11 +102,11 @@ pub enum Command {
         new_passphrase_file: Option<PathBuf>,
     },
     /// Import seeds from files other apps exported
-    Import(transfer::ImportArgs),
+    Import(Deferred<transfer::ImportArgs>),
     /// Export entries for other apps (secrets in the clear need --plaintext)
-    Export(transfer::ExportArgs),
+    Export(Deferred<transfer::ExportArgs>),
     /// Make fresh random secrets (and an Entra hardware-token CSV)
-    Generate(generate::GenerateArgs),
+    Generate(Deferred<generate::GenerateArgs>),
     /// Print a shell completion script
     Completions {
         #[arg(value_enum)]
@@ -114,7 +114,50 @@ pub enum Command {
     },
     /// (internal) Hold a copied code in the clipboard and clear it later
     #[command(name = "__hold-clipboard", hide = true)]
-    HoldClipboard(clipboard_hold::HoldArgs),
+    HoldClipboard(Deferred<clipboard_hold::HoldArgs>),
+}
+
+/// A subcommand's arguments, which clap builds only when that subcommand is used (or its
+/// help is shown): building every subcommand's options on each run was a visible part of
+/// `keyfob code`'s time. Derefs to the arguments.
+#[derive(Debug)]
+pub struct Deferred<T>(T);
+
+impl<T> std::ops::Deref for Deferred<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: clap::Args> clap::Args for Deferred<T> {
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        cmd.defer(T::augment_args)
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        cmd.defer(T::augment_args_for_update)
+    }
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+}
+
+impl<T: clap::FromArgMatches> clap::FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+    fn from_arg_matches_mut(matches: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(matches).map(Deferred)
+    }
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+    fn update_from_arg_matches_mut(
+        &mut self,
+        matches: &mut clap::ArgMatches,
+    ) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
 }
 
 /// `--algorithm` values.
