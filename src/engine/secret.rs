@@ -143,7 +143,7 @@ impl Secret {
         } else if input.is_ascii() {
             // Branch-free, so that it runs on whole vectors of bytes.
             let (mut symbols, mut bad) = (0u32, false);
-            for &b in input.as_bytes() {
+            for &b in bytes {
                 let letter = (b | 0x20).wrapping_sub(b'a') < 26;
                 let digit = b.wrapping_sub(b'2') < 6;
                 // '-', '=', and the ASCII whitespace of `char::is_whitespace`: space and
@@ -390,7 +390,7 @@ mod tests {
             assert!(Secret::parse_base32(&over).is_err());
         }
 
-        /// Every ASCII byte, in the ASCII table's path and beside a non-ASCII character
+        /// Every ASCII byte, in the ASCII path and beside a non-ASCII character
         /// (which takes the `char` path), is judged as the parser judges it.
         #[test]
         fn every_ascii_byte() {

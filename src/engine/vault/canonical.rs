@@ -101,7 +101,7 @@ fn document<'a, T>(
     (r.pos == text.len()).then_some(vault)
 }
 
-/// Where the first `"` or `\\` in `bytes` is, looking at eight bytes at a time. (Names and
+/// Where the first `"` or `\` in `bytes` is, looking at eight bytes at a time. (Names and
 /// secrets are a few dozen bytes: too short for `memchr2`'s vector set-up to pay off, and a
 /// byte loop took a fifth of a 1,000-entry look-up.)
 fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
