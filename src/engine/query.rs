@@ -83,10 +83,10 @@ impl Matcher {
                 return;
             }
             if field.is_ascii() {
-                // Folding ASCII is ASCII lower-casing, which the comparisons do in place.
-                let (field, needle) = (field.as_bytes(), needle.as_bytes());
-                is_exact |= field.eq_ignore_ascii_case(needle);
-                is_partial |= contains_ignoring_ascii_case(field, needle);
+                // Folding ASCII is ASCII lower-casing, which the comparison does in place.
+                let (exact, partial) = ascii_match(field.as_bytes(), needle.as_bytes());
+                is_exact |= exact;
+                is_partial |= partial;
             } else {
                 fold(field, folded);
                 is_exact |= folded == needle;
@@ -130,16 +130,28 @@ fn choose(exact: Vec<usize>, partial: Vec<usize>) -> Found {
     }
 }
 
-/// Whether `field` (ASCII) contains `needle` (already lower-case) ignoring ASCII case. Fields
-/// are short, so trying each position beats setting up a substring searcher.
-fn contains_ignoring_ascii_case(field: &[u8], needle: &[u8]) -> bool {
-    let Some(&first) = needle.first() else {
-        return true;
+/// Whether `field` (ASCII) equals, and whether it contains, `needle` (lower-case already),
+/// ignoring ASCII case. Fields are short: trying each position, and giving up on a position
+/// at its first differing byte, beats setting up a substring searcher. (When the lengths are
+/// equal, containing is being equal.)
+fn ascii_match(field: &[u8], needle: &[u8]) -> (bool, bool) {
+    let same = |window: &[u8]| {
+        window
+            .iter()
+            .zip(needle)
+            .all(|(f, n)| f.to_ascii_lowercase() == *n)
     };
-    field.len() >= needle.len()
-        && field.windows(needle.len()).any(|window| {
-            window[0].to_ascii_lowercase() == first && window.eq_ignore_ascii_case(needle)
-        })
+    match field.len().cmp(&needle.len()) {
+        std::cmp::Ordering::Less => (false, false),
+        std::cmp::Ordering::Equal => {
+            let equal = same(field);
+            (equal, equal)
+        }
+        std::cmp::Ordering::Greater => (
+            false,
+            needle.is_empty() || field.windows(needle.len()).any(same),
+        ),
+    }
 }
 
 /// `text.to_lowercase()` into `out`, without allocating for ASCII text.
