@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::entries::{ambiguous, no_match, pick};
 use super::{Context, clipboard_hold};
+use crate::engine::crypto::{Key, Protection};
 use crate::engine::entry::Entry;
 use crate::engine::otp::{Code, Kind};
 use crate::engine::store::Session;
@@ -103,26 +104,7 @@ pub fn code(
     as_json: bool,
 ) -> Result<u8, Failure> {
     let now = Context::now(at);
-    let store = context.access.store();
-    let loaded = store.load()?;
-    let key = context.access.key(&loaded)?;
-    let plaintext = store.decrypt(&loaded, &key)?;
-    // Read-only lookups build only the matching entry; a hotp match must save its counter,
-    // so it (and any document the quick reader does not take) opens the whole vault.
-    let quick = match Vault::lookup(&plaintext, query) {
-        Some(Lookup::One(entry)) if entry.kind != Kind::Hotp => Some(*entry),
-        Some(Lookup::None) => return Err(no_match(query)),
-        Some(Lookup::Many(names)) => return Err(ambiguous(query, names)),
-        _ => None,
-    };
-    let (entry, code) = match quick {
-        Some(entry) => {
-            let code = code_of(&entry, now)?;
-            (entry, code)
-        }
-        None => open_code(store.open_decrypted(loaded, key, &plaintext)?, query, now)?,
-    };
-    drop(plaintext);
+    let (entry, code) = find_code(context, query, now)?;
     if as_json {
         println!("{}", json(&EntryJson::new(&entry, code, now))?);
     } else {
@@ -132,6 +114,41 @@ pub fn code(
         clipboard_hold::copy_from_cli(context, code.as_str())?;
     }
     Ok(0)
+}
+
+/// The entry `query` picks and its code. Read-only look-ups build only the matching entry
+/// and, with an identity, decrypt straight from the file; a hotp match must save its counter,
+/// so it (and any document the quick reader does not take, and every error) opens the whole
+/// vault the ordinary way.
+fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
+    let store = context.access.store();
+    let quick = |plaintext: &[u8]| -> Result<Option<Entry>, Failure> {
+        match Vault::lookup(plaintext, query) {
+            Some(Lookup::One(entry)) if entry.kind != Kind::Hotp => Ok(Some(*entry)),
+            Some(Lookup::None) => Err(no_match(query)),
+            Some(Lookup::Many(names)) => Err(ambiguous(query, names)),
+            _ => Ok(None),
+        }
+    };
+    let identities = context.access.identities()?.map(Key::Identities);
+    if let Some(plaintext) = identities.as_ref().and_then(|k| store.decrypt_streaming(k))
+        && let Some(entry) = quick(&plaintext)?
+    {
+        let code = code_of(&entry, now)?;
+        return Ok((entry, code));
+    }
+    let loaded = store.load()?;
+    let key = match identities {
+        // The identity file is read once (an encrypted SSH key asks its passphrase once).
+        Some(key) if loaded.protection() == Protection::Recipients => key,
+        _ => context.access.key(&loaded)?,
+    };
+    let plaintext = store.decrypt(&loaded, &key)?;
+    if let Some(entry) = quick(&plaintext)? {
+        let code = code_of(&entry, now)?;
+        return Ok((entry, code));
+    }
+    open_code(store.open_decrypted(loaded, key, &plaintext)?, query, now)
 }
 
 /// `code` on the opened vault: picks the entry, and saves a hotp entry's next counter.

@@ -116,6 +116,44 @@ impl fmt::Debug for Key {
     }
 }
 
+/// A decrypted vault document, wiped (including spare capacity) when dropped.
+///
+/// Like `Zeroizing<Vec<u8>>`, but eight bytes per volatile write instead of one: the
+/// byte-wise wipe of a 1,000-entry vault's 128 KB took ~45 µs, a visible part of
+/// `keyfob code`.
+pub struct Plaintext(Vec<u8>);
+
+impl std::ops::Deref for Plaintext {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Plaintext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Plaintext(<{} bytes, redacted>)", self.0.len())
+    }
+}
+
+impl Drop for Plaintext {
+    fn drop(&mut self) {
+        let capacity = self.0.capacity();
+        self.0.resize(capacity, 0);
+        wipe(&mut self.0);
+    }
+}
+
+/// Overwrites `bytes` with zeros by volatile writes (which the optimiser may not drop), a
+/// machine word at a time where the alignment allows.
+pub fn wipe(bytes: &mut [u8]) {
+    use zeroize::Zeroize;
+    let (head, words, tail) = bytemuck::pod_align_to_mut::<u8, u64>(bytes);
+    head.zeroize();
+    words.zeroize();
+    tail.zeroize();
+}
+
 /// Identities read from one file, with the recipients (public keys) they answer to.
 pub struct Identities {
     /// X25519 identities, kept by type so that their public keys can be derived on demand.
@@ -265,7 +303,7 @@ fn decryptor(bytes: &[u8]) -> Result<age::Decryptor<&[u8]>, CryptoError> {
 }
 
 /// Decrypts a whole vault file.
-pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Plaintext, CryptoError> {
     let decryptor = decryptor(bytes)?;
     let scrypt = decryptor.is_scrypt();
     let reader = match (key, scrypt) {
@@ -286,8 +324,9 @@ pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Zeroizing<Vec<u8>>, CryptoErro
         }
         _ => CryptoError::Tampered,
     })?;
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(bytes.len()));
-    reader.read_to_end(&mut plaintext).map_err(|e| {
+    // Never regrown (the plaintext is shorter than the file), so no copy is left unwiped.
+    let mut plaintext = Plaintext(Vec::with_capacity(bytes.len()));
+    reader.read_to_end(&mut plaintext.0).map_err(|e| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof || !body_length_fits_padding(bytes) {
             CryptoError::Truncated
         } else {
@@ -295,6 +334,32 @@ pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Zeroizing<Vec<u8>>, CryptoErro
         }
     })?;
     Ok(plaintext)
+}
+
+/// Decrypts a vault with identities as it is read from `reader`, without a copy of the whole
+/// file: for a read-only look-up, which this way touches about 30 fewer fresh memory pages on
+/// a 1,000-entry vault. `capacity` is the file's size (the plaintext is shorter, so the buffer
+/// is never regrown and no unwiped copy is left behind).
+///
+/// `None` on any failure, with no reason: the caller reads the file whole and [`decrypt`]s
+/// it, which tells what is wrong. A passphrase vault is `None` too (its scrypt must not run
+/// twice).
+pub fn decrypt_reader(
+    reader: impl std::io::BufRead,
+    capacity: usize,
+    key: &Key,
+) -> Option<Plaintext> {
+    let Key::Identities(ids) = key else {
+        return None;
+    };
+    let decryptor = age::Decryptor::new_buffered(reader).ok()?;
+    if decryptor.is_scrypt() {
+        return None;
+    }
+    let mut stream = decryptor.decrypt(ids.all()).ok()?;
+    let mut plaintext = Plaintext(Vec::with_capacity(capacity));
+    stream.read_to_end(&mut plaintext.0).ok()?;
+    Some(plaintext)
 }
 
 impl Seal {

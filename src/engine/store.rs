@@ -16,7 +16,6 @@ use std::time::Duration;
 use super::crypto::{self, CryptoError, Key, Protection, Seal};
 use super::storage::{self, LockError, PlainWrite, StorageError, WriteHook};
 use super::vault::{DocumentError, Vault};
-use zeroize::Zeroizing;
 
 /// How long a writer waits for another one to finish.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -185,8 +184,18 @@ impl Store {
     }
 
     /// The document inside what [`Store::load`] read, for read-only use (see [`Vault::lookup`]).
-    pub fn decrypt(&self, loaded: &Loaded, key: &Key) -> Result<Zeroizing<Vec<u8>>, VaultError> {
+    pub fn decrypt(&self, loaded: &Loaded, key: &Key) -> Result<crypto::Plaintext, VaultError> {
         crypto::decrypt(&loaded.bytes, key).map_err(self.crypto_err())
+    }
+
+    /// The document, decrypted with identities straight from the file (see
+    /// [`crypto::decrypt_reader`]), for a read-only look-up. `None` for anything else — no
+    /// file, a passphrase vault, any error — and the caller takes the ordinary path
+    /// ([`Store::load`], [`Store::decrypt`]), which says what is wrong.
+    pub fn decrypt_streaming(&self, key: &Key) -> Option<crypto::Plaintext> {
+        let file = std::fs::File::open(&self.path).ok()?;
+        let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        crypto::decrypt_reader(std::io::BufReader::new(file), size, key)
     }
 
     /// Opens the vault from what [`Store::load`] read and [`Store::decrypt`] made of it.

@@ -1,6 +1,7 @@
 //! The command line through the real binary: every command and its error paths.
 
 use std::fs;
+use std::path::Path;
 
 use predicates::prelude::*;
 use predicates::str::contains;
@@ -623,8 +624,28 @@ fn each_way_a_vault_fails_to_open_has_its_own_message() {
             "none of the given identities matches",
         ),
     ];
+    // `code` reads an identity vault its own way (straight from the file); the errors must
+    // be the same.
+    for command in [&["list"][..], &["code", "user1"][..]] {
+        check_vault_errors(&tv, &other_identity, &cases, command);
+    }
+    // Missing says how to create a vault.
+    keyfob()
+        .arg("--vault")
+        .arg(tv.dir.path().join("missing.age"))
+        .arg("list")
+        .assert()
+        .stderr(contains("keyfob init"));
+}
+
+fn check_vault_errors(
+    tv: &TestVault,
+    other_identity: &Path,
+    cases: &[(&str, Option<Vec<u8>>, bool, &str)],
+    command: &[&str],
+) {
     let mut seen = Vec::new();
-    for (name, content, use_other, needle) in cases {
+    for (name, content, use_other, needle) in cases.iter().cloned() {
         let path = tv
             .dir
             .path()
@@ -633,7 +654,7 @@ fn each_way_a_vault_fails_to_open_has_its_own_message() {
             fs::write(&path, bytes).unwrap();
         }
         let identity = if use_other {
-            other_identity.clone()
+            other_identity.to_path_buf()
         } else {
             identity_file()
         };
@@ -642,10 +663,10 @@ fn each_way_a_vault_fails_to_open_has_its_own_message() {
             .arg(&path)
             .arg("--identity")
             .arg(&identity)
-            .arg("list")
+            .args(command)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{name}");
+        assert_eq!(out.status.code(), Some(1), "{name} ({command:?})");
         let stderr = String::from_utf8(out.stderr).unwrap();
         let first = stderr.lines().next().unwrap().to_string();
         assert!(first.contains(needle), "{name}: {stderr}");
@@ -659,13 +680,6 @@ fn each_way_a_vault_fails_to_open_has_its_own_message() {
             assert_eq!(fs::read(&path).unwrap(), bytes, "{name}: file changed");
         }
     }
-    // Missing says how to create a vault.
-    keyfob()
-        .arg("--vault")
-        .arg(tv.dir.path().join("missing.age"))
-        .arg("list")
-        .assert()
-        .stderr(contains("keyfob init"));
 }
 
 #[test]

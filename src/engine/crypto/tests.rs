@@ -241,3 +241,19 @@ fn recipients_parse_and_canonicalise() {
             .contains("'bob@example.com' is not a recipient")
     );
 }
+
+/// `wipe` zeroes exactly the bytes it is given, whatever their alignment and length.
+#[test]
+fn wipe_zeroes_exactly_its_bytes() {
+    let mut buffer = [0xa5u8; 80];
+    for start in 0..9 {
+        for end in [start, start + 1, start + 7, start + 8, start + 9, 41, 80] {
+            buffer.fill(0xa5);
+            wipe(&mut buffer[start..end]);
+            for (i, b) in buffer.iter().enumerate() {
+                let expected = if (start..end).contains(&i) { 0 } else { 0xa5 };
+                assert_eq!(*b, expected, "byte {i} after wiping {start}..{end}");
+            }
+        }
+    }
+}
