@@ -122,31 +122,38 @@ pub fn code(
 /// vault the ordinary way.
 fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
     let store = context.access.store();
-    let quick = |plaintext: &[u8]| -> Result<Option<Entry>, Failure> {
+    let quick = |plaintext: &[u8]| -> Result<Option<(Entry, Code)>, Failure> {
         match Vault::lookup(plaintext, query) {
-            Some(Lookup::One(entry)) if entry.kind != Kind::Hotp => Ok(Some(*entry)),
+            Some(Lookup::One(entry)) if entry.kind != Kind::Hotp => {
+                let code = code_of(&entry, now)?;
+                Ok(Some((*entry, code)))
+            }
             Some(Lookup::None) => Err(no_match(query)),
             Some(Lookup::Many(names)) => Err(ambiguous(query, names)),
             _ => Ok(None),
         }
     };
-    let identities = context.access.identities()?.map(Key::Identities);
-    if let Some(plaintext) = identities.as_ref().and_then(|k| store.decrypt_streaming(k))
-        && let Some(entry) = quick(&plaintext)?
+    // Read once: an encrypted SSH key asks for its passphrase once.
+    let identities = context
+        .access
+        .identities()
+        .map(|ids| ids.map(Key::Identities));
+    if let Ok(Some(key)) = &identities
+        && let Some(plaintext) = store.decrypt_streaming(key)
+        && let Some(found) = quick(&plaintext)?
     {
-        let code = code_of(&entry, now)?;
-        return Ok((entry, code));
+        return Ok(found);
     }
     let loaded = store.load()?;
-    let key = match identities {
-        // The identity file is read once (an encrypted SSH key asks its passphrase once).
-        Some(key) if loaded.protection() == Protection::Recipients => key,
+    let key = match (identities, loaded.protection()) {
+        (Ok(Some(key)), Protection::Recipients) => key,
+        // A bad identity file matters only to a vault that needs it.
+        (Err(failure), Protection::Recipients) => return Err(failure),
         _ => context.access.key(&loaded)?,
     };
     let plaintext = store.decrypt(&loaded, &key)?;
-    if let Some(entry) = quick(&plaintext)? {
-        let code = code_of(&entry, now)?;
-        return Ok((entry, code));
+    if let Some(found) = quick(&plaintext)? {
+        return Ok(found);
     }
     open_code(store.open_decrypted(loaded, key, &plaintext)?, query, now)
 }

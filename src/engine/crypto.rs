@@ -146,7 +146,7 @@ impl Drop for Plaintext {
 
 /// Overwrites `bytes` with zeros by volatile writes (which the optimiser may not drop), a
 /// machine word at a time where the alignment allows.
-pub fn wipe(bytes: &mut [u8]) {
+fn wipe(bytes: &mut [u8]) {
     use zeroize::Zeroize;
     let (head, words, tail) = bytemuck::pod_align_to_mut::<u8, u64>(bytes);
     head.zeroize();

@@ -745,7 +745,7 @@ fn pen_sequence(have: Option<Pen>, want: Pen, out: &mut String) {
     if let Some(have) = have
         && (have.modifier - want.modifier).is_empty()
     {
-        let from_reset = out.len();
+        // `out` holds the sequence from a reset; the one from `have` is built after it.
         let at = out.len();
         out.push_str("\x1b[");
         let params = out.len();
@@ -755,7 +755,7 @@ fn pen_sequence(have: Option<Pen>, want: Pen, out: &mut String) {
             out.remove(params);
         }
         out.push('m');
-        if out.len() - at < from_reset {
+        if out.len() - at < at {
             out.replace_range(..at, "");
         } else {
             out.truncate(at);

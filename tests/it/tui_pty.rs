@@ -23,6 +23,14 @@ struct Screen {
 }
 
 impl Screen {
+    /// A vault holding one GitHub entry, and the screen open on it.
+    fn one_entry(ssh: bool) -> (TestVault, Screen) {
+        let tv = TestVault::new();
+        tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
+        let screen = Screen::open(&tv, ssh);
+        (tv, screen)
+    }
+
     /// Starts `keyfob` on the test vault in a 100×30 pseudo-terminal.
     fn open(tv: &TestVault, ssh: bool) -> Screen {
         let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("keyfob"));
@@ -211,9 +219,7 @@ fn filter_and_copy_over_ssh_sends_osc52_with_the_code() {
 
 #[test]
 fn add_through_the_form_saves_to_the_vault() {
-    let tv = TestVault::new();
-    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
-    let mut screen = Screen::open(&tv, true);
+    let (tv, mut screen) = Screen::one_entry(true);
     screen.wait_text("1 entry");
     screen.send("a");
     screen.wait_text("Add an entry");
@@ -235,9 +241,7 @@ fn add_through_the_form_saves_to_the_vault() {
 
 #[test]
 fn quitting_restores_the_terminal() {
-    let tv = TestVault::new();
-    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
-    let mut screen = Screen::open(&tv, false);
+    let (_vault, mut screen) = Screen::one_entry(false);
     // The cursor is hidden after the first frame's cells, which may arrive in several reads.
     screen.wait("the alternate screen, cursor hidden", |s| {
         s.parser.screen().alternate_screen()
@@ -263,9 +267,7 @@ fn quitting_restores_the_terminal() {
 #[test]
 fn sigterm_and_sigquit_restore_the_terminal() {
     for signal in ["TERM", "QUIT"] {
-        let tv = TestVault::new();
-        tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
-        let mut screen = Screen::open(&tv, false);
+        let (_vault, mut screen) = Screen::one_entry(false);
         screen.wait("the list", |s| {
             s.parser.screen().alternate_screen() && s.text().contains("GitHub")
         });
@@ -280,9 +282,7 @@ fn sigterm_and_sigquit_restore_the_terminal() {
 /// A hang-up means the terminal is gone: keyfob must end (not spin on the closed terminal).
 #[test]
 fn sighup_ends_the_screen() {
-    let tv = TestVault::new();
-    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
-    let mut screen = Screen::open(&tv, false);
+    let (_vault, mut screen) = Screen::one_entry(false);
     screen.wait_text("GitHub");
     screen.signal("HUP");
     let status = screen.wait_exit("SIGHUP");

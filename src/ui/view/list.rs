@@ -176,9 +176,8 @@ fn draw_row(
             let (full, empty) = app.settings.theme.bar_cells();
             let shown: String = text
                 .chars()
-                .enumerate()
-                .map(|(i, c)| match c {
-                    '█' | '░' if i < filled => full,
+                .map(|c| match c {
+                    '█' => full,
                     '░' => empty,
                     c => c,
                 })
