@@ -1,7 +1,7 @@
 //! keyfob: a terminal authenticator over one age-encrypted vault.
 //!
 //! `engine` is the pure core; `cli` and `ui` are the two faces; `config`, `clipboard`,
-//! `unlock` and `failure` are the edges they share.
+//! `unlock`, `prompt` and `failure` are the edges they share.
 
 #![forbid(unsafe_code)]
 
@@ -11,5 +11,6 @@ pub mod config;
 pub mod engine;
 pub mod failure;
 pub mod hardening;
+pub mod prompt;
 pub mod ui;
 pub mod unlock;

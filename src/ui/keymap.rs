@@ -47,6 +47,8 @@ fn keys(app: &App) -> Keys {
         Mode::Filter | Mode::Form(_) | Mode::Locked(_) => Keys::Text,
         Mode::Help | Mode::Qr => Keys::Pager,
         Mode::ConfirmDelete(_) => Keys::Confirm,
+        Mode::Asking(asking) if asking.typed() => Keys::Text,
+        Mode::Asking(_) => Keys::Confirm,
         Mode::Import(flow) => match flow.stage {
             Stage::Preview { .. } => Keys::Preview,
             _ => Keys::Text,

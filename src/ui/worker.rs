@@ -3,7 +3,8 @@
 //!
 //! Promises: jobs run one at a time in the order sent; a save applies its [`Op`] inside
 //! `Session::update` (locked, re-read, then written); `Lock` drops the session — entries and
-//! key — and `Unlock` opens the file afresh. Results come back as [`Msg`]s.
+//! key — and `Unlock` opens the file afresh (through the same identity-file code the command
+//! line uses). Results come back as [`Msg`]s.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
@@ -13,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::app::{Hidden, Msg, Saved};
 use super::ops::{Op, OpError};
-use crate::engine::crypto::{self, Key, Protection};
+use crate::engine::crypto::{Ask, Key, Protection};
 use crate::engine::store::Session;
 use crate::failure::Failure;
 use crate::unlock::Access;
@@ -117,8 +118,9 @@ fn save(session: Option<&mut Session>, op: &Op) -> Result<Saved, String> {
     })
 }
 
-/// Opens the vault again after the idle lock: `typed` is the passphrase, or for an identity
-/// vault the SSH key's passphrase (if it has one).
+/// Opens the vault again after the idle lock: `typed` is the passphrase — the vault's, or
+/// for an identity vault the protected identity file's or SSH key's (if it has one). A
+/// hardware key's plugin asks for itself (through the screen's dialog).
 fn reopen(access: &Access, typed: &Zeroizing<String>) -> Result<Session, String> {
     let store = access.store();
     let message = |e| Failure::from(e).message;
@@ -130,22 +132,15 @@ fn reopen(access: &Access, typed: &Zeroizing<String>) -> Result<Session, String>
             Key::Passphrase(SecretString::from(typed.to_string()))
         }
         Protection::Recipients => {
-            let path = access
-                .identity
-                .as_deref()
-                .ok_or("the vault needs an identity file (--identity)")?;
-            let contents = Zeroizing::new(
-                std::fs::read(path)
-                    .map_err(|e| format!("cannot read '{}': {e}", path.display()))?,
-            );
-            let name = path.display().to_string();
-            let mut ask = |attempt: u32| {
-                (attempt == 1 && !typed.is_empty()).then(|| SecretString::from(typed.to_string()))
+            let file = access.opening_identity_file().map_err(|f| f.message)?;
+            if file.is_protected() && typed.is_empty() {
+                return Err("type the identity file's passphrase".into());
+            }
+            let mut ask = |ask: Ask| {
+                (ask.attempt == 1 && !typed.is_empty())
+                    .then(|| SecretString::from(typed.to_string()))
             };
-            Key::Identities(
-                crypto::read_identities(&contents, &name, &mut ask)
-                    .map_err(|e| format!("identity file '{name}' {e}"))?,
-            )
+            Key::Identities(file.unlock_with(&mut ask).map_err(|f| f.message)?)
         }
     };
     store.open(key).map_err(message)

@@ -16,3 +16,4 @@ mod import;
 mod peer_exports;
 mod robustness;
 mod tui_pty;
+mod unlocking;
