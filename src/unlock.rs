@@ -228,14 +228,14 @@ impl IdentityFile {
                 .map_err(|failure| unasked = Some(failure))
                 .ok()
         };
-        match self.identities(&mut ask) {
-            Err(IdentityError::Passphrase) if given > 0 => Err(Failure::new(format!(
+        let read = self.identities(&mut ask);
+        match (read, unasked) {
+            (Err(IdentityError::Passphrase), _) if given > 0 => Err(Failure::new(format!(
                 "identity file '{name}' could not be opened: wrong passphrase"
             ))),
-            Err(IdentityError::Passphrase | IdentityError::SshPassphrase) if unasked.is_some() => {
-                Err(unasked.unwrap_or_else(|| Failure::new("no passphrase")))
-            }
-            other => self.finish(other),
+            // Nobody could be asked: say why (no terminal, an unreadable passphrase file).
+            (Err(IdentityError::Passphrase | IdentityError::SshPassphrase), Some(why)) => Err(why),
+            (read, _) => self.finish(read),
         }
     }
 
