@@ -3,12 +3,30 @@
 //! Promises (see CONTRACT.md): exit 0 on success, 1 on error, 2/3 for `code` with no/several
 //! matches; errors are one line on stderr (plus an optional `hint:` line); output meant for
 //! scripts goes to stdout; usage errors exit 1 too (not clap's 2, which means "no match").
+//! Output goes through [`outln!`] and [`errln!`]: a closed pipe (`keyfob list | head -c 10`)
+//! or a full disk (`> /dev/full`) is a one-line error on stdout's side and ignored on
+//! stderr's, never a panic.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+/// `println!` that returns a [`Failure`] instead of panicking when stdout is gone or full.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*), true) };
+}
+
+/// `print!` that returns a [`Failure`] instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*), false) };
+}
+
+/// `eprintln!` that never panics (a closed or full stderr is ignored).
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::cli::write_err(format_args!($($arg)*)) };
+}
 
 use crate::config::{self, Config};
 use crate::failure::Failure;
@@ -18,7 +36,9 @@ pub(crate) mod clipboard_hold;
 mod entries;
 mod generate;
 mod show;
+mod stdin;
 mod transfer;
+mod trust;
 mod vault_cmds;
 
 #[derive(Debug, Parser)]
@@ -101,6 +121,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
+    /// Show the vault's recipients and record them as trusted on this machine
+    Trust,
     /// Import seeds from files other apps exported
     Import(Deferred<transfer::ImportArgs>),
     /// Export entries for other apps (secrets in the clear need --plaintext)
@@ -292,6 +314,7 @@ fn usage_failure(e: &clap::Error) -> Failure {
 }
 
 fn run(cli: Cli) -> Result<u8, Failure> {
+    stdin::check(&cli)?;
     let config_path = cli.config.clone();
     let context = || -> Result<Context, Failure> {
         Ok(Context {
@@ -321,16 +344,14 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             recipient,
             new_passphrase_file,
         } => vault_cmds::passwd(&context()?, recipient, new_passphrase_file.as_deref()),
+        Command::Trust => trust::trust(&context()?),
         Command::Import(args) => transfer::import(&context()?, args),
         Command::Export(args) => transfer::export(&context()?, args),
         Command::Generate(args) => generate::generate(&context()?, args),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "keyfob",
-                &mut std::io::stdout(),
-            );
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "keyfob", &mut script);
+            write_bytes(&script)?;
             Ok(0)
         }
         Command::HoldClipboard(args) => clipboard_hold::hold(args),
@@ -339,7 +360,48 @@ fn run(cli: Cli) -> Result<u8, Failure> {
 
 /// Prints a warning line on stderr.
 pub fn warn(text: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
+    crate::failure::warn(text);
+}
+
+/// Why writing to stdout failed, as a failure.
+fn stdout_failure(e: &std::io::Error) -> Failure {
+    Failure::new(format!(
+        "cannot write to standard output: {}",
+        crate::engine::storage::describe_io(e)
+    ))
+}
+
+/// Writes to stdout (and flushes), for [`outln!`] and [`out!`].
+pub fn write_out(args: std::fmt::Arguments, newline: bool) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_fmt(args)
+        .and_then(|()| {
+            if newline {
+                stdout.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| stdout.flush())
+        .map_err(|e| stdout_failure(&e))
+}
+
+/// Writes bytes to stdout (and flushes).
+pub fn write_bytes(bytes: &[u8]) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(bytes)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| stdout_failure(&e))
+}
+
+/// Writes a line to stderr, for [`errln!`]; errors are ignored (there is nowhere to say them).
+pub fn write_err(args: std::fmt::Arguments) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr
+        .write_fmt(args)
+        .and_then(|()| stderr.write_all(b"\n"));
 }
 
 /// Asks a yes/no question on the terminal; `None` when there is no terminal.

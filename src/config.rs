@@ -86,6 +86,15 @@ fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "keyfob")
 }
 
+/// Where keyfob keeps what this machine remembers about each vault (trust): the state dir
+/// (Linux: `$XDG_STATE_HOME/keyfob`, else `~/.local/state/keyfob`), else the data dir.
+pub fn state_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| {
+        d.state_dir()
+            .map_or_else(|| d.data_dir().to_path_buf(), Path::to_path_buf)
+    })
+}
+
 /// `<config dir>/config.ron` (Linux: `~/.config/keyfob/config.ron`).
 pub fn default_config_path() -> Option<PathBuf> {
     project_dirs().map(|d| d.config_dir().join("config.ron"))

@@ -17,5 +17,6 @@ pub mod query;
 pub mod secret;
 pub mod storage;
 pub mod store;
+pub mod trust;
 pub mod uri;
 pub mod vault;

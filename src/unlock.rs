@@ -8,19 +8,23 @@
 //!   passphrase. New passphrases are asked twice and must not be empty.
 //! - A passphrase vault is asked for a passphrase even if `--identity` is set, and the other
 //!   way round the error says an identity is needed: the file's header decides.
+//! - Identity and passphrase files are read through the storage layer's capped reader
+//!   (regular files or `-` only; 1 MiB and 64 KiB). An identity file other users can read
+//!   gets a warning (ssh refuses such keys).
+//! - The store is set up with this machine's state folder (trust) and scrypt's minimum work
+//!   factor, and [`Access::open`] prints the vault's trust warnings on every open.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use age::secrecy::{ExposeSecret, SecretString};
-use zeroize::Zeroizing;
 
 use crate::engine::crypto::{self, Identities, Key, Protection};
+use crate::engine::storage::read;
 use crate::engine::store::{Loaded, Session, Store};
 use crate::failure::Failure;
 
-/// The scrypt work factor for new passphrase vaults comes from age's calibration (about one
-/// second) unless this variable sets log2(N) — for tests and slow machines; it is not a secret.
+/// The scrypt work factor for new passphrase seals is 2^18 (whatever the machine's load)
+/// unless this variable sets log2(N) — for tests; it is not a secret.
 pub const WORK_FACTOR_VAR: &str = "KEYFOB_SCRYPT_LOG_N";
 
 /// How to reach and open the vault, from global options.
@@ -32,16 +36,27 @@ pub struct Access {
 }
 
 impl Access {
+    /// The vault's store, with this machine's trust state and scrypt's minimum work factor.
     pub fn store(&self) -> Store {
-        Store::new(&self.vault)
+        let store = Store::new(&self.vault)
+            .with_min_work_factor(new_work_factor().unwrap_or(crypto::DEFAULT_LOG_N));
+        match crate::config::state_dir() {
+            Some(dir) => store.with_state_dir(dir),
+            None => store,
+        }
     }
 
-    /// Opens the vault, asking for what its header says it needs.
+    /// Opens the vault, asking for what its header says it needs, and prints its trust
+    /// warnings.
     pub fn open(&self) -> Result<Session, Failure> {
         let store = self.store();
         let loaded = store.load()?;
         let key = self.key(&loaded)?;
-        Ok(store.open_loaded(loaded, key)?)
+        let session = store.open_loaded(loaded, key)?;
+        for line in warnings(&session) {
+            crate::failure::warn(line);
+        }
+        Ok(session)
     }
 
     /// The key for a vault read by [`Store::load`], asking for what its header says it needs.
@@ -95,14 +110,24 @@ impl Access {
     }
 }
 
-/// The scrypt work factor for a new passphrase seal (None = age's calibration).
-pub fn new_work_factor() -> Result<Option<u8>, Failure> {
+/// What an edge should warn about an opened vault: its trust standing and the store's notices.
+pub fn warnings(session: &Session) -> Vec<String> {
+    crate::failure::trust_warning(session.path(), session.standing())
+        .into_iter()
+        .chain(session.notices().iter().map(crate::failure::notice_text))
+        .collect()
+}
+
+/// The scrypt work factor for a new passphrase seal: 2^18, or what [`WORK_FACTOR_VAR`] says.
+pub fn new_work_factor() -> Result<u8, Failure> {
     match std::env::var(WORK_FACTOR_VAR) {
-        Err(_) => Ok(None),
+        Err(_) => Ok(crypto::DEFAULT_LOG_N),
         Ok(text) => match text.trim().parse::<u8>() {
-            Ok(n) if (1..=30).contains(&n) => Ok(Some(n)),
+            Ok(n) if (1..=crypto::MAX_LOG_N).contains(&n) => Ok(n),
             _ => Err(Failure::new(format!(
-                "{WORK_FACTOR_VAR}='{text}' is not a work factor: use a number from 1 to 30"
+                "{WORK_FACTOR_VAR}='{}' is not a work factor: use a number from 1 to {}",
+                crate::engine::printable::printable(&text, 20),
+                crypto::MAX_LOG_N
             ))),
         },
     }
@@ -110,13 +135,13 @@ pub fn new_work_factor() -> Result<Option<u8>, Failure> {
 
 /// Reads an identity file (age or OpenSSH), asking for an encrypted SSH key's passphrase.
 pub fn read_identity_file(path: &Path) -> Result<Identities, Failure> {
-    let contents = Zeroizing::new(std::fs::read(path).map_err(|e| {
-        Failure::new(format!(
-            "cannot read identity file '{}': {}",
-            path.display(),
-            crate::engine::storage::describe_io(&e)
-        ))
-    })?);
+    let contents = read::read_regular(path, "identity file", read::IDENTITY_CAP)?;
+    if readable_by_others(path) {
+        crate::failure::warn(format!(
+            "identity file '{}' can be read by other users (ssh refuses such keys): chmod 600 it",
+            path.display()
+        ));
+    }
     let name = path.display().to_string();
     let mut ask = |attempt: u32| {
         let prompt = if attempt == 1 {
@@ -131,7 +156,8 @@ pub fn read_identity_file(path: &Path) -> Result<Identities, Failure> {
     if identities.lacks_recipients() {
         // Old PEM RSA keys do not carry their public key; OpenSSH keeps it beside them.
         let pub_path = crate::engine::storage::sibling(path, ".pub");
-        if let Ok(line) = std::fs::read_to_string(&pub_path) {
+        if let Ok(line) = read::read_first_line(&pub_path, "public key file", read::PASSPHRASE_CAP)
+        {
             let line = crypto::canonical_recipient(&line)
                 .map_err(|e| Failure::new(format!("'{}': {e}", pub_path.display())))?;
             identities = identities.with_recipient(line);
@@ -140,23 +166,24 @@ pub fn read_identity_file(path: &Path) -> Result<Identities, Failure> {
     Ok(identities)
 }
 
+/// Whether users other than the owner may read `path` (group or world read bits).
+fn readable_by_others(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
+}
+
 /// The first line of `path` ("-" = stdin), without its line ending.
 pub fn read_passphrase_file(path: &Path) -> Result<SecretString, Failure> {
-    let mut line = Zeroizing::new(String::new());
-    let result = if path == Path::new("-") {
-        std::io::stdin().lock().read_line(&mut line)
-    } else {
-        std::fs::File::open(path).and_then(|f| std::io::BufReader::new(f).read_line(&mut line))
-    };
-    result.map_err(|e| {
-        Failure::new(format!(
-            "cannot read passphrase file '{}': {}",
-            path.display(),
-            crate::engine::storage::describe_io(&e)
-        ))
-    })?;
-    let trimmed = line.trim_end_matches(['\n', '\r']);
-    Ok(SecretString::from(trimmed.to_string()))
+    let line = read::read_first_line(path, "passphrase file", read::PASSPHRASE_CAP)?;
+    Ok(SecretString::from(line.to_string()))
 }
 
 /// Asks on the controlling terminal with echo off.

@@ -54,7 +54,7 @@ pub fn copy_from_cli(context: &Context, code: &str) -> Result<(), Failure> {
     } else {
         String::new()
     };
-    eprintln!("copied to the {}{clearing}", route.describe());
+    errln!("copied to the {}{clearing}", route.describe());
     Ok(())
 }
 
@@ -110,7 +110,7 @@ pub fn hold(args: &HoldArgs) -> Result<u8, Failure> {
         .map_err(|e| Failure::new(e.to_string()))?;
     let delay = Duration::from_secs(args.seconds);
     if let Some(mode) = &args.osc52 {
-        println!("ok");
+        outln!("ok")?;
         std::thread::sleep(delay);
         let mut terminal = tty().map_err(|e| Failure::new(e.to_string()))?;
         let route = Route::Osc52 {
@@ -123,9 +123,9 @@ pub fn hold(args: &HoldArgs) -> Result<u8, Failure> {
     }
     let mut clipboard = Clipboard::new(Route::System);
     match clipboard.connect() {
-        Ok(()) => println!("ok"),
+        Ok(()) => outln!("ok")?,
         Err(e) => {
-            println!("{e}");
+            outln!("{e}")?;
             return Ok(1);
         }
     }

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::Context;
 use crate::engine::crypto::{self, Key, Seal};
+use crate::engine::store::Backup;
 use crate::engine::vault::Vault;
 use crate::failure::Failure;
 use crate::unlock;
@@ -55,7 +56,7 @@ fn new_seal(
     }
     Ok(Seal::Passphrase {
         passphrase: context.access.new_passphrase(passphrase_file)?,
-        log_n: unlock::new_work_factor()?,
+        log_n: Some(unlock::new_work_factor()?),
     })
 }
 
@@ -74,18 +75,21 @@ pub fn init(context: &Context, recipient: &[String]) -> Result<u8, Failure> {
         context.access.passphrase_file.as_deref(),
     )?;
     store.create(Vault::default(), &seal)?;
+    for notice in store.notices() {
+        super::warn(crate::failure::notice_text(notice));
+    }
     let how = match &seal {
         Seal::Passphrase { .. } => "a passphrase".to_string(),
         Seal::Recipients(list) => format!("{} recipient(s)", list.len()),
     };
-    println!(
+    outln!(
         "created vault '{}' protected by {how}",
         store.path().display()
-    );
+    )?;
     if let Seal::Recipients(_) = seal
         && context.access.identity.is_none()
     {
-        eprintln!("note: open it with --identity FILE (or KEYFOB_IDENTITY) holding a matching key");
+        errln!("note: open it with --identity FILE (or KEYFOB_IDENTITY) holding a matching key");
     }
     Ok(0)
 }
@@ -118,10 +122,25 @@ pub fn passwd(
             )
         }
     };
-    session.reseal(seal, key)?;
-    println!(
+    let backup = session.reseal(seal, key)?;
+    outln!(
         "vault '{}' is now protected by {how}",
         session.path().display()
-    );
+    )?;
+    let backup_path = context.access.store().backup_path();
+    match backup {
+        Backup::Resealed => outln!(
+            "its backup '{}' was re-sealed the same way: the old protection opens neither",
+            backup_path.display()
+        )?,
+        Backup::Removed => outln!(
+            "its backup '{}' could not be re-sealed and was removed: the old protection opens neither",
+            backup_path.display()
+        )?,
+        Backup::None => {}
+    }
+    for notice in session.notices() {
+        super::warn(crate::failure::notice_text(notice));
+    }
     Ok(0)
 }

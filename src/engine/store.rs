@@ -1,21 +1,38 @@
 //! The vault file as a whole: open it, change it without losing anyone's update, create it,
-//! re-seal it.
+//! re-seal it — and never seal a seed to a key the owner did not choose.
 //!
 //! Promises:
 //! - [`Session::update`] holds the writer lock for the whole read-modify-write, re-reads the
 //!   file under the lock (so a change made meanwhile by another process is never overwritten
 //!   with a stale copy), applies the change to a copy, and writes only if the change succeeded.
 //!   On any error the file is byte-identical to before.
-//! - A save seals to the same passphrase (and scrypt work factor) or recipients the vault was
-//!   opened with; the recipients are stored in the document so they survive.
+//! - A save seals to the same passphrase or recipients the vault holds now (re-derived from
+//!   the file as re-read under the lock); the recipients are stored in the document so they
+//!   survive. A passphrase vault keeps its scrypt work factor, raised to the store's minimum.
+//! - The trust rules ([`crate::engine::trust`]) are applied on every open
+//!   ([`Session::standing`]) and every save: a save that would drop the opening identity, or
+//!   seal to recipients this machine has not trusted, is refused with nothing written. Creating
+//!   and re-sealing record what they seal to as trusted; [`Session::trust`] records the
+//!   current recipients. Without a state folder ([`Store::with_state_dir`]) only the identity
+//!   rule applies.
+//! - A vault path that is a symbolic link stays one: the file it ends at is replaced, with the
+//!   temp file, `.bak` and `.lock` beside it. A path that is a folder or a special file is
+//!   refused before anything is created.
+//! - [`Session::reseal`] re-seals the backup too (or removes it), so the old passphrase or
+//!   key opens no file keyfob keeps.
 //! - Creating never replaces an existing vault.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::crypto::{self, CryptoError, Key, Protection, Seal};
-use super::storage::{self, LockError, PlainWrite, StorageError, WriteHook};
+use super::storage::{self, LockError, PlainWrite, ReadError, StorageError, WriteHook};
+use super::trust::{self, Standing, Trusted};
 use super::vault::{DocumentError, Vault};
+
+mod state;
+
+pub use state::StateFile;
 
 /// How long a writer waits for another one to finish.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,6 +44,8 @@ pub enum VaultError {
     Missing { path: PathBuf },
     #[error("a vault already exists at '{}'; keyfob will not overwrite it", path.display())]
     Exists { path: PathBuf },
+    #[error("vault '{}' is {kind}, not a regular file; nothing was changed", path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
     #[error("vault '{}' {source}", path.display())]
     Crypto {
         path: PathBuf,
@@ -39,49 +58,90 @@ pub enum VaultError {
         #[source]
         source: DocumentError,
     },
+    #[error("{}; nothing was saved", refusal(path, standing))]
+    Refused { path: PathBuf, standing: Standing },
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
     Lock(#[from] LockError),
 }
 
-impl VaultError {
-    /// A second line telling the person what to do, where there is something to say.
-    pub fn hint(&self) -> Option<String> {
-        let backup_hint = |path: &Path| {
-            let backup = storage::sibling(path, ".bak");
-            backup.exists().then(|| {
-                format!(
-                    "the previous version is kept in '{}': open it with --vault to check it, then copy it over the vault",
-                    backup.display()
-                )
-            })
-        };
-        match self {
-            VaultError::Missing { .. } => Some(
-                "create one with `keyfob init` (or point --vault / KEYFOB_VAULT at yours)".into(),
-            ),
-            VaultError::Exists { .. } => {
-                Some("use --vault PATH to create a vault somewhere else".into())
-            }
-            VaultError::Crypto { path, source } => match source {
-                CryptoError::Truncated | CryptoError::Tampered | CryptoError::NotAge => {
-                    backup_hint(path)
-                }
-                CryptoError::NeedsIdentity => {
-                    Some("pass --identity FILE or set KEYFOB_IDENTITY".into())
-                }
-                CryptoError::NeedsPassphrase => {
-                    Some("leave out --identity / KEYFOB_IDENTITY and give the passphrase".into())
-                }
-                _ => None,
-            },
-            VaultError::Document { path, .. } => backup_hint(path),
-            VaultError::Storage(_) => Some("the vault was not changed".into()),
-            VaultError::Lock(LockError::Io(_)) => Some("the vault was not changed".into()),
-            VaultError::Lock(LockError::Busy { .. }) => None,
-        }
+/// Up to three keys, each cut short, for one-line messages.
+pub fn short_keys(keys: &[String]) -> String {
+    let mut shown: Vec<String> = keys
+        .iter()
+        .take(3)
+        .map(|k| super::printable::printable(k, 24))
+        .collect();
+    if keys.len() > 3 {
+        shown.push(format!("and {} more", keys.len() - 3));
     }
+    if shown.is_empty() {
+        "none".into()
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Why a save was refused, as facts (the edge adds what to do).
+fn refusal(path: &Path, standing: &Standing) -> String {
+    let path = path.display();
+    match standing {
+        Standing::Forged { recipients } => format!(
+            "vault '{path}' does not list the identity that opened it among its recipients ({}): it may be forged",
+            short_keys(recipients)
+        ),
+        Standing::UnknownIdentity => format!(
+            "cannot tell whether vault '{path}' still lists your identity: its public key is unknown"
+        ),
+        Standing::Unreviewed { others } => format!(
+            "vault '{path}' is also sealed to keys this machine has not trusted yet ({})",
+            short_keys(others)
+        ),
+        Standing::Changed {
+            added,
+            removed,
+            kind_changed,
+        } => {
+            if *kind_changed {
+                format!(
+                    "vault '{path}' switched between a passphrase and recipients since this machine trusted it"
+                )
+            } else {
+                format!(
+                    "the recipients of vault '{path}' changed since this machine trusted them (added: {}; removed: {})",
+                    short_keys(added),
+                    short_keys(removed)
+                )
+            }
+        }
+        Standing::StateUnreadable(reason) => {
+            format!("cannot tell which recipients of vault '{path}' are trusted: {reason}")
+        }
+        Standing::Trusted | Standing::FirstUse => format!("vault '{path}' is trusted"),
+    }
+}
+
+/// Something an edge should tell the person, beside the result.
+#[derive(Debug)]
+pub enum Notice {
+    /// What this machine trusts could not be recorded.
+    StateNotSaved(StorageError),
+    /// The vault file or its folder can be written by other users.
+    WritableByOthers { path: PathBuf },
+}
+
+/// What [`Session::reseal`] did with the backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backup {
+    /// Re-sealed to the new passphrase or recipients.
+    Resealed,
+    /// Removed (it could not be re-sealed).
+    Removed,
+    /// There was none.
+    None,
 }
 
 /// Where a vault lives, and how it is written.
@@ -89,6 +149,9 @@ pub struct Store {
     path: PathBuf,
     lock_timeout: Duration,
     hook: Box<dyn WriteHook + Send>,
+    state_dir: Option<PathBuf>,
+    min_log_n: u8,
+    notices: Vec<Notice>,
 }
 
 impl std::fmt::Debug for Store {
@@ -105,6 +168,9 @@ impl Store {
             path: path.into(),
             lock_timeout: LOCK_TIMEOUT,
             hook: Box::new(PlainWrite),
+            state_dir: None,
+            min_log_n: 1,
+            notices: Vec::new(),
         }
     }
 
@@ -119,8 +185,25 @@ impl Store {
         self
     }
 
+    /// Keeps what this machine trusts for the vault in `dir` (see [`crate::engine::trust`]).
+    pub fn with_state_dir(mut self, dir: impl Into<PathBuf>) -> Store {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Saves of a passphrase vault use at least this scrypt work factor.
+    pub fn with_min_work_factor(mut self, log_n: u8) -> Store {
+        self.min_log_n = log_n;
+        self
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What the edges should tell about the last create.
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
     }
 
     /// First run is decided by the vault file, never by its folder.
@@ -128,14 +211,36 @@ impl Store {
         self.path.is_file()
     }
 
+    /// The file saves replace: the path, or where its symbolic links lead. A folder or a
+    /// special file there is refused.
+    pub fn real_path(&self) -> Result<PathBuf, VaultError> {
+        let real = storage::resolve(&self.path)?;
+        match storage::not_a_file(&real) {
+            Some(kind) => Err(VaultError::NotAFile {
+                path: self.path.clone(),
+                kind,
+            }),
+            None => Ok(real),
+        }
+    }
+
     pub fn backup_path(&self) -> PathBuf {
-        storage::sibling(&self.path, ".bak")
+        let real = storage::resolve(&self.path).unwrap_or_else(|_| self.path.clone());
+        storage::sibling(&real, ".bak")
     }
 
     fn read(&self) -> Result<Vec<u8>, VaultError> {
-        storage::read_optional(&self.path)?.ok_or_else(|| VaultError::Missing {
-            path: self.path.clone(),
-        })
+        match storage::read_optional(&self.path) {
+            Ok(Some(bytes)) => Ok(bytes),
+            Ok(None) => Err(VaultError::Missing {
+                path: self.path.clone(),
+            }),
+            Err(ReadError::NotAFile { kind, .. }) => Err(VaultError::NotAFile {
+                path: self.path.clone(),
+                kind,
+            }),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn crypto_err(&self) -> impl FnOnce(CryptoError) -> VaultError + '_ {
@@ -148,11 +253,6 @@ impl Store {
     /// What the file needs to be opened (reads the header only).
     pub fn protection(&self) -> Result<Protection, VaultError> {
         crypto::protection(&self.read()?).map_err(self.crypto_err())
-    }
-
-    fn decode(&self, bytes: &[u8], key: &Key) -> Result<Vault, VaultError> {
-        let plaintext = crypto::decrypt(bytes, key).map_err(self.crypto_err())?;
-        self.document(&plaintext)
     }
 
     fn document(&self, plaintext: &[u8]) -> Result<Vault, VaultError> {
@@ -190,46 +290,113 @@ impl Store {
 
     /// The document, decrypted with identities straight from the file (see
     /// [`crypto::decrypt_reader`]), for a read-only look-up. `None` for anything else — no
-    /// file, a passphrase vault, any error — and the caller takes the ordinary path
-    /// ([`Store::load`], [`Store::decrypt`]), which says what is wrong.
+    /// file, a special file, a passphrase vault, any error — and the caller takes the
+    /// ordinary path ([`Store::load`], [`Store::decrypt`]), which says what is wrong.
     pub fn decrypt_streaming(&self, key: &Key) -> Option<crypto::Plaintext> {
-        let file = std::fs::File::open(&self.path).ok()?;
-        let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        let (file, size) = storage::read::open_regular(&self.path, "vault").ok()?;
+        if size > storage::read::VAULT_CAP {
+            return None;
+        }
+        let size = usize::try_from(size).ok()?;
         crypto::decrypt_reader(std::io::BufReader::new(file), size, key)
     }
 
     /// Opens the vault from what [`Store::load`] read and [`Store::decrypt`] made of it.
     pub fn open_decrypted(
-        self,
+        mut self,
         loaded: Loaded,
         key: Key,
         plaintext: &[u8],
     ) -> Result<Session, VaultError> {
         let Loaded { bytes, protection } = loaded;
         let vault = self.document(plaintext)?;
-        let seal = match (&key, protection) {
-            (Key::Passphrase(passphrase), Protection::Passphrase { log_n }) => Seal::Passphrase {
-                passphrase: passphrase.clone(),
-                log_n: Some(log_n),
-            },
-            (Key::Identities(ids), _) if vault.recipients.is_empty() => {
-                Seal::Recipients(ids.recipients().to_vec())
-            }
-            _ => Seal::Recipients(vault.recipients.clone()),
-        };
-        Ok(Session {
+        let seal = seal_for(&key, protection, &vault.recipients, self.min_log_n);
+        if let Ok(real) = storage::resolve(&self.path)
+            && storage::writable_by_others(&real)
+        {
+            self.notices.push(Notice::WritableByOthers {
+                path: self.path.clone(),
+            });
+        }
+        let mut session = Session {
+            standing: Standing::Trusted,
             store: self,
             key,
             seal,
             vault,
             on_disk: bytes,
-        })
+        };
+        session.standing = session.judge(true);
+        Ok(session)
     }
 
-    /// Creates a new vault; refuses if one exists. The document records the seal's recipients.
+    /// What this machine trusts for the vault, and where that is kept; `None` without a
+    /// state folder.
+    fn state_file(&self) -> Option<Result<StateFile, String>> {
+        let dir = self.state_dir.as_ref()?;
+        Some(
+            std::fs::canonicalize(&self.path)
+                .map(|real| StateFile::new(dir, &real))
+                .map_err(|e| {
+                    format!(
+                        "cannot find the real path of '{}': {}",
+                        self.path.display(),
+                        storage::describe_io(&e)
+                    )
+                }),
+        )
+    }
+
+    /// Applies the trust rules to a vault sealed with `seal` and opened with `key`, recording a
+    /// first use. `on_open`: a failure to record becomes a notice (a save goes ahead without
+    /// recording: the next open tries again).
+    fn judge(&mut self, seal: &Seal, key: &Key, on_open: bool) -> Standing {
+        let sealed = sealed(seal);
+        let own = own_keys(key);
+        let recorded = match self.state_file() {
+            // No state folder: only the identity rule applies.
+            None => return trust::assess(Ok(Some(&sealed)), &sealed, own.as_deref()).standing,
+            Some(Err(reason)) => Err(reason),
+            Some(Ok(file)) => file.load().map(|s| s.and_then(|s| s.trusted)),
+        };
+        let verdict = trust::assess(
+            recorded.as_ref().map(Option::as_ref).map_err(Clone::clone),
+            &sealed,
+            own.as_deref(),
+        );
+        if let Some(trusted) = verdict.record
+            && let Err(e) = self.record(trusted)
+            && on_open
+        {
+            self.notices.push(Notice::StateNotSaved(e));
+        }
+        verdict.standing
+    }
+
+    /// Where a vault read without a session stands (`code`'s quick look-up): `listed` is the
+    /// document's recipients, `protection` its header's. Notices land in [`Store::notices`].
+    pub fn standing(&mut self, protection: Protection, listed: &[String], key: &Key) -> Standing {
+        let seal = seal_for(key, protection, listed, self.min_log_n);
+        self.judge(&seal, key, true)
+    }
+
+    /// Records `trusted` as what this machine trusts (a note on failure).
+    fn record(&mut self, trusted: Trusted) -> Result<(), StorageError> {
+        let Some(Ok(file)) = self.state_file() else {
+            return Ok(());
+        };
+        // A damaged state file is replaced: recording is how it is repaired.
+        let mut state = file.load_or_new().unwrap_or_else(|_| file.fresh());
+        state.trusted = Some(trusted);
+        file.save(&state)
+    }
+
+    /// Creates a new vault; refuses if one exists. The document records the seal's recipients,
+    /// and this machine trusts what it sealed to.
     pub fn create(&mut self, mut vault: Vault, seal: &Seal) -> Result<(), VaultError> {
-        let _guard = storage::lock(&self.path, self.lock_timeout)?;
-        if self.exists() {
+        let real = self.real_path()?;
+        let _guard = storage::lock(&real, self.lock_timeout)?;
+        if real.exists() {
             return Err(VaultError::Exists {
                 path: self.path.clone(),
             });
@@ -241,8 +408,48 @@ impl Store {
         let bytes = seal
             .encrypt(&crypto::pad(&vault.to_ron()))
             .map_err(self.crypto_err())?;
-        storage::replace(&self.path, &bytes, self.hook.as_mut())?;
+        storage::replace(&real, &bytes, self.hook.as_mut())?;
+        if let Err(e) = self.record(sealed(seal)) {
+            self.notices.push(Notice::StateNotSaved(e));
+        }
         Ok(())
+    }
+}
+
+/// The seal a save uses: the opening passphrase (work factor at least `min_log_n`), or the
+/// recipients the document lists (an older vault that lists none: the opening identity).
+fn seal_for(key: &Key, protection: Protection, listed: &[String], min_log_n: u8) -> Seal {
+    match (key, protection) {
+        (Key::Passphrase(passphrase), Protection::Passphrase { log_n }) => Seal::Passphrase {
+            passphrase: passphrase.clone(),
+            log_n: Some(log_n.max(min_log_n)),
+        },
+        (Key::Identities(ids), _) if listed.is_empty() => {
+            Seal::Recipients(ids.recipients().to_vec())
+        }
+        _ => Seal::Recipients(listed.to_vec()),
+    }
+}
+
+/// What `seal` encrypts to, in the form trust compares.
+fn sealed(seal: &Seal) -> Trusted {
+    match seal {
+        Seal::Passphrase { .. } => Trusted::Passphrase,
+        Seal::Recipients(list) => Trusted::recipients(&canonical(list)),
+    }
+}
+
+fn canonical(list: &[String]) -> Vec<String> {
+    list.iter()
+        .map(|r| crypto::canonical_recipient(r).unwrap_or_else(|_| r.trim().to_string()))
+        .collect()
+}
+
+/// The public keys of the identity that opened the vault; `None` for a passphrase.
+fn own_keys(key: &Key) -> Option<Vec<String>> {
+    match key {
+        Key::Passphrase(_) => None,
+        Key::Identities(ids) => Some(canonical(ids.recipients())),
     }
 }
 
@@ -260,95 +467,8 @@ impl Loaded {
     }
 }
 
-/// An opened vault: its content as last read or written, and how to read and seal it again.
-pub struct Session {
-    store: Store,
-    key: Key,
-    seal: Seal,
-    vault: Vault,
-    on_disk: Vec<u8>,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("path", &self.store.path)
-            .field("entries", &self.vault.entries.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Session {
-    pub fn vault(&self) -> &Vault {
-        &self.vault
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.store.path
-    }
-
-    pub fn seal(&self) -> &Seal {
-        &self.seal
-    }
-
-    /// Re-reads the file if another process changed it. Returns whether it had changed.
-    pub fn refresh(&mut self) -> Result<bool, VaultError> {
-        let bytes = self.store.read()?;
-        if bytes == self.on_disk {
-            return Ok(false);
-        }
-        self.vault = self.store.decode(&bytes, &self.key)?;
-        self.on_disk = bytes;
-        Ok(true)
-    }
-
-    /// Applies `change` to the current vault under the writer lock and saves the result.
-    /// If `change` fails, nothing is written and its error is returned.
-    pub fn update<T, E>(&mut self, change: impl FnOnce(&mut Vault) -> Result<T, E>) -> Result<T, E>
-    where
-        E: From<VaultError>,
-    {
-        let _guard =
-            storage::lock(&self.store.path, self.store.lock_timeout).map_err(VaultError::from)?;
-        self.refresh()?;
-        let mut next = self.vault.clone();
-        let out = change(&mut next)?;
-        self.write_locked(next)?;
-        Ok(out)
-    }
-
-    /// Re-seals the vault to a new passphrase or recipients (`keyfob passwd`). `key` is how it
-    /// will be opened from now on, if this process can still open it.
-    pub fn reseal(&mut self, seal: Seal, key: Option<Key>) -> Result<(), VaultError> {
-        let _guard = storage::lock(&self.store.path, self.store.lock_timeout)?;
-        self.refresh()?;
-        let mut next = self.vault.clone();
-        next.recipients = match &seal {
-            Seal::Recipients(list) => list.clone(),
-            Seal::Passphrase { .. } => Vec::new(),
-        };
-        let previous = std::mem::replace(&mut self.seal, seal);
-        if let Err(e) = self.write_locked(next) {
-            self.seal = previous;
-            return Err(e);
-        }
-        if let Some(key) = key {
-            self.key = key;
-        }
-        Ok(())
-    }
-
-    fn write_locked(&mut self, next: Vault) -> Result<(), VaultError> {
-        let bytes = self
-            .seal
-            .encrypt(&crypto::pad(&next.to_ron()))
-            .map_err(self.store.crypto_err())?;
-        storage::replace(&self.store.path, &bytes, self.store.hook.as_mut())?;
-        self.vault = next;
-        self.on_disk = bytes;
-        Ok(())
-    }
-}
+mod session;
+pub use session::Session;
 
 #[cfg(test)]
 mod tests;

@@ -134,10 +134,12 @@ fn reopen(access: &Access, typed: &Zeroizing<String>) -> Result<Session, String>
                 .identity
                 .as_deref()
                 .ok_or("the vault needs an identity file (--identity)")?;
-            let contents = Zeroizing::new(
-                std::fs::read(path)
-                    .map_err(|e| format!("cannot read '{}': {e}", path.display()))?,
-            );
+            let contents = crate::engine::storage::read::read_regular(
+                path,
+                "identity file",
+                crate::engine::storage::read::IDENTITY_CAP,
+            )
+            .map_err(|e| e.to_string())?;
             let name = path.display().to_string();
             let mut ask = |attempt: u32| {
                 (attempt == 1 && !typed.is_empty()).then(|| SecretString::from(typed.to_string()))

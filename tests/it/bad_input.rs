@@ -361,7 +361,7 @@ fn cases(files: &Path) -> Vec<Case> {
             &["import", &f("nope.txt")],
             "cannot read",
         ),
-        case("import a folder", &["import", &f("")], "cannot read"),
+        case("import a folder", &["import", &f("")], "is a folder, not a regular file"),
         case(
             "import unknown content",
             &["import", &f("garbage.json")],
@@ -537,7 +537,11 @@ fn cases(files: &Path) -> Vec<Case> {
 
 /// Files the cases point at.
 fn inputs(dir: &Path) {
-    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
+    // 0600, as a person's identity and passphrase files are (wider ones get a warning).
+    let write = |name: &str, bytes: &[u8]| {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        crate::common::private(&dir.join(name));
+    };
     write("garbage.json", b"{\"hello\": [1, 2, 3]}\n");
     write("empty.txt", b"");
     write("good.txt", b"otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP\n");

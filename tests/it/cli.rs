@@ -598,6 +598,7 @@ fn each_way_a_vault_fails_to_open_has_its_own_message() {
         use age::secrecy::ExposeSecret;
         let key = age::x25519::Identity::generate().to_string();
         fs::write(&other_identity, key.expose_secret()).unwrap();
+        crate::common::private(&other_identity);
     }
     let mut tampered = good.clone();
     let at = tampered.len() - 40;
