@@ -316,17 +316,27 @@ fn usage_failure(e: &clap::Error) -> Failure {
 fn run(cli: Cli) -> Result<u8, Failure> {
     stdin::check(&cli)?;
     let config_path = cli.config.clone();
+    let command = cli.command.as_ref().unwrap_or(&Command::Ui);
+    let used = settings_used(command);
     let context = || -> Result<Context, Failure> {
+        let (config, problems) = Config::load(config_path.as_deref()).needed(used)?;
+        for problem in &problems {
+            match problem {
+                crate::config::ConfigError::Read(_) | crate::config::ConfigError::Parse { .. } => {
+                    warn(format!("{problem}; the defaults are used"));
+                }
+                _ => warn(problem),
+            }
+        }
         Ok(Context {
             access: Access {
                 vault: vault_path(&cli)?,
                 identity: cli.identity.clone(),
                 passphrase_file: cli.passphrase_file.clone(),
             },
-            config: Config::load(config_path.as_deref())?,
+            config,
         })
     };
-    let command = cli.command.as_ref().unwrap_or(&Command::Ui);
     match command {
         Command::Ui => crate::ui::run(&context()?).map(|()| 0),
         Command::Init { recipient } => vault_cmds::init(&context()?, recipient),
@@ -355,6 +365,16 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             Ok(0)
         }
         Command::HoldClipboard(args) => clipboard_hold::hold(args),
+    }
+}
+
+/// The settings `command` uses: a problem with one of them stops it; problems with others
+/// are warnings (a broken setting must not cost an unattended `code` its code).
+fn settings_used(command: &Command) -> &'static [&'static str] {
+    match command {
+        Command::Ui => &["clipboard_clear_seconds", "idle_lock_minutes", "colors"],
+        Command::Code { copy: true, .. } => &["clipboard_clear_seconds"],
+        _ => &[],
     }
 }
 

@@ -189,9 +189,23 @@ impl From<crate::engine::storage::ReadError> for Failure {
 
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Failure {
-        Failure::new(e.to_string()).with_hint(
-            "see assets/config.ron in keyfob's source for the settings and their defaults",
-        )
+        let hint = match e.setting().and_then(|name| {
+            crate::config::SETTINGS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(n, takes)| format!("'{n}' takes {takes}; fix or remove it"))
+        }) {
+            Some(hint) => hint,
+            None => format!(
+                "the settings are {}; any left out keeps its default",
+                crate::config::SETTINGS
+                    .iter()
+                    .map(|(n, takes)| format!("{n} ({takes})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Failure::new(e.to_string()).with_hint(hint)
     }
 }
 
