@@ -8,8 +8,7 @@
 //!   good setting and the default for the others, so commands that use no setting (`list`,
 //!   `code`) warn and go on; commands that use one refuse to guess ([`Loaded::needed`]).
 //! - An explicitly given config file must exist (a command that uses no setting only warns);
-//!   the default one may be absent. It is read
-//!   through the capped, regular-files-only reader.
+//!   the default one may be absent. It is read through the capped, regular-files-only reader.
 
 use std::path::{Path, PathBuf};
 

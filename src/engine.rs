@@ -12,6 +12,7 @@ pub mod generate;
 pub mod import;
 pub mod migration;
 pub mod otp;
+pub mod passphrase;
 pub mod printable;
 pub mod query;
 pub mod secret;

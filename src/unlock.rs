@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use age::secrecy::{ExposeSecret, SecretString};
 
 use crate::engine::crypto::{self, Identities, Key, Protection};
+use crate::engine::passphrase;
 use crate::engine::storage::read;
 use crate::engine::store::{Loaded, Session, Store};
 use crate::failure::Failure;
@@ -89,25 +90,68 @@ impl Access {
     }
 
     /// A new passphrase: from `file`, else asked twice on the terminal.
+    ///
+    /// On a terminal an empty answer generates a strong passphrase (as `age -p` offers), and
+    /// a weak one is used only after a second yes; from a file a weak one is a warning.
     pub fn new_passphrase(&self, file: Option<&Path>) -> Result<SecretString, Failure> {
-        let passphrase = match file {
-            Some(path) => read_passphrase_file(path)?,
-            None => {
-                let first = prompt_hidden("New passphrase: ")?;
-                let second = prompt_hidden("Repeat the passphrase: ")?;
-                if first.expose_secret() != second.expose_secret() {
-                    return Err(Failure::new(
-                        "the two passphrases differ; nothing was changed",
-                    ));
-                }
-                first
+        if let Some(path) = file {
+            let passphrase = read_passphrase_file(path)?;
+            if passphrase.expose_secret().is_empty() {
+                return Err(Failure::new("the passphrase is empty; choose a real one"));
             }
-        };
-        if passphrase.expose_secret().is_empty() {
-            return Err(Failure::new("the passphrase is empty; choose a real one"));
+            if passphrase::is_weak(passphrase.expose_secret()) {
+                crate::failure::warn(weak_text(passphrase.expose_secret()));
+            }
+            return Ok(passphrase);
         }
-        Ok(passphrase)
+        loop {
+            let first =
+                prompt_hidden("New passphrase (leave empty to have a strong one generated): ")?;
+            if first.expose_secret().is_empty() {
+                let generated = passphrase::generate()
+                    .map_err(|e| Failure::new(format!("cannot generate a passphrase: {e}")))?;
+                tell_terminal(&format!(
+                    "Using the generated passphrase {} - write it down: it is the only way into the vault",
+                    generated.expose_secret()
+                ))?;
+                return Ok(generated);
+            }
+            if passphrase::is_weak(first.expose_secret())
+                && crate::cli::confirm(&format!(
+                    "{}. Use it anyway?",
+                    weak_text(first.expose_secret())
+                )) != Some(true)
+            {
+                continue;
+            }
+            let second = prompt_hidden("Repeat the passphrase: ")?;
+            if first.expose_secret() != second.expose_secret() {
+                return Err(Failure::new(
+                    "the two passphrases differ; nothing was changed",
+                ));
+            }
+            return Ok(first);
+        }
     }
+}
+
+/// Says that a new passphrase is weak, with its estimate (never the passphrase).
+fn weak_text(text: &str) -> String {
+    format!(
+        "the new passphrase is weak (about {} bits; aim for {} or more, e.g. four or five random words)",
+        passphrase::estimate_bits(text),
+        passphrase::WEAK_BELOW_BITS
+    )
+}
+
+/// Writes a line to the controlling terminal (not stdout: scripts' output stays clean).
+fn tell_terminal(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .and_then(|mut tty| writeln!(tty, "{text}"))
+        .map_err(|_| Failure::new("no terminal to show the generated passphrase on"))
 }
 
 /// What an edge should warn about an opened vault: its trust standing and the store's notices.

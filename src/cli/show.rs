@@ -103,15 +103,20 @@ pub fn code(
     copy: bool,
     as_json: bool,
 ) -> Result<u8, Failure> {
+    // A copy that cannot happen fails before anything is printed or a HOTP code is used up.
+    let copier = copy
+        .then(|| clipboard_hold::Copier::prepare(context))
+        .transpose()?;
     let now = Context::now(at);
     let (entry, code) = find_code(context, query, now)?;
+    // Copied first: stdout gets the code only when the whole command succeeded.
+    if let Some(copier) = copier {
+        copier.copy(code.as_str())?;
+    }
     if as_json {
         outln!("{}", json(&EntryJson::new(&entry, code, now))?)?;
     } else {
         outln!("{code}")?;
-    }
-    if copy {
-        clipboard_hold::copy_from_cli(context, code.as_str())?;
     }
     Ok(0)
 }

@@ -132,27 +132,96 @@ impl fmt::Debug for Key {
 ///
 /// Like `Zeroizing<Vec<u8>>`, but eight bytes per volatile write instead of one: the
 /// byte-wise wipe of a 1,000-entry vault's 128 KB took ~45 µs, a visible part of
-/// `keyfob code`.
-pub struct Plaintext(Vec<u8>);
+/// `keyfob code`. Its buffer is pages of its own, locked in memory (`mlock`) where the
+/// system allows, so the decrypted seeds are not written to swap; where locking is refused
+/// (`RLIMIT_MEMLOCK`, usually 8 MiB) it is used unlocked — best effort, never an error.
+pub struct Plaintext {
+    buffer: Buffer,
+    len: usize,
+}
+
+/// Where a [`Plaintext`] lives.
+enum Buffer {
+    /// Anonymous pages of its own (locked if the system allowed it).
+    Pages(memmap2::MmapMut),
+    /// The heap, where no pages could be mapped.
+    Heap(Vec<u8>),
+}
+
+impl Plaintext {
+    /// An empty buffer that can hold `capacity` bytes.
+    fn with_capacity(capacity: usize) -> Plaintext {
+        let buffer = match memmap2::MmapMut::map_anon(capacity.max(1)) {
+            Ok(pages) => {
+                let _ = pages.lock();
+                Buffer::Pages(pages)
+            }
+            Err(_) => Buffer::Heap(vec![0; capacity]),
+        };
+        Plaintext { buffer, len: 0 }
+    }
+
+    fn space(&mut self) -> &mut [u8] {
+        match &mut self.buffer {
+            Buffer::Pages(pages) => &mut pages[..],
+            Buffer::Heap(vec) => &mut vec[..],
+        }
+    }
+
+    /// Reads `reader` to its end; more than the capacity is an `InvalidData` error (the
+    /// plaintext is always shorter than the file it came from).
+    fn fill(&mut self, mut reader: impl Read) -> std::io::Result<()> {
+        loop {
+            let len = self.len;
+            let space = self.space();
+            if len == space.len() {
+                let mut probe = [0u8; 1];
+                return match reader.read(&mut probe)? {
+                    0 => Ok(()),
+                    _ => Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "the plaintext is longer than its file",
+                    )),
+                };
+            }
+            match reader.read(&mut space[len..]) {
+                Ok(0) => return Ok(()),
+                Ok(n) => self.len += n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Whether its pages are locked in memory (tests).
+    pub fn is_locked(&self) -> bool {
+        // A second lock of locked pages succeeds at no cost; unlocked ones may be refused.
+        matches!(&self.buffer, Buffer::Pages(pages) if pages.lock().is_ok())
+    }
+}
 
 impl std::ops::Deref for Plaintext {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.0
+        let all = match &self.buffer {
+            Buffer::Pages(pages) => &pages[..],
+            Buffer::Heap(vec) => &vec[..],
+        };
+        &all[..self.len]
     }
 }
 
 impl fmt::Debug for Plaintext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Plaintext(<{} bytes, redacted>)", self.0.len())
+        write!(f, "Plaintext(<{} bytes, redacted>)", self.len)
     }
 }
 
 impl Drop for Plaintext {
     fn drop(&mut self) {
-        let capacity = self.0.capacity();
-        self.0.resize(capacity, 0);
-        wipe(&mut self.0);
+        // Only what was written needs wiping (the rest of the pages were never touched).
+        let len = self.len;
+        wipe(&mut self.space()[..len]);
     }
 }
 
@@ -405,8 +474,8 @@ pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Plaintext, CryptoError> {
         _ => CryptoError::Tampered,
     })?;
     // Never regrown (the plaintext is shorter than the file), so no copy is left unwiped.
-    let mut plaintext = Plaintext(Vec::with_capacity(bytes.len()));
-    reader.read_to_end(&mut plaintext.0).map_err(|e| {
+    let mut plaintext = Plaintext::with_capacity(bytes.len());
+    plaintext.fill(&mut reader).map_err(|e| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof || !body_length_fits_padding(bytes) {
             CryptoError::Truncated
         } else {
@@ -437,8 +506,8 @@ pub fn decrypt_reader(
         return None;
     }
     let mut stream = decryptor.decrypt(ids.all()).ok()?;
-    let mut plaintext = Plaintext(Vec::with_capacity(capacity));
-    stream.read_to_end(&mut plaintext.0).ok()?;
+    let mut plaintext = Plaintext::with_capacity(capacity);
+    plaintext.fill(&mut stream).ok()?;
     Some(plaintext)
 }
 

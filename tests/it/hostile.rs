@@ -630,3 +630,73 @@ fn bidi_controls_are_not_kept_in_names() {
     );
     assert!(!text.contains('\u{202E}') && !text.contains('\u{2066}'));
 }
+
+#[test]
+fn code_copy_without_a_terminal_fails_before_printing_or_using_a_hotp_code() {
+    if std::process::Command::new("setsid")
+        .arg("true")
+        .status()
+        .is_err()
+    {
+        eprintln!("note: setsid (util-linux) is missing; skipping");
+        return;
+    }
+    let tv = TestVault::new();
+    tv.cmd()
+        .args([
+            "add",
+            "--issuer",
+            "Bank",
+            "--account",
+            "me",
+            "--hotp",
+            "--secret-stdin",
+        ])
+        .write_stdin(format!("{RFC_SECRET_B32}\n"))
+        .assert()
+        .success();
+    let before = tv.bytes();
+    // `setsid` leaves keyfob without a controlling terminal; SSH_CONNECTION picks OSC 52.
+    let out = std::process::Command::new("setsid")
+        .arg("-w")
+        .arg(assert_cmd::cargo::cargo_bin!("keyfob"))
+        .env("XDG_STATE_HOME", tv.state_dir())
+        .env("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")
+        .env_remove("TMUX")
+        .arg("--vault")
+        .arg(&tv.vault)
+        .arg("--identity")
+        .arg(identity_file())
+        .args(["code", "Bank", "--copy"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(out.stdout, b"", "no code printed");
+    assert!(
+        stderr.contains("no terminal to send the OSC 52"),
+        "{stderr}"
+    );
+    assert_eq!(tv.bytes(), before, "the HOTP counter was not used up");
+}
+
+#[test]
+fn init_warns_about_a_weak_passphrase() {
+    let dir = tempfile::tempdir().unwrap();
+    let pass = dir.path().join("pass.txt");
+    fs::write(&pass, "x\n").unwrap();
+    keyfob()
+        .env("KEYFOB_SCRYPT_LOG_N", "10")
+        .arg("--vault")
+        .arg(dir.path().join("vault.age"))
+        .arg("--passphrase-file")
+        .arg(&pass)
+        .arg("init")
+        .assert()
+        .success()
+        .stderr(
+            contains("warning: the new passphrase is weak (about 4 bits")
+                .and(contains("x\n").not()),
+        );
+}

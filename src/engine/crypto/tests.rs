@@ -312,3 +312,17 @@ fn work_factors_are_fixed_and_capped() {
         CryptoError::ExcessiveWork(23)
     );
 }
+
+#[test]
+fn decrypted_documents_are_locked_in_memory_where_allowed() {
+    let (ids, seal) = x25519();
+    let sealed = seal.encrypt(&pad("(version: 1)")).unwrap();
+    let opened = decrypt(&sealed, &Key::Identities(ids)).unwrap();
+    assert_eq!(&opened[..], pad("(version: 1)").as_slice());
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Memlock);
+    if limit.current.is_some_and(|bytes| bytes < 64 * 1024) {
+        eprintln!("note: RLIMIT_MEMLOCK is below 64 KiB here; locking is best effort, not checked");
+        return;
+    }
+    assert!(opened.is_locked());
+}
