@@ -13,25 +13,12 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
-/// `println!` that returns a [`Failure`] instead of panicking when stdout is gone or full.
-macro_rules! outln {
-    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*), true) };
-}
-
-/// `print!` that returns a [`Failure`] instead of panicking.
-macro_rules! out {
-    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*), false) };
-}
-
-/// `eprintln!` that never panics (a closed or full stderr is ignored).
-macro_rules! errln {
-    ($($arg:tt)*) => { $crate::cli::write_err(format_args!($($arg)*)) };
-}
-
 use crate::config::{self, Config};
 use crate::failure::Failure;
 use crate::unlock::Access;
 
+#[macro_use]
+mod output;
 pub(crate) mod clipboard_hold;
 mod entries;
 mod generate;
@@ -383,46 +370,7 @@ pub fn warn(text: impl std::fmt::Display) {
     crate::failure::warn(text);
 }
 
-/// Why writing to stdout failed, as a failure.
-fn stdout_failure(e: &std::io::Error) -> Failure {
-    Failure::new(format!(
-        "cannot write to standard output: {}",
-        crate::engine::storage::describe_io(e)
-    ))
-}
-
-/// Writes to stdout (and flushes), for [`outln!`] and [`out!`].
-pub fn write_out(args: std::fmt::Arguments, newline: bool) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_fmt(args)
-        .and_then(|()| {
-            if newline {
-                stdout.write_all(b"\n")
-            } else {
-                Ok(())
-            }
-        })
-        .and_then(|()| stdout.flush())
-        .map_err(|e| stdout_failure(&e))
-}
-
-/// Writes bytes to stdout (and flushes).
-pub fn write_bytes(bytes: &[u8]) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
-    stdout
-        .write_all(bytes)
-        .and_then(|()| stdout.flush())
-        .map_err(|e| stdout_failure(&e))
-}
-
-/// Writes a line to stderr, for [`errln!`]; errors are ignored (there is nowhere to say them).
-pub fn write_err(args: std::fmt::Arguments) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = stderr
-        .write_fmt(args)
-        .and_then(|()| stderr.write_all(b"\n"));
-}
+pub use output::{write_bytes, write_err, write_out};
 
 /// Asks a yes/no question on the terminal; `None` when there is no terminal.
 pub fn confirm(question: &str) -> Option<bool> {

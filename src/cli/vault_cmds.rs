@@ -62,6 +62,8 @@ fn new_seal(
 
 pub fn init(context: &Context, recipient: &[String]) -> Result<u8, Failure> {
     let mut store = context.access.store();
+    // A folder or special file at the path is refused before anything is asked.
+    store.real_path()?;
     if store.exists() {
         return Err(crate::engine::store::VaultError::Exists {
             path: store.path().to_path_buf(),

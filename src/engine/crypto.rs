@@ -22,8 +22,15 @@ use std::sync::OnceLock;
 
 use age::secrecy::SecretString;
 use data_encoding::BASE64;
-use std::io::Read;
 use zeroize::Zeroizing;
+
+mod header;
+mod plaintext;
+
+pub use header::{WHOLE_HEADER, WholeHeader};
+pub use plaintext::Plaintext;
+#[cfg(test)]
+use plaintext::wipe;
 
 const MAGIC: &[u8] = b"age-encryption.org/";
 
@@ -126,113 +133,6 @@ impl fmt::Debug for Key {
             ),
         }
     }
-}
-
-/// A decrypted vault document, wiped (including spare capacity) when dropped.
-///
-/// Like `Zeroizing<Vec<u8>>`, but eight bytes per volatile write instead of one: the
-/// byte-wise wipe of a 1,000-entry vault's 128 KB took ~45 µs, a visible part of
-/// `keyfob code`. Its buffer is pages of its own, locked in memory (`mlock`) where the
-/// system allows, so the decrypted seeds are not written to swap; where locking is refused
-/// (`RLIMIT_MEMLOCK`, usually 8 MiB) it is used unlocked — best effort, never an error.
-pub struct Plaintext {
-    buffer: Buffer,
-    len: usize,
-}
-
-/// Where a [`Plaintext`] lives.
-enum Buffer {
-    /// Anonymous pages of its own (locked if the system allowed it).
-    Pages(memmap2::MmapMut),
-    /// The heap, where no pages could be mapped.
-    Heap(Vec<u8>),
-}
-
-impl Plaintext {
-    /// An empty buffer that can hold `capacity` bytes.
-    fn with_capacity(capacity: usize) -> Plaintext {
-        let buffer = match memmap2::MmapMut::map_anon(capacity.max(1)) {
-            Ok(pages) => {
-                let _ = pages.lock();
-                Buffer::Pages(pages)
-            }
-            Err(_) => Buffer::Heap(vec![0; capacity]),
-        };
-        Plaintext { buffer, len: 0 }
-    }
-
-    fn space(&mut self) -> &mut [u8] {
-        match &mut self.buffer {
-            Buffer::Pages(pages) => &mut pages[..],
-            Buffer::Heap(vec) => &mut vec[..],
-        }
-    }
-
-    /// Reads `reader` to its end; more than the capacity is an `InvalidData` error (the
-    /// plaintext is always shorter than the file it came from).
-    fn fill(&mut self, mut reader: impl Read) -> std::io::Result<()> {
-        loop {
-            let len = self.len;
-            let space = self.space();
-            if len == space.len() {
-                let mut probe = [0u8; 1];
-                return match reader.read(&mut probe)? {
-                    0 => Ok(()),
-                    _ => Err(std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        "the plaintext is longer than its file",
-                    )),
-                };
-            }
-            match reader.read(&mut space[len..]) {
-                Ok(0) => return Ok(()),
-                Ok(n) => self.len += n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// Whether its pages are locked in memory (tests).
-    pub fn is_locked(&self) -> bool {
-        // A second lock of locked pages succeeds at no cost; unlocked ones may be refused.
-        matches!(&self.buffer, Buffer::Pages(pages) if pages.lock().is_ok())
-    }
-}
-
-impl std::ops::Deref for Plaintext {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        let all = match &self.buffer {
-            Buffer::Pages(pages) => &pages[..],
-            Buffer::Heap(vec) => &vec[..],
-        };
-        &all[..self.len]
-    }
-}
-
-impl fmt::Debug for Plaintext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Plaintext(<{} bytes, redacted>)", self.len)
-    }
-}
-
-impl Drop for Plaintext {
-    fn drop(&mut self) {
-        // Only what was written needs wiping (the rest of the pages were never touched).
-        let len = self.len;
-        wipe(&mut self.space()[..len]);
-    }
-}
-
-/// Overwrites `bytes` with zeros by volatile writes (which the optimiser may not drop), a
-/// machine word at a time where the alignment allows.
-fn wipe(bytes: &mut [u8]) {
-    use zeroize::Zeroize;
-    let (head, words, tail) = bytemuck::pod_align_to_mut::<u8, u64>(bytes);
-    head.zeroize();
-    words.zeroize();
-    tail.zeroize();
 }
 
 /// Identities read from one file, with the recipients (public keys) they answer to.
@@ -387,67 +287,6 @@ fn decryptor(bytes: &[u8]) -> Result<age::Decryptor<WholeHeader<&[u8]>>, CryptoE
             _ => CryptoError::Tampered,
         }
     })
-}
-
-/// Hands age a file's whole header in one piece.
-///
-/// Tuned: age 0.12 reads a header one line at a time and parses everything read so far
-/// again after each line (str4d/rage#368), which is quadratic in the number of stanzas: a
-/// header of 8,000 unknown stanzas (256 KB) took 23 s to reject, where stock `age` takes
-/// 0.03 s. Handing the parser the header up to its MAC line (`--- `) on its first read makes
-/// it one pass (0.05 s for the same file; `header_parsing_is_linear` checks the bound). The
-/// reader is otherwise the plain one it wraps; set [`WHOLE_HEADER`] to `false` to go back to
-/// age's own line-by-line reads for bisecting.
-pub struct WholeHeader<R> {
-    inner: R,
-    first: bool,
-}
-
-/// Whether [`WholeHeader`] hands over the header in one piece (the plain path when false).
-pub const WHOLE_HEADER: bool = true;
-
-impl<R> WholeHeader<R> {
-    pub fn new(inner: R) -> WholeHeader<R> {
-        WholeHeader {
-            inner,
-            first: WHOLE_HEADER,
-        }
-    }
-}
-
-impl<R: std::io::BufRead> Read for WholeHeader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.first = false;
-        self.inner.read(buf)
-    }
-}
-
-impl<R: std::io::BufRead> std::io::BufRead for WholeHeader<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-
-    fn consume(&mut self, amount: usize) {
-        self.first = false;
-        self.inner.consume(amount);
-    }
-
-    /// The first call reads every line up to and including the header's MAC line (or to the
-    /// end of the input): the whole header, which age then parses once.
-    fn read_until(&mut self, byte: u8, buf: &mut Vec<u8>) -> std::io::Result<usize> {
-        if !std::mem::take(&mut self.first) || byte != b'\n' {
-            return self.inner.read_until(byte, buf);
-        }
-        let mut total = 0;
-        loop {
-            let start = buf.len();
-            let read = self.inner.read_until(b'\n', buf)?;
-            total += read;
-            if read == 0 || buf[start..].starts_with(b"---") {
-                return Ok(total);
-            }
-        }
-    }
 }
 
 /// Decrypts a whole vault file.

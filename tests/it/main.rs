@@ -10,6 +10,7 @@ mod concurrency;
 mod crash;
 mod export;
 mod faults;
+mod files;
 mod fuzz_bodies;
 mod hostile;
 mod hygiene;

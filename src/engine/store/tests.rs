@@ -4,6 +4,7 @@ use super::*;
 use crate::engine::crypto::x25519_identities;
 use crate::engine::entry::Entry;
 use crate::engine::secret::Secret;
+use crate::engine::trust::Trusted;
 use age::secrecy::SecretString;
 
 fn identity() -> age::x25519::Identity {
