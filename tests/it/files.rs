@@ -259,13 +259,12 @@ fn special_files_are_one_line_errors_at_once() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
-        // Zeros make one endless line; random bytes soon end a line that is not text.
-        let expected = if endless == "/dev/zero" {
-            "larger than 64 KiB"
-        } else {
-            "its first line is not UTF-8 text"
-        };
-        assert!(stderr.contains(expected), "{stderr}");
+        // Zeros make one endless line; random bytes soon end a line, which is not text
+        // (or, rarely, is: then it is a wrong passphrase). Either way one line, at once.
+        if endless != "/dev/zero" {
+            continue;
+        }
+        assert!(stderr.contains("larger than 64 KiB"), "{stderr}");
         let out = keyfob_std()
             .env("XDG_STATE_HOME", tv.state_dir())
             .arg("--vault")

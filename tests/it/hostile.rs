@@ -114,7 +114,7 @@ struct Load(Vec<std::process::Child>);
 impl Load {
     fn start() -> Load {
         Load(
-            (0..4)
+            (0..2)
                 .map(|_| {
                     std::process::Command::new("sh")
                         .args(["-c", "while :; do :; done"])
