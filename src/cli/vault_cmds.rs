@@ -135,10 +135,6 @@ pub fn passwd(
             "its backup '{}' was re-sealed the same way: the old protection opens neither",
             backup_path.display()
         )?,
-        Backup::Removed => outln!(
-            "its backup '{}' could not be re-sealed and was removed: the old protection opens neither",
-            backup_path.display()
-        )?,
         Backup::None => {}
     }
     for notice in session.notices() {

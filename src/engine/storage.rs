@@ -291,7 +291,7 @@ pub fn replace_plain(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
 /// (atomically, first) instead of keeping the previous file: for re-sealing, where the
 /// previous file opens with a passphrase or key that is being retired. `None` removes the
 /// backup. At every moment the backup opens with nothing the vault itself does not accept
-/// (or with what the vault accepted a moment before).
+/// (between the two renames it opens with what the vault will accept a moment later).
 pub fn replace_with_backup(
     path: &Path,
     bytes: &[u8],

@@ -18,8 +18,8 @@
 //! - A vault path that is a symbolic link stays one: the file it ends at is replaced, with the
 //!   temp file, `.bak` and `.lock` beside it. A path that is a folder or a special file is
 //!   refused before anything is created.
-//! - [`Session::reseal`] re-seals the backup too (or removes it), so the old passphrase or
-//!   key opens no file keyfob keeps.
+//! - [`Session::reseal`] re-seals the backup too, first, so the old passphrase or key opens
+//!   no file keyfob keeps.
 //! - Creating never replaces an existing vault.
 
 use std::path::{Path, PathBuf};
@@ -85,8 +85,6 @@ pub enum Notice {
 pub enum Backup {
     /// Re-sealed to the new passphrase or recipients.
     Resealed,
-    /// Removed (it could not be re-sealed).
-    Removed,
     /// There was none.
     None,
 }

@@ -430,3 +430,40 @@ fn init_warns_about_a_weak_passphrase() {
                 .and(contains("x\n").not()),
         );
 }
+
+#[test]
+fn an_empty_answer_at_init_generates_a_strong_passphrase() {
+    use expectrl::Expect;
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("vault.age");
+    let mut cmd = keyfob_std();
+    cmd.env("KEYFOB_SCRYPT_LOG_N", "10")
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .arg("--vault")
+        .arg(&vault)
+        .arg("init");
+    let mut session = expectrl::Session::spawn(cmd).expect("spawn keyfob in a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(30)));
+    session
+        .expect("leave empty to have a strong one generated")
+        .unwrap();
+    session.send_line("").unwrap();
+    let found = session
+        .expect(expectrl::Regex(
+            "generated passphrase ([a-z2-9]{4}(-[a-z2-9]{4}){5})",
+        ))
+        .unwrap();
+    let generated = String::from_utf8(found.get(1).unwrap().to_vec()).unwrap();
+    let _ = session.expect(expectrl::Eof);
+    let pass = dir.path().join("pass.txt");
+    fs::write(&pass, format!("{generated}\n")).unwrap();
+    keyfob()
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .arg("--vault")
+        .arg(&vault)
+        .arg("--passphrase-file")
+        .arg(&pass)
+        .arg("list")
+        .assert()
+        .success();
+}

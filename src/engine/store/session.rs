@@ -132,7 +132,7 @@ impl Session {
     /// The person names the new seal, so this is allowed whatever the vault's standing, and
     /// what it seals to becomes what this machine trusts. The backup (`.bak`, the vault as it
     /// was) is re-sealed to the new seal first, so no file keyfob keeps opens with the old
-    /// passphrase or key; if that fails it is removed instead.
+    /// passphrase or key; if that cannot be written, nothing is changed.
     pub fn reseal(&mut self, seal: Seal, key: Option<Key>) -> Result<Backup, VaultError> {
         let real = self.store.real_path()?;
         let _guard = storage::lock(&real, self.store.lock_timeout)?;
@@ -145,17 +145,15 @@ impl Session {
         let bytes = seal
             .encrypt(&crypto::pad(&next.to_ron()))
             .map_err(self.store.crypto_err())?;
-        let backup_path = storage::sibling(&real, ".bak");
-        let had_backup = backup_path.exists();
-        // The backup holds the vault as it was: the same entries, so the same document.
-        let backup = had_backup
-            .then(|| seal.encrypt(&crypto::pad(&next.to_ron())).ok())
-            .flatten();
-        storage::replace_with_backup(&real, &bytes, backup.as_deref(), self.store.hook.as_mut())?;
-        let outcome = match (had_backup, backup) {
-            (false, _) => Backup::None,
-            (true, Some(_)) => Backup::Resealed,
-            (true, None) => Backup::Removed,
+        // The backup holds the vault as it was: the same entries, so the same document, and
+        // so the same bytes as the new vault (sealing it again would double the scrypt work).
+        let had_backup = storage::sibling(&real, ".bak").exists();
+        let backup = had_backup.then_some(&bytes[..]);
+        storage::replace_with_backup(&real, &bytes, backup, self.store.hook.as_mut())?;
+        let outcome = if had_backup {
+            Backup::Resealed
+        } else {
+            Backup::None
         };
         if let Err(e) = self.store.record(sealed(&seal)) {
             self.store.notices.push(Notice::StateNotSaved(e));
