@@ -71,9 +71,20 @@ impl Store {
     }
 
     /// Records `trusted` as what this machine trusts (a note on failure).
+    ///
+    /// Without a state folder there is nothing to record (`Ok`); a vault whose real path
+    /// cannot be found is an error.
     pub(super) fn record(&mut self, trusted: Trusted) -> Result<(), StorageError> {
-        let Some(Ok(file)) = self.state_file() else {
-            return Ok(());
+        let file = match self.state_file() {
+            None => return Ok(()),
+            Some(Ok(file)) => file,
+            Some(Err(reason)) => {
+                return Err(StorageError {
+                    action: "cannot record what this machine trusts for",
+                    path: self.path.clone(),
+                    source: std::io::Error::other(reason),
+                });
+            }
         };
         // A damaged state file is replaced: recording is how it is repaired.
         let mut state = file.load_or_new().unwrap_or_else(|_| file.fresh());

@@ -112,6 +112,13 @@ impl Session {
     /// trust`), after reading it again. Refused when the opening identity is not among them:
     /// trusting would not make such a vault safe to save. Returns what was recorded.
     pub fn trust(&mut self) -> Result<Trusted, VaultError> {
+        if self.store.state_dir.is_none() {
+            return Err(VaultError::Storage(storage::StorageError {
+                action: "cannot record what this machine trusts for",
+                path: self.store.path.clone(),
+                source: std::io::Error::other("keyfob has no state folder (no home folder?)"),
+            }));
+        }
         self.refresh()?;
         let sealed = sealed(&self.seal);
         let verdict = trust::assess(Ok(Some(&sealed)), &sealed, own_keys(&self.key).as_deref());

@@ -237,7 +237,15 @@ fn a_save_never_drops_the_opening_identity_even_without_state() {
         .unwrap_err();
     assert!(e.to_string().contains("it may be forged"), "{e}");
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    // Without a state folder there is nothing to record the trust in.
     assert!(session.trust().is_err());
+    let state = dir.path().join("state");
+    let mut session = Store::new(&path)
+        .with_state_dir(&state)
+        .open(key(&me))
+        .unwrap();
+    let e = session.trust().unwrap_err();
+    assert!(e.to_string().contains("it may be forged"), "{e}");
 }
 
 #[test]
