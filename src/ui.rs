@@ -53,7 +53,11 @@ pub fn run(context: &Context) -> Result<(), Failure> {
         relock: relock(&session),
     };
     let now = crate::cli::Context::now(None);
-    let app = app::App::new(session.vault().entries.clone(), settings, now);
+    let mut app = app::App::new(session.vault().entries.clone(), settings, now);
+    // The trust warnings (also printed before the screen opened, where they are hidden).
+    if let Some(first) = crate::unlock::warnings(&session).into_iter().next() {
+        app.set_status(app::StatusKind::Error, first);
+    }
     runtime::run(app, session, access)
 }
 

@@ -31,31 +31,55 @@ fn tty() -> std::io::Result<std::fs::File> {
     std::fs::OpenOptions::new().write(true).open("/dev/tty")
 }
 
-/// Copies `code` as the clipboard rules say and arranges for it to be cleared.
-pub fn copy_from_cli(context: &Context, code: &str) -> Result<(), Failure> {
-    let seconds = context.config.clipboard_clear_seconds;
-    let route = Route::detect();
-    if let Route::Osc52 { tmux } = route {
-        let mut terminal = tty().map_err(|_| {
-            Failure::new("--copy: no terminal to send the OSC 52 copy sequence to")
-                .with_hint("run it from a terminal, or drop --copy and pipe the code instead")
-        })?;
-        Clipboard::new(route)
-            .copy(code, &mut terminal)
-            .map_err(|e| Failure::new(format!("--copy: {e}")))?;
-        if seconds > 0 {
-            spawn_holder(seconds, Some(tmux), "")?;
-        }
-    } else {
-        spawn_holder(seconds, None, code)?;
+/// A copy that is known to be possible before the code is worked out: `code --copy` with no
+/// terminal to send OSC 52 to must fail before it prints anything or uses up a HOTP code.
+pub struct Copier {
+    route: Route,
+    seconds: u64,
+    terminal: Option<std::fs::File>,
+}
+
+impl Copier {
+    /// Checks the route the clipboard rules pick (opening the terminal for OSC 52).
+    pub fn prepare(context: &Context) -> Result<Copier, Failure> {
+        let route = Route::detect();
+        let terminal = match route {
+            Route::Osc52 { .. } => Some(tty().map_err(|_| {
+                Failure::new("--copy: no terminal to send the OSC 52 copy sequence to")
+                    .with_hint("run it from a terminal, or drop --copy and pipe the code instead")
+            })?),
+            Route::System => None,
+        };
+        Ok(Copier {
+            route,
+            seconds: context.config.clipboard_clear_seconds,
+            terminal,
+        })
     }
-    let clearing = if seconds > 0 {
-        format!("; it will be cleared in {seconds} s")
-    } else {
-        String::new()
-    };
-    eprintln!("copied to the {}{clearing}", route.describe());
-    Ok(())
+
+    /// Copies `code` as the clipboard rules say and arranges for it to be cleared.
+    pub fn copy(mut self, code: &str) -> Result<(), Failure> {
+        let seconds = self.seconds;
+        let route = self.route;
+        match (route, self.terminal.as_mut()) {
+            (Route::Osc52 { tmux }, Some(terminal)) => {
+                Clipboard::new(route)
+                    .copy(code, terminal)
+                    .map_err(|e| Failure::new(format!("--copy: {e}")))?;
+                if seconds > 0 {
+                    spawn_holder(seconds, Some(tmux), "")?;
+                }
+            }
+            _ => spawn_holder(seconds, None, code)?,
+        }
+        let clearing = if seconds > 0 {
+            format!("; it will be cleared in {seconds} s")
+        } else {
+            String::new()
+        };
+        errln!("copied to the {}{clearing}", route.describe());
+        Ok(())
+    }
 }
 
 pub(crate) fn spawn_holder(seconds: u64, osc52: Option<bool>, code: &str) -> Result<(), Failure> {
@@ -110,7 +134,7 @@ pub fn hold(args: &HoldArgs) -> Result<u8, Failure> {
         .map_err(|e| Failure::new(e.to_string()))?;
     let delay = Duration::from_secs(args.seconds);
     if let Some(mode) = &args.osc52 {
-        println!("ok");
+        outln!("ok")?;
         std::thread::sleep(delay);
         let mut terminal = tty().map_err(|e| Failure::new(e.to_string()))?;
         let route = Route::Osc52 {
@@ -123,9 +147,9 @@ pub fn hold(args: &HoldArgs) -> Result<u8, Failure> {
     }
     let mut clipboard = Clipboard::new(Route::System);
     match clipboard.connect() {
-        Ok(()) => println!("ok"),
+        Ok(()) => outln!("ok")?,
         Err(e) => {
-            println!("{e}");
+            outln!("{e}")?;
             return Ok(1);
         }
     }
