@@ -5,7 +5,15 @@
 //! - [`Session::update`] holds the writer lock for the whole read-modify-write, re-reads the
 //!   file under the lock (so a change made meanwhile by another process is never overwritten
 //!   with a stale copy), applies the change to a copy, and writes only if the change succeeded.
-//!   On any error the file is byte-identical to before.
+//!   On any error the file is byte-identical to before. [`Session::apply`] does this for an
+//!   [`Op`], the one way entries change.
+//! - The re-read decrypts only a file that changed since this session last read or wrote it
+//!   (its content's SHA-256 differs), so a save on an unchanged passphrase vault runs scrypt
+//!   once, for the seal. [`Session::disk_changed`] tells from the file's stamp alone (device,
+//!   inode, size, times) whether to look again, for callers that follow the file.
+//! - Every save writes one generation more than it read, and gives every entry an id
+//!   ([`Vault::prepare_save`]); entries read without one get ids in memory at once, the same
+//!   ones on every re-read until they are saved.
 //! - A save seals to the same passphrase (and scrypt work factor) or recipients the vault was
 //!   opened with; the recipients are stored in the document so they survive.
 //! - Creating never replaces an existing vault.
@@ -13,8 +21,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 use super::crypto::{self, CryptoError, Key, Protection, Seal};
-use super::storage::{self, LockError, PlainWrite, StorageError, WriteHook};
+use super::entry::{Entry, RandomError};
+use super::ops::{Op, OpError, Outcome};
+use super::storage::{self, FileStamp, LockError, PlainWrite, StorageError, WriteHook};
 use super::vault::{DocumentError, Vault};
 
 /// How long a writer waits for another one to finish.
@@ -43,6 +55,18 @@ pub enum VaultError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Lock(#[from] LockError),
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// Why a change was not saved: the op refused it, or the vault could not be read or written.
+/// Either way the file is as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Op(#[from] OpError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
 }
 
 impl VaultError {
@@ -77,7 +101,9 @@ impl VaultError {
                 _ => None,
             },
             VaultError::Document { path, .. } => backup_hint(path),
-            VaultError::Storage(_) => Some("the vault was not changed".into()),
+            VaultError::Storage(_) | VaultError::Random(_) => {
+                Some("the vault was not changed".into())
+            }
             VaultError::Lock(LockError::Io(_)) => Some("the vault was not changed".into()),
             VaultError::Lock(LockError::Busy { .. }) => None,
         }
@@ -206,7 +232,9 @@ impl Store {
         plaintext: &[u8],
     ) -> Result<Session, VaultError> {
         let Loaded { bytes, protection } = loaded;
-        let vault = self.document(plaintext)?;
+        let mut vault = self.document(plaintext)?;
+        vault.ensure_ids(None)?;
+        let known = Fingerprint::of(&self.path, &bytes);
         let seal = match (&key, protection) {
             (Key::Passphrase(passphrase), Protection::Passphrase { log_n }) => Seal::Passphrase {
                 passphrase: passphrase.clone(),
@@ -222,7 +250,7 @@ impl Store {
             key,
             seal,
             vault,
-            on_disk: bytes,
+            known,
         })
     }
 
@@ -238,6 +266,7 @@ impl Store {
             Seal::Recipients(list) => list.clone(),
             Seal::Passphrase { .. } => Vec::new(),
         };
+        vault.prepare_save()?;
         let bytes = seal
             .encrypt(&crypto::pad(&vault.to_ron()))
             .map_err(self.crypto_err())?;
@@ -260,13 +289,36 @@ impl Loaded {
     }
 }
 
+/// What a session last read or wrote: enough to tell whether the file changed since, without
+/// keeping a copy of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fingerprint {
+    /// `None` when the file could not be looked at right after (it then always counts as
+    /// touched).
+    stamp: Option<FileStamp>,
+    hash: [u8; 32],
+}
+
+impl Fingerprint {
+    /// `bytes` as just read from or written to `path`. The stamp is taken after the bytes:
+    /// if the file was replaced in between, the stamp and the hash disagree and the next
+    /// look reads the file again, which is safe (never the other way round: an unchanged
+    /// verdict always rests on the hash).
+    fn of(path: &Path, bytes: &[u8]) -> Fingerprint {
+        Fingerprint {
+            stamp: storage::stamp(path).ok(),
+            hash: Sha256::digest(bytes).into(),
+        }
+    }
+}
+
 /// An opened vault: its content as last read or written, and how to read and seal it again.
 pub struct Session {
     store: Store,
     key: Key,
     seal: Seal,
     vault: Vault,
-    on_disk: Vec<u8>,
+    known: Fingerprint,
 }
 
 impl std::fmt::Debug for Session {
@@ -291,19 +343,52 @@ impl Session {
         &self.seal
     }
 
+    /// Whether the file's stamp (device, inode, size, times) differs from when this session
+    /// last read or wrote it: a cheap test, without reading the file, for callers that follow
+    /// the file (then [`Session::refresh`]). It can miss an in-place rewrite that keeps the
+    /// size and both times; `refresh` and every save compare the content itself.
+    pub fn disk_changed(&self) -> bool {
+        let now = storage::stamp(&self.store.path).ok();
+        now.is_none() || now != self.known.stamp
+    }
+
     /// Re-reads the file if another process changed it. Returns whether it had changed.
+    ///
+    /// The file is read once and its SHA-256 compared with what this session last read or
+    /// wrote: only a different content is decrypted (for a passphrase vault, an scrypt run).
     pub fn refresh(&mut self) -> Result<bool, VaultError> {
         let bytes = self.store.read()?;
-        if bytes == self.on_disk {
+        let seen = Fingerprint::of(&self.store.path, &bytes);
+        if seen.hash == self.known.hash {
+            self.known = seen;
             return Ok(false);
         }
-        self.vault = self.store.decode(&bytes, &self.key)?;
-        self.on_disk = bytes;
+        let mut vault = self.store.decode(&bytes, &self.key)?;
+        vault.ensure_ids(Some(&self.vault))?;
+        self.vault = vault;
+        self.known = seen;
         Ok(true)
     }
 
+    /// Applies `op` at time `now` to the vault re-read under the writer lock (see
+    /// [`Session::update`]), drops tombstones past their retention, and saves. On any error
+    /// nothing is written.
+    pub fn apply(&mut self, op: &Op, now: u64) -> Result<Outcome, ChangeError> {
+        // A vanished entry is named as this session last saw it.
+        let seen = op
+            .target()
+            .and_then(|id| self.vault.entry(id))
+            .map(Entry::name);
+        self.update(|vault| {
+            let outcome = op.apply(vault, now).map_err(|e| e.seen_as(seen))?;
+            vault.prune_tombstones(now);
+            Ok::<_, ChangeError>(outcome)
+        })
+    }
+
     /// Applies `change` to the current vault under the writer lock and saves the result.
-    /// If `change` fails, nothing is written and its error is returned.
+    /// If `change` fails, nothing is written and its error is returned. Entries change only
+    /// through [`Session::apply`]; this is for whole-vault work (re-sealing, tests).
     pub fn update<T, E>(&mut self, change: impl FnOnce(&mut Vault) -> Result<T, E>) -> Result<T, E>
     where
         E: From<VaultError>,
@@ -338,14 +423,15 @@ impl Session {
         Ok(())
     }
 
-    fn write_locked(&mut self, next: Vault) -> Result<(), VaultError> {
+    fn write_locked(&mut self, mut next: Vault) -> Result<(), VaultError> {
+        next.prepare_save()?;
         let bytes = self
             .seal
             .encrypt(&crypto::pad(&next.to_ron()))
             .map_err(self.store.crypto_err())?;
         storage::replace(&self.store.path, &bytes, self.store.hook.as_mut())?;
         self.vault = next;
-        self.on_disk = bytes;
+        self.known = Fingerprint::of(&self.store.path, &bytes);
         Ok(())
     }
 }
