@@ -21,12 +21,21 @@
 //! the fields read and builds the [`Entry`] without `..`, and [`parse`] does the same for the
 //! [`Vault`], so a field added to either does not build until this reader handles it (and
 //! `tests::every_field_takes_the_fast_path` then checks it is read, not left to `ron`).
+//!
+//! This file is the vault's grammar (document, entries, tombstones); `canonical/reader.rs`
+//! is the lexical half (whitespace, names, numbers, strings, lists, records).
 
 use super::{Tombstone, Vault};
 use crate::engine::entry::{Entry, EntryId, has_control};
 use crate::engine::otp::{self, Algorithm, Kind};
 use crate::engine::query::Named;
 use crate::engine::secret::Secret;
+
+mod reader;
+
+#[cfg(test)]
+use reader::quote_or_backslash;
+use reader::{Reader, once};
 
 /// Reads a canonical document, or `None` to say "ask `ron`".
 pub(super) fn parse(text: &str) -> Option<Vault> {
@@ -123,43 +132,10 @@ fn document<'a, T>(
     (r.pos == text.len()).then_some(vault)
 }
 
-/// Where the first `"` or `\` in `bytes` is, looking at eight bytes at a time. (Names and
-/// secrets are a few dozen bytes: too short for `memchr2`'s vector set-up to pay off, and a
-/// byte loop took a fifth of a 1,000-entry look-up.)
-fn quote_or_backslash(bytes: &[u8]) -> Option<usize> {
-    const LOW: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    // The high bit of each byte of `word` that equals `byte`, and perhaps of bytes after it
-    // (a borrow can run upwards), but never of a byte before the first match.
-    let matches = |word: u64, byte: u8| {
-        let x = word ^ (LOW * u64::from(byte));
-        x.wrapping_sub(LOW) & !x & HIGH
-    };
-    let mut chunks = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut chunks {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        // Little-endian: the first byte of the chunk is the lowest of the word.
-        let word = u64::from_le_bytes(word);
-        let hits = matches(word, b'"') | matches(word, b'\\');
-        if hits != 0 {
-            return Some(offset + hits.trailing_zeros() as usize / 8);
-        }
-        offset += 8;
-    }
-    let tail = chunks.remainder();
-    let at = tail.iter().position(|b| *b == b'"' || *b == b'\\')?;
-    Some(offset + at)
-}
-
-/// Bytes of a typical written entry (issuer, account, 160-bit secret), for sizing the list.
+/// Bytes of a short written entry (issuer, account, 160-bit secret; one with an id and a
+/// change time takes ~170), for sizing the list: reserving too much costs only address space
+/// never touched, too little a regrowth.
 const ENTRY_BYTES_ESTIMATE: usize = 96;
-
-struct Reader<'a> {
-    text: &'a str,
-    pos: usize,
-}
 
 /// One entry's fields as written, borrowed from the document (the secret still as text).
 struct Fields<'a> {
@@ -266,105 +242,6 @@ impl<'a> Fields<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn bytes(&self) -> &'a [u8] {
-        self.text.as_bytes()
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.bytes().get(self.pos).copied()
-    }
-
-    /// Skips ASCII whitespace only (a subset of what `ron` skips; no comments).
-    fn ws(&mut self) {
-        self.skip_while(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r'));
-    }
-
-    /// Moves past the bytes that satisfy `keep`.
-    fn skip_while(&mut self, keep: impl Fn(u8) -> bool) {
-        let rest = &self.bytes()[self.pos..];
-        self.pos += rest.iter().position(|b| !keep(*b)).unwrap_or(rest.len());
-    }
-
-    fn eat(&mut self, byte: u8) -> Option<()> {
-        (self.peek()? == byte).then(|| self.pos += 1)
-    }
-
-    /// An ASCII identifier: field names and enum values.
-    fn ident(&mut self) -> Option<&'a str> {
-        let start = self.pos;
-        self.skip_while(|b| b.is_ascii_alphanumeric() || b == b'_');
-        // A non-ASCII byte right after would still be part of a `ron` identifier.
-        if self.pos == start || self.peek().is_some_and(|b| !b.is_ascii()) {
-            return None;
-        }
-        Some(&self.text[start..self.pos])
-    }
-
-    /// A decimal number without sign, separators or leading zeros.
-    fn number(&mut self) -> Option<u64> {
-        let start = self.pos;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-        let digits = &self.text[start..self.pos];
-        if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
-            return None;
-        }
-        digits.parse().ok()
-    }
-
-    /// `"text"` without escapes, or a raw string `r#"text"#`: both are the literal text.
-    fn string(&mut self) -> Option<&'a str> {
-        match self.peek()? {
-            b'"' => {
-                self.pos += 1;
-                self.quoted_rest()
-            }
-            b'r' => {
-                self.pos += 1;
-                let hashes = self.bytes()[self.pos..]
-                    .iter()
-                    .take_while(|b| **b == b'#')
-                    .count();
-                self.pos += hashes;
-                self.eat(b'"')?;
-                let rest = &self.text[self.pos..];
-                // Ends at the first quote followed by as many hashes (as `ron` reads it).
-                let mut from = 0;
-                let end = loop {
-                    let quote = from + rest[from..].find('"')?;
-                    let after = &rest.as_bytes()[quote + 1..];
-                    if after.len() >= hashes && after[..hashes].iter().all(|b| *b == b'#') {
-                        break quote;
-                    }
-                    from = quote + 1;
-                };
-                self.pos += end + 1 + hashes;
-                Some(&rest[..end])
-            }
-            _ => None,
-        }
-    }
-
-    /// A plain string's text after its opening quote, and the closing quote.
-    fn quoted_rest(&mut self) -> Option<&'a str> {
-        let rest = &self.text[self.pos..];
-        // One pass for the closing quote; an escape sends the document to `ron`.
-        let end = quote_or_backslash(rest.as_bytes())?;
-        if rest.as_bytes()[end] == b'\\' {
-            return None;
-        }
-        self.pos += end + 1;
-        Some(&rest[..end])
-    }
-
-    /// Moves past `expected` if the text continues with exactly it.
-    fn literal(&mut self, expected: &[u8]) -> Option<()> {
-        self.bytes()[self.pos..]
-            .starts_with(expected)
-            .then(|| self.pos += expected.len())
-    }
-
     /// An entry's `(` and first fields exactly as [`Vault::to_ron`] lays them out, through
     /// the comma after the secret: `(⏎      id: "…",⏎      issuer: "…",⏎      account:
     /// "…",⏎      secret: "…",` (the id left out by a keyfob before ids). Byte comparisons
@@ -397,75 +274,6 @@ impl<'a> Reader<'a> {
             self.pos = start;
         }
         found
-    }
-
-    /// `[a, b, c]` with an optional trailing comma.
-    fn list<T>(
-        &mut self,
-        capacity: usize,
-        mut item: impl FnMut(&mut Self) -> Option<T>,
-    ) -> Option<Vec<T>> {
-        self.eat(b'[')?;
-        let mut items = Vec::with_capacity(capacity);
-        loop {
-            self.ws();
-            if self.eat(b']').is_some() {
-                return Some(items);
-            }
-            items.push(item(self)?);
-            self.ws();
-            if self.eat(b',').is_none() {
-                self.ws();
-                self.eat(b']')?;
-                return Some(items);
-            }
-        }
-    }
-
-    /// `(name: value, ...)` with an optional trailing comma; `field` reads one value and
-    /// refuses unknown or repeated names.
-    fn record(&mut self, field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
-        self.eat(b'(')?;
-        self.record_rest(field)
-    }
-
-    /// A record's fields after its `(` (or after a comma between two fields), through `)`.
-    fn record_rest(
-        &mut self,
-        mut field: impl FnMut(&mut Self, &'a str) -> Option<()>,
-    ) -> Option<()> {
-        loop {
-            self.ws();
-            if self.eat(b')').is_some() {
-                return Some(());
-            }
-            let name = self.ident()?;
-            self.ws();
-            self.eat(b':')?;
-            self.ws();
-            field(self, name)?;
-            self.ws();
-            if self.eat(b',').is_none() {
-                self.ws();
-                return self.eat(b')');
-            }
-        }
-    }
-
-    fn optional_string(&mut self) -> Option<Option<&'a str>> {
-        match self.ident() {
-            Some("None") => Some(None),
-            Some("Some") => {
-                self.ws();
-                self.eat(b'(')?;
-                self.ws();
-                let value = self.string()?;
-                self.ws();
-                self.eat(b')')?;
-                Some(Some(value))
-            }
-            _ => None,
-        }
     }
 
     fn vault<T>(
@@ -594,15 +402,6 @@ impl<'a> Reader<'a> {
 
 /// What [`Reader::usual_start`] reads: id (if written), issuer, account, secret.
 type UsualStart<'a> = (Option<&'a str>, &'a str, &'a str, &'a str);
-
-/// Sets a field once: a repeated field is `ron`'s to report.
-fn once<T>(slot: &mut Option<T>, value: Option<T>) -> Option<()> {
-    if slot.is_some() {
-        return None;
-    }
-    *slot = Some(value?);
-    Some(())
-}
 
 #[cfg(test)]
 mod tests;
