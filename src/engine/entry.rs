@@ -30,6 +30,11 @@ pub struct Entry {
         with = "id::optional"
     )]
     pub id: Option<EntryId>,
+    /// When the entry was last changed (Unix seconds, the `now` of the change); 0 = unknown
+    /// (never changed since it was read from a vault written before keyfob kept this).
+    /// Written second, so that the fast reader meets both in its fixed-layout start.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub changed: u64,
     #[serde(default)]
     pub issuer: String,
     #[serde(default)]
@@ -59,10 +64,6 @@ pub struct Entry {
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upn: Option<String>,
-    /// When the entry was last changed (Unix seconds, the `now` of the change); 0 = unknown
-    /// (never changed since it was read from a vault written before keyfob kept this).
-    #[serde(default, skip_serializing_if = "is_default")]
-    pub changed: u64,
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -116,6 +117,7 @@ impl Entry {
     pub fn new(issuer: impl Into<String>, account: impl Into<String>, secret: Secret) -> Entry {
         Entry {
             id: None,
+            changed: 0,
             issuer: issuer.into(),
             account: account.into(),
             secret,
@@ -130,7 +132,6 @@ impl Entry {
             manufacturer: None,
             model: None,
             upn: None,
-            changed: 0,
         }
     }
 

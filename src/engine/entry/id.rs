@@ -48,12 +48,16 @@ impl EntryId {
     /// every entry.)
     pub fn is_canonical(text: &str) -> bool {
         let bytes = text.as_bytes();
-        bytes.len() == 36
-            && bytes.iter().enumerate().fold(true, |ok, (i, &b)| {
-                let hyphen = matches!(i, 8 | 13 | 18 | 23);
-                let hex = b.is_ascii_digit() | (b.wrapping_sub(b'a') < 6);
-                ok & if hyphen { b == b'-' } else { hex }
-            })
+        if bytes.len() != 36 || [8, 13, 18, 23].iter().any(|i| bytes[*i] != b'-') {
+            return false;
+        }
+        // Hex digits or hyphens, and no hyphen but the four: one branch-free pass.
+        let (all_allowed, hyphens) = bytes.iter().fold((true, 0u8), |(ok, hyphens), &b| {
+            let hyphen = b == b'-';
+            let hex = (b.wrapping_sub(b'0') < 10) | (b.wrapping_sub(b'a') < 6);
+            (ok & (hex | hyphen), hyphens + u8::from(hyphen))
+        });
+        all_allowed && hyphens == 4
     }
 
     pub fn as_uuid(&self) -> &Uuid {

@@ -139,6 +139,7 @@ const ENTRY_BYTES_ESTIMATE: usize = 96;
 
 /// One entry's fields as written, borrowed from the document (the secret still as text).
 struct Fields<'a> {
+    /// Checked to be in keyfob's written form (see [`EntryId::is_canonical`]) when read.
     id: Option<&'a str>,
     issuer: Option<&'a str>,
     account: Option<&'a str>,
@@ -210,9 +211,8 @@ impl<'a> Fields<'a> {
     /// The entry's names, if [`Entry::validate`] would accept the entry and leave them as
     /// they are (see [`scan`]).
     fn listing(self, start: usize) -> Option<Listed<'a>> {
-        if !Secret::is_valid_base32(self.secret)
-            || self.id.is_some_and(|t| !EntryId::is_canonical(t))
-        {
+        // (The id, if any, was checked as it was read.)
+        if !Secret::is_valid_base32(self.secret) {
             return None;
         }
         let kind = self.kind.unwrap_or_default();
@@ -243,20 +243,34 @@ impl<'a> Fields<'a> {
 
 impl<'a> Reader<'a> {
     /// An entry's `(` and first fields exactly as [`Vault::to_ron`] lays them out, through
-    /// the comma after the secret: `(⏎      id: "…",⏎      issuer: "…",⏎      account:
-    /// "…",⏎      secret: "…",` (the id left out by a keyfob before ids). Byte comparisons
-    /// instead of the general grammar (which reads the same text to the same values) make a
-    /// 1,000-entry look-up about twice as fast. `None`, with nothing consumed, for any other
-    /// layout.
+    /// the comma after the secret: `(⏎      id: "…",⏎      changed: N,⏎      issuer: "…",⏎
+    ///       account: "…",⏎      secret: "…",` (id and change time are left out when there
+    /// are none, as before keyfob kept them). Byte comparisons instead of the general grammar
+    /// (which reads the same text to the same values) make a 1,000-entry look-up about twice
+    /// as fast. `None`, with nothing consumed, for any other layout.
     fn usual_start(&mut self) -> Option<UsualStart<'a>> {
         let start = self.pos;
         let mut usual = || {
             self.literal(b"(\n      ")?;
             let id = match self.literal(b"id: \"") {
                 Some(()) => {
-                    let id = self.quoted_rest()?;
-                    self.literal(b",\n      ")?;
+                    // Exactly 36 characters in keyfob's form, then the quote: checking the
+                    // form also rules out a quote or backslash inside.
+                    let id = self.text.get(self.pos..self.pos + 36)?;
+                    if !EntryId::is_canonical(id) {
+                        return None;
+                    }
+                    self.pos += 36;
+                    self.literal(b"\",\n      ")?;
                     Some(id)
+                }
+                None => None,
+            };
+            let changed = match self.literal(b"changed: ") {
+                Some(()) => {
+                    let changed = self.number()?;
+                    self.literal(b",\n      ")?;
+                    Some(changed)
                 }
                 None => None,
             };
@@ -267,7 +281,13 @@ impl<'a> Reader<'a> {
             self.literal(b",\n      secret: \"")?;
             let secret = self.quoted_rest()?;
             self.eat(b',')?;
-            Some((id, issuer, account, secret))
+            Some(UsualStart {
+                id,
+                changed,
+                issuer,
+                account,
+                secret,
+            })
         };
         let found = usual();
         if found.is_none() {
@@ -336,11 +356,13 @@ impl<'a> Reader<'a> {
             (None, None, None, None, None, None);
         let mut changed = None;
         let usual = self.usual_start();
-        if let Some((written_id, i, a, s)) = usual {
-            (id, issuer, account, secret) = (written_id, Some(i), Some(a), Some(s));
+        if let Some(start) = &usual {
+            (id, changed) = (start.id, start.changed);
+            (issuer, account, secret) =
+                (Some(start.issuer), Some(start.account), Some(start.secret));
         }
         let field = |r: &mut Self, name| match name {
-            "id" => once(&mut id, r.string()),
+            "id" => once(&mut id, r.string().filter(|t| EntryId::is_canonical(t))),
             "issuer" => once(&mut issuer, r.string()),
             "account" => once(&mut account, r.string()),
             "secret" => once(&mut secret, r.string()),
@@ -400,8 +422,14 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// What [`Reader::usual_start`] reads: id (if written), issuer, account, secret.
-type UsualStart<'a> = (Option<&'a str>, &'a str, &'a str, &'a str);
+/// What [`Reader::usual_start`] reads.
+struct UsualStart<'a> {
+    id: Option<&'a str>,
+    changed: Option<u64>,
+    issuer: &'a str,
+    account: &'a str,
+    secret: &'a str,
+}
 
 #[cfg(test)]
 mod tests;

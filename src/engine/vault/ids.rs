@@ -31,6 +31,9 @@ impl Vault {
     /// Gives every entry a unique id (see the module promises). Fails only if the operating
     /// system's random number generator does.
     pub fn ensure_ids(&mut self, previous: Option<&Vault>) -> Result<(), RandomError> {
+        if self.ids_are_complete() {
+            return Ok(());
+        }
         let mut used = HashSet::with_capacity(self.entries.len() + self.tombstones.len());
         let mut needs = Vec::new();
         for (index, entry) in self.entries.iter().enumerate() {
@@ -80,6 +83,21 @@ impl Vault {
             self.entries[index].id = Some(id);
         }
         Ok(())
+    }
+
+    /// Whether every entry has an id and no two share one (what every open of a saved vault
+    /// finds): sorting the ids is a few times faster than a hash set, and no crafted ids can
+    /// slow it down.
+    fn ids_are_complete(&self) -> bool {
+        let mut ids = Vec::with_capacity(self.entries.len());
+        for entry in &self.entries {
+            match entry.id {
+                Some(id) => ids.push(id.as_uuid().as_u128()),
+                None => return false,
+            }
+        }
+        ids.sort_unstable();
+        ids.windows(2).all(|pair| pair[0] != pair[1])
     }
 
     /// The pass every save makes before sealing: one generation more, an id for every entry.

@@ -76,14 +76,25 @@ impl<'a> Reader<'a> {
     /// A decimal number without sign, separators or leading zeros.
     pub(super) fn number(&mut self) -> Option<u64> {
         let start = self.pos;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
-        }
-        let digits = &self.text[start..self.pos];
-        if digits.is_empty() || (digits.len() > 1 && digits.starts_with('0')) {
+        self.skip_while(|b| b.is_ascii_digit());
+        let digits = &self.bytes()[start..self.pos];
+        if digits.is_empty() || (digits.len() > 1 && digits[0] == b'0') {
             return None;
         }
-        digits.parse().ok()
+        let digit = |d: &u8| u64::from(d - b'0');
+        if digits.len() <= 19 {
+            // Below 10^19 < 2^64: no overflow to check (the check's branch in the loop was a
+            // tenth of the entry reader's time, every entry having a change time).
+            Some(
+                digits
+                    .iter()
+                    .fold(0, |v, d| v.wrapping_mul(10).wrapping_add(digit(d))),
+            )
+        } else {
+            digits
+                .iter()
+                .try_fold(0u64, |v, d| v.checked_mul(10)?.checked_add(digit(d)))
+        }
     }
 
     /// `"text"` without escapes, or a raw string `r#"text"#`: both are the literal text.

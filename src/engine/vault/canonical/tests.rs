@@ -130,27 +130,40 @@ fn every_field_takes_the_fast_path() {
 }
 
 #[test]
-fn the_written_layout_puts_the_id_first() {
+fn the_written_layout_puts_the_id_and_change_time_first() {
     let text = sample().to_ron();
     assert!(
-        text.contains("(\n      id: \"5f0c6b1e-0d3a-4c8e-9b7a-2f6d1c0e8a94\",\n      issuer: "),
+        text.contains("(\n      id: \"5f0c6b1e-0d3a-4c8e-9b7a-2f6d1c0e8a94\",\n      changed: 1700000000,\n      issuer: "),
         "{}",
         *text
     );
-    // The usual start is read by byte comparison, with and without an id.
+    // The usual start is read by byte comparison, with and without an id and a time.
     let usual = |at: &str| {
         let mut r = Reader {
             text: &text,
             pos: text.find(at).unwrap(),
         };
-        r.usual_start()
-            .map(|(written_id, issuer, ..)| (written_id, issuer))
+        r.usual_start().map(|u| (u.id, u.changed, u.issuer))
     };
-    assert_eq!(usual("(\n      issuer: \"GitHub\""), Some((None, "GitHub")));
+    assert_eq!(
+        usual("(\n      issuer: \"GitHub\""),
+        Some((None, None, "GitHub"))
+    );
     assert_eq!(
         usual("(\n      id: \"00000000-0000-0000-0000-000000000007\""),
-        Some((Some("00000000-0000-0000-0000-000000000007"), "Steam"))
+        Some((Some("00000000-0000-0000-0000-000000000007"), None, "Steam"))
     );
+    let mut timed = sample();
+    timed.entries[2].changed = 1_764_000_000;
+    let timed = timed.to_ron();
+    let mut r = Reader {
+        text: &timed,
+        pos: timed
+            .find("(\n      id: \"00000000-0000-0000-0000-000000000007\"")
+            .unwrap(),
+    };
+    let u = r.usual_start().unwrap();
+    assert_eq!((u.changed, u.issuer), (Some(1_764_000_000), "Steam"));
 }
 
 #[test]
@@ -472,4 +485,19 @@ fn scan_takes_keyfobs_own_output() {
     let text = sample().to_ron();
     assert_eq!(scan(&text).map(|l| l.len()), Some(3));
     check_scan(&text).unwrap();
+}
+
+#[test]
+fn the_readme_example_is_keyfobs_own_layout() {
+    let readme = include_str!("../../../../README.md");
+    let start = readme.find("```ron\n").unwrap() + "```ron\n".len();
+    let example = &readme[start..start + readme[start..].find("```").unwrap()];
+    let vault = parse(example).expect("the README's vault takes the fast path");
+    assert_eq!(Some(&vault), by_ron(example).as_ref());
+    assert_eq!(
+        *vault.to_ron(),
+        example,
+        "and is exactly what keyfob writes"
+    );
+    assert!(Vault::from_ron(example).is_ok());
 }
