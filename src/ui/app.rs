@@ -112,7 +112,7 @@ pub enum ReadPurpose {
 /// Work for the event loop: everything that touches the world.
 #[derive(Debug)]
 pub enum Effect {
-    /// Apply the change through `Session::update` and report `Msg::Saved`.
+    /// Apply the change through `Session::apply` and report `Msg::Saved`.
     Save(Op),
     /// Copy a code (report `Msg::Copied`).
     Copy(Hidden<Zeroizing<String>>),
