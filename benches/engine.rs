@@ -33,8 +33,11 @@ fn vault(n: usize) -> Vault {
         if i % 10 == 0 {
             e.period = 60;
         }
+        e.changed = 1_700_000_000 + i as u64;
         v.entries.push(e);
     }
+    // As a save leaves it: every entry has an id.
+    v.prepare_save().unwrap();
     v
 }
 

@@ -239,7 +239,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match run(cli) {
+    let result = run(cli);
+    crate::failure::test_scrypt_report();
+    match result {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             let mut stderr = std::io::stderr().lock();

@@ -11,6 +11,7 @@ pub mod export;
 pub mod generate;
 pub mod import;
 pub mod migration;
+pub mod ops;
 pub mod otp;
 pub mod passphrase;
 pub mod printable;

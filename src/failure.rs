@@ -10,7 +10,9 @@ use std::path::Path;
 
 use crate::config::ConfigError;
 use crate::engine::crypto::CryptoError;
+use crate::engine::ops::OpError;
 use crate::engine::storage::{self, LockError};
+use crate::engine::store::ChangeError;
 use crate::engine::store::{Notice, VaultError, short_keys};
 use crate::engine::trust::Standing;
 
@@ -105,7 +107,7 @@ pub fn hint_for(e: &VaultError) -> Option<String> {
         },
         VaultError::Document { path, .. } => backup_hint(path),
         VaultError::Refused { standing, .. } => refusal_hint(standing),
-        VaultError::Storage(_) | VaultError::Lock(LockError::Io(_)) => {
+        VaultError::Storage(_) | VaultError::Random(_) | VaultError::Lock(LockError::Io(_)) => {
             Some("the vault was not changed".into())
         }
         VaultError::Read(_) | VaultError::Lock(LockError::Busy { .. }) => None,
@@ -175,6 +177,31 @@ pub fn notice_text(notice: &Notice) -> String {
     }
 }
 
+impl From<OpError> for Failure {
+    fn from(e: OpError) -> Failure {
+        let hint = match &e {
+            OpError::Exhausted { .. } => {
+                Some("the token cannot make another code: enrol a new secret at the service")
+            }
+            _ => None,
+        };
+        let failure = Failure::new(e.to_string());
+        match hint {
+            Some(hint) => failure.with_hint(hint),
+            None => failure,
+        }
+    }
+}
+
+impl From<ChangeError> for Failure {
+    fn from(e: ChangeError) -> Failure {
+        match e {
+            ChangeError::Op(e) => e.into(),
+            ChangeError::Vault(e) => e.into(),
+        }
+    }
+}
+
 impl From<crate::engine::storage::StorageError> for Failure {
     fn from(e: crate::engine::storage::StorageError) -> Failure {
         Failure::new(e.to_string())
@@ -230,3 +257,21 @@ pub fn test_panic_point(point: &str, context: &dyn fmt::Debug) {
 #[cfg(not(debug_assertions))]
 #[inline(always)]
 pub fn test_panic_point(_point: &str, _context: &dyn fmt::Debug) {}
+
+/// Test builds only: when the variable `KEYFOB_TEST_SCRYPT_REPORT` is set, says on stderr how
+/// many scrypt runs the command's main thread made (see `crypto::scrypt_runs`), so the
+/// integration tests can count what `add` or `code` costs on a passphrase vault.
+#[cfg(debug_assertions)]
+pub fn test_scrypt_report() {
+    if std::env::var_os("KEYFOB_TEST_SCRYPT_REPORT").is_some() {
+        eprintln!(
+            "keyfob-test: scrypt runs: {}",
+            crate::engine::crypto::scrypt_runs()
+        );
+    }
+}
+
+/// Release builds: nothing.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub fn test_scrypt_report() {}

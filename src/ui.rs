@@ -24,7 +24,6 @@ pub mod first_run;
 pub mod form;
 pub mod import_flow;
 pub mod keymap;
-pub mod ops;
 pub mod runtime;
 pub mod text;
 pub mod theme;

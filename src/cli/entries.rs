@@ -1,4 +1,5 @@
-//! `add`, `edit`, `remove`: changing entries, each one locked read-modify-write.
+//! `add`, `edit`, `remove`: changing entries, each one an engine [`Op`] applied to the vault
+//! re-read under the lock.
 
 use std::io::IsTerminal;
 
@@ -7,7 +8,8 @@ use clap::Args;
 use zeroize::Zeroizing;
 
 use super::{AlgorithmArg, Context, warn};
-use crate::engine::entry::{self, Entry};
+use crate::engine::entry::{self, Entry, EntryId};
+use crate::engine::ops::{Op, Patch};
 use crate::engine::otp::{self, Kind};
 use crate::engine::query::{self, Found};
 use crate::engine::secret::Secret;
@@ -218,19 +220,21 @@ pub fn add(context: &Context, args: &AddArgs) -> Result<u8, Failure> {
     }
     let mut session = context.access.open()?;
     let name = entry.name();
-    session.update(|vault| {
-        if vault.contains_account(&entry) {
-            return Err(Failure::new(format!(
-                "'{name}' is already in the vault with the same secret; nothing was added"
-            )));
-        }
-        vault.entries.push(entry.clone());
-        crate::failure::test_panic_point("add", &vault.entries);
-        Ok::<_, Failure>(())
-    })?;
+    crate::failure::test_panic_point("add", &[&entry]);
     let now = Context::now(None);
+    session.apply(&Op::Add(vec![entry.clone()]), now)?;
     outln!("added '{name}': {}", describe_code(&entry, now)?)?;
     Ok(0)
+}
+
+/// The id of an entry of the opened vault (the session gives every entry one when it opens).
+pub fn id_of(entry: &Entry) -> Result<EntryId, Failure> {
+    entry.id.ok_or_else(|| {
+        Failure::new(format!(
+            "'{}' has no id yet; nothing was changed",
+            entry.name()
+        ))
+    })
 }
 
 pub fn remove(context: &Context, query: &str, yes: bool) -> Result<u8, Failure> {
@@ -252,15 +256,12 @@ pub fn remove(context: &Context, query: &str, yes: bool) -> Result<u8, Failure> 
             }
         }
     }
-    session.update(|vault| match vault.position_of(&target) {
-        Some(position) => {
-            vault.entries.remove(position);
-            Ok(())
-        }
-        None => Err(Failure::new(format!(
-            "'{name}' changed or disappeared while you were asked; nothing was removed"
-        ))),
-    })?;
+    session.apply(
+        &Op::Remove {
+            id: id_of(&target)?,
+        },
+        Context::now(None),
+    )?;
     outln!("removed '{name}'")?;
     Ok(0)
 }
@@ -343,33 +344,25 @@ pub fn edit(context: &Context, args: &EditArgs) -> Result<u8, Failure> {
     let mut session = context.access.open()?;
     let index = pick(session.vault(), &args.query)?;
     let target = session.vault().entries[index].clone();
-    let updated = session.update(|vault| {
-        let position = vault.position_of(&target).ok_or_else(|| {
-            Failure::new(format!(
-                "'{}' changed or disappeared meanwhile; nothing was edited",
-                target.name()
-            ))
-        })?;
-        let mut entry = vault.entries[position].clone();
-        apply_edit(&mut entry, args)?;
-        if vault
-            .entries
-            .iter()
-            .enumerate()
-            .any(|(i, e)| i != position && e.same_account(&entry))
-        {
-            return Err(Failure::new(format!(
-                "another entry is already '{}' with the same secret",
-                entry.name()
-            )));
-        }
-        vault.entries[position] = entry.clone();
-        Ok::<_, Failure>(entry)
-    })?;
+    let id = id_of(&target)?;
+    // Only the fields given change: an edit another keyfob made meanwhile to other fields of
+    // the same entry is kept.
+    let mut edited = target.clone();
+    apply_edit(&mut edited, args)?;
+    let now = Context::now(None);
+    let patch = Patch::between(&target, &edited);
+    session.apply(
+        &Op::Edit {
+            id,
+            patch: Box::new(patch),
+        },
+        now,
+    )?;
+    let updated = session.vault().entry(id).unwrap_or(&edited);
     outln!(
         "updated '{}': {}",
         updated.name(),
-        describe_code(&updated, Context::now(None))?
+        describe_code(updated, now)?
     )?;
     Ok(0)
 }

@@ -5,6 +5,7 @@ use clap::Args;
 use super::Context;
 use crate::engine::entra::{self, TokenRow};
 use crate::engine::generate::{self, DEFAULT_BITS};
+use crate::engine::ops::Op;
 use crate::failure::Failure;
 
 #[derive(Debug, Args)]
@@ -96,10 +97,7 @@ pub fn generate(context: &Context, args: &GenerateArgs) -> Result<u8, Failure> {
         }
         let entries: Vec<_> = rows.iter().map(entra::entry_from_row).collect();
         let mut session = context.access.open()?;
-        session.update(|vault| {
-            vault.entries.extend(entries);
-            Ok::<_, Failure>(())
-        })?;
+        session.apply(&Op::Add(entries), Context::now(None))?;
         errln!(
             "added {} entr{} to the vault",
             rows.len(),

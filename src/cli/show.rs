@@ -2,10 +2,11 @@
 
 use serde::Serialize;
 
-use super::entries::{ambiguous, no_match, pick};
+use super::entries::{ambiguous, id_of, no_match, pick};
 use super::{Context, clipboard_hold};
 use crate::engine::crypto::{Key, Protection};
 use crate::engine::entry::Entry;
+use crate::engine::ops::{Op, Outcome};
 use crate::engine::otp::{Code, Kind};
 use crate::engine::store::{Session, Store};
 use crate::engine::vault::{Lookup, Vault};
@@ -193,18 +194,20 @@ fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), 
 fn open_code(mut session: Session, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
     let index = pick(session.vault(), query)?;
     let (entry, code) = if session.vault().entries[index].kind == Kind::Hotp {
-        // The code at the stored counter is used up: save counter + 1 under the lock, using
-        // the freshest counter in case another process advanced it meanwhile.
-        let target = session.vault().entries[index].clone();
-        session.update(|vault| {
-            let position = vault.position_of(&target).ok_or_else(|| {
-                Failure::new(format!("'{}' disappeared meanwhile", target.name()))
-            })?;
-            let shown = vault.entries[position].clone();
-            let code = code_of(&shown, now)?;
-            vault.entries[position].counter = shown.counter.saturating_add(1);
-            Ok::<_, Failure>((shown, code))
-        })?
+        // The code at the stored counter is used up: the engine issues it and saves counter
+        // + 1 under the lock, from the freshest counter in case another process advanced it.
+        let id = id_of(&session.vault().entries[index])?;
+        let Outcome::Advanced { issued, code, .. } = session.apply(&Op::Advance { id }, now)?
+        else {
+            return Err(Failure::new("the HOTP advance reported something else"));
+        };
+        let mut shown = session
+            .vault()
+            .entry(id)
+            .cloned()
+            .ok_or_else(|| Failure::new("the advanced entry is missing after the save"))?;
+        shown.counter = issued;
+        (shown, code)
     } else {
         let entry = session.vault().entries[index].clone();
         let code = code_of(&entry, now)?;

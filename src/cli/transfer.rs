@@ -9,8 +9,10 @@ use zeroize::Zeroizing;
 
 use super::Context;
 use crate::engine::export;
-use crate::engine::import::{self, Format, ImportError, Item};
+use crate::engine::import::{self, Format, ImportError, Item, Plan};
+use crate::engine::ops::{Op, OpError, Outcome};
 use crate::engine::storage;
+use crate::engine::store::{ChangeError, Session};
 use crate::failure::Failure;
 use crate::unlock;
 
@@ -150,11 +152,7 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
     let plan = if args.dry_run {
         import::plan(&session.vault().entries, items)
     } else {
-        session.update(|vault| {
-            let plan = import::plan(&vault.entries, items);
-            vault.entries.extend(plan.added.iter().cloned());
-            Ok::<_, Failure>(plan)
-        })?
+        add_items(&mut session, items)?
     };
     let mut out = std::io::stdout().lock();
     let verb = if args.dry_run { "would add" } else { "added" };
@@ -198,6 +196,35 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
     } else {
         0
     })
+}
+
+/// Adds the entries among `items` to the vault (one [`Op::Add`]) and sorts them as
+/// [`import::plan`] would: added, already in the vault, failed to read.
+fn add_items(session: &mut Session, items: Vec<Item>) -> Result<Plan, Failure> {
+    let mut plan = Plan::default();
+    let mut entries = Vec::new();
+    for item in items {
+        match item {
+            Item::Entry(entry) => entries.push(*entry),
+            Item::Failed { what, reason } => plan.failed.push((what, reason)),
+        }
+    }
+    let ids = match session.apply(&Op::Add(entries.clone()), Context::now(None)) {
+        Ok(Outcome::Added { ids }) => ids,
+        Ok(_) => return Err(Failure::new("the import reported something else")),
+        // Nothing new: every entry was a duplicate (and nothing was written).
+        Err(ChangeError::Op(OpError::Duplicate { .. } | OpError::NothingNew { .. })) => {
+            vec![None; entries.len()]
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for (entry, id) in entries.into_iter().zip(ids) {
+        match id {
+            Some(_) => plan.added.push(entry),
+            None => plan.duplicates.push(entry),
+        }
+    }
+    Ok(plan)
 }
 
 pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {

@@ -224,12 +224,28 @@ fn decryptor(bytes: &[u8]) -> Result<age::Decryptor<WholeHeader<&[u8]>>, CryptoE
     })
 }
 
+thread_local! {
+    static SCRYPT_RUNS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many scrypt key derivations (passphrase opens and seals) this thread has started: a
+/// measurement hook, so that tests can hold a save to one (each costs about a second at the
+/// real work factor).
+pub fn scrypt_runs() -> u64 {
+    SCRYPT_RUNS.with(std::cell::Cell::get)
+}
+
+fn count_scrypt() {
+    SCRYPT_RUNS.with(|runs| runs.set(runs.get() + 1));
+}
+
 /// Decrypts a whole vault file.
 pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Plaintext, CryptoError> {
     let decryptor = decryptor(bytes)?;
     let scrypt = decryptor.is_scrypt();
     let reader = match (key, scrypt) {
         (Key::Passphrase(passphrase), true) => {
+            count_scrypt();
             let mut identity = age::scrypt::Identity::new(passphrase.clone());
             identity.set_max_work_factor(MAX_LOG_N);
             decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity))
@@ -301,6 +317,7 @@ impl Seal {
     pub fn encrypt_with(&self, plaintext: &[u8], ui: &PluginUi) -> Result<Vec<u8>, CryptoError> {
         let encryptor = match self {
             Seal::Passphrase { passphrase, log_n } => {
+                count_scrypt();
                 let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
                 recipient.set_work_factor(log_n.unwrap_or(DEFAULT_LOG_N).clamp(1, MAX_LOG_N));
                 age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))

@@ -6,16 +6,35 @@
 //!   digits 6, period 30, counter 0, empty note/tags/metadata) — see README's vault schema.
 //! - Two entries are the same account ([`Entry::same_account`]) when type, secret, issuer and
 //!   account are equal; that is what import and add treat as a duplicate.
+//! - An entry's [`EntryId`] names it for changes (edit, remove, HOTP advance, merge); it is
+//!   `None` only until the entry is first stored (see `Vault::ensure_ids`).
 
 use serde::{Deserialize, Serialize};
 
 use super::otp::{self, Algorithm, Code, Generator, Kind, ParamError};
 use super::secret::Secret;
 
+mod id;
+
+pub use id::{EntryId, RandomError};
+
 /// A stored OTP account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// The stable id; `None` for an entry not stored yet (new, imported, or read from a vault
+    /// written before keyfob had ids). Written first, as a bare string.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "id::optional"
+    )]
+    pub id: Option<EntryId>,
+    /// When the entry was last changed (Unix seconds, the `now` of the change); 0 = unknown
+    /// (never changed since it was read from a vault written before keyfob kept this).
+    /// Written second, so that the fast reader meets both in its fixed-layout start.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub changed: u64,
     #[serde(default)]
     pub issuer: String,
     #[serde(default)]
@@ -99,6 +118,8 @@ impl Entry {
     /// A TOTP entry with the usual defaults (SHA1, 6 digits, 30 s).
     pub fn new(issuer: impl Into<String>, account: impl Into<String>, secret: Secret) -> Entry {
         Entry {
+            id: None,
+            changed: 0,
             issuer: issuer.into(),
             account: account.into(),
             secret,

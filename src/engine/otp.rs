@@ -184,6 +184,38 @@ impl fmt::Debug for Code {
     }
 }
 
+impl Code {
+    /// A code from its text (what [`Code::as_str`] gives), if it is one: 1 to 8 ASCII letters
+    /// or digits. For codes carried in an operation's outcome.
+    pub fn from_text(text: &str) -> Option<Code> {
+        let mut code = Code {
+            text: Default::default(),
+            len: 0,
+        };
+        let bytes = text.as_bytes();
+        let fits = !bytes.is_empty() && bytes.len() <= code.text.len();
+        if !fits || !bytes.iter().all(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        code.text[..bytes.len()].copy_from_slice(bytes);
+        code.len = u8::try_from(bytes.len()).ok()?;
+        Some(code)
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Code::from_text(&text).ok_or_else(|| serde::de::Error::custom("not an OTP code"))
+    }
+}
+
 /// Everything needed to compute codes for one entry, prepared once.
 #[derive(Clone)]
 pub struct Generator {

@@ -146,6 +146,51 @@ pub fn writable_by_others(path: &Path) -> bool {
     }
 }
 
+/// What the file system says about a file, to tell cheaply that it changed: which file it is
+/// (device and inode), its size, and its modification and status-change times (nanoseconds).
+/// Equal stamps do not prove equal content (an in-place rewrite can keep size and times); a
+/// different stamp means the file was touched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStamp {
+    device: u64,
+    inode: u64,
+    size: u64,
+    modified: i128,
+    status_changed: i128,
+}
+
+/// The stamp of `path` (following a symlink to the file it names).
+pub fn stamp(path: &Path) -> Result<FileStamp, StorageError> {
+    let meta = fs::metadata(path).map_err(err("cannot read", path))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let nanos = |secs: i64, nsec: i64| i128::from(secs) * 1_000_000_000 + i128::from(nsec);
+        Ok(FileStamp {
+            device: meta.dev(),
+            inode: meta.ino(),
+            size: meta.size(),
+            modified: nanos(meta.mtime(), meta.mtime_nsec()),
+            status_changed: nanos(meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        let modified = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| i128::try_from(d.as_nanos()).unwrap_or(i128::MAX));
+        Ok(FileStamp {
+            device: 0,
+            inode: 0,
+            size: meta.len(),
+            modified,
+            status_changed: 0,
+        })
+    }
+}
+
 /// How many symbolic links [`resolve`] follows before giving up (Linux's own limit).
 const MAX_LINKS: usize = 40;
 

@@ -5,7 +5,15 @@
 //! - [`Session::update`] holds the writer lock for the whole read-modify-write, re-reads the
 //!   file under the lock (so a change made meanwhile by another process is never overwritten
 //!   with a stale copy), applies the change to a copy, and writes only if the change succeeded.
-//!   On any error the file is byte-identical to before.
+//!   On any error the file is byte-identical to before. [`Session::apply`] does this for an
+//!   [`Op`], the one way entries change.
+//! - The re-read decrypts only a file that changed since this session last read or wrote it
+//!   (its content's SHA-256 differs), so a save on an unchanged passphrase vault runs scrypt
+//!   once, for the seal. [`Session::disk_changed`] tells from the file's stamp alone (device,
+//!   inode, size, times) whether to look again, for callers that follow the file.
+//! - Every save writes one generation more than it read, and gives every entry an id
+//!   ([`Vault::prepare_save`]); entries read without one get ids in memory at once, the same
+//!   ones on every re-read until they are saved.
 //! - A save seals to the same passphrase or recipients the vault holds now (re-derived from
 //!   the file as re-read under the lock); the recipients are stored in the document so they
 //!   survive. A passphrase vault keeps its scrypt work factor, raised to the store's minimum.
@@ -25,8 +33,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
+
 use super::crypto::{self, CryptoError, Key, PluginUi, Protection, Seal};
-use super::storage::{self, LockError, PlainWrite, ReadError, StorageError, WriteHook};
+use super::entry::RandomError;
+use super::ops::OpError;
+use super::storage::{self, FileStamp, LockError, PlainWrite, ReadError, StorageError, WriteHook};
 use super::trust::Standing;
 use super::vault::{DocumentError, Vault};
 
@@ -69,6 +81,18 @@ pub enum VaultError {
     Storage(#[from] StorageError),
     #[error(transparent)]
     Lock(#[from] LockError),
+    #[error(transparent)]
+    Random(#[from] RandomError),
+}
+
+/// Why a change was not saved: the op refused it, or the vault could not be read or written.
+/// Either way the file is as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    #[error(transparent)]
+    Op(#[from] OpError),
+    #[error(transparent)]
+    Vault(#[from] VaultError),
 }
 
 /// Something an edge should tell the person, beside the result.
@@ -263,7 +287,9 @@ impl Store {
         plaintext: &[u8],
     ) -> Result<Session, VaultError> {
         let Loaded { bytes, protection } = loaded;
-        let vault = self.document(plaintext)?;
+        let mut vault = self.document(plaintext)?;
+        vault.ensure_ids(None)?;
+        let known = Fingerprint::of(&self.path, &bytes);
         let seal = seal_for(&key, protection, &vault.recipients, self.min_log_n);
         if let Ok(real) = storage::resolve(&self.path)
             && storage::writable_by_others(&real)
@@ -278,7 +304,7 @@ impl Store {
             key,
             seal,
             vault,
-            on_disk: bytes,
+            known,
         };
         session.standing = session.judge(true);
         Ok(session)
@@ -298,6 +324,7 @@ impl Store {
             Seal::Recipients(list) => list.clone(),
             Seal::Passphrase { .. } => Vec::new(),
         };
+        vault.prepare_save()?;
         let bytes = seal
             .encrypt_with(&crypto::pad(&vault.to_ron()), &self.plugin_ui)
             .map_err(self.crypto_err())?;
@@ -335,6 +362,29 @@ impl Loaded {
     /// What the file needs to be opened.
     pub fn protection(&self) -> Protection {
         self.protection
+    }
+}
+
+/// What a session last read or wrote: enough to tell whether the file changed since, without
+/// keeping a copy of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Fingerprint {
+    /// `None` when the file could not be looked at right after (it then always counts as
+    /// touched).
+    pub(super) stamp: Option<FileStamp>,
+    pub(super) hash: [u8; 32],
+}
+
+impl Fingerprint {
+    /// `bytes` as just read from or written to `path`. The stamp is taken after the bytes:
+    /// if the file was replaced in between, the stamp and the hash disagree and the next
+    /// look reads the file again, which is safe (never the other way round: an unchanged
+    /// verdict always rests on the hash).
+    pub(super) fn of(path: &Path, bytes: &[u8]) -> Fingerprint {
+        Fingerprint {
+            stamp: storage::stamp(path).ok(),
+            hash: Sha256::digest(bytes).into(),
+        }
     }
 }
 

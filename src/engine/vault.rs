@@ -1,39 +1,69 @@
-//! The vault document: a schema version, the recipients it is sealed to, and the entries.
+//! The vault document: a schema version, a save counter, the recipients it is sealed to, the
+//! entries, and tombstones of deleted entries.
 //!
 //! Promises:
-//! - Plaintext is RON (see README "Vault format"); [`Vault::to_ron`] writes it readably and
+//! - Plaintext is RON (see README "The vault file"); [`Vault::to_ron`] writes it readably and
 //!   [`Vault::from_ron`] reads it back, validating every entry.
-//! - Documents from a newer keyfob are refused with a message saying so, never misread.
+//! - Documents from a newer keyfob are refused with a message saying so, never misread;
+//!   version 1 documents (no ids, generation or tombstones) read as before.
 //! - Error messages give line and column but never quote document content (it holds secrets).
 
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-use super::entry::Entry;
+use super::entry::{Entry, EntryId};
 
 mod canonical;
+mod ids;
+
+pub use ids::TOMBSTONE_RETENTION_SECS;
 
 /// The schema this keyfob writes. Older versions are migrated on read.
-pub const CURRENT_VERSION: u32 = 1;
+///
+/// 2 added entry `id` and `changed`, the vault's `generation` and `tombstones`; a keyfob that
+/// reads only version 1 refuses such a vault with "upgrade keyfob" instead of an unknown field.
+pub const CURRENT_VERSION: u32 = 2;
 
 /// Everything a vault file holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Vault {
     pub version: u32,
+    /// How many saves made this document: each save writes one more than it read, so a copy
+    /// with a lower generation is older (see the contract's "Trust").
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub generation: u64,
     /// Public keys the vault is sealed to; empty for a passphrase vault.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub recipients: Vec<String>,
     #[serde(default)]
     pub entries: Vec<Entry>,
+    /// Entries deleted in the last [`TOMBSTONE_RETENTION_SECS`], so that a merge with an older
+    /// copy does not bring them back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tombstones: Vec<Tombstone>,
+}
+
+/// The mark a deleted entry leaves: its id and when it was deleted (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Tombstone {
+    pub id: EntryId,
+    pub deleted: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Default for Vault {
     fn default() -> Self {
         Vault {
             version: CURRENT_VERSION,
+            generation: 0,
             recipients: Vec::new(),
             entries: Vec::new(),
+            tombstones: Vec::new(),
         }
     }
 }
@@ -123,6 +153,16 @@ impl Vault {
     /// Position of the entry for the same account as `entry`.
     pub fn position_of(&self, entry: &Entry) -> Option<usize> {
         self.entries.iter().position(|e| e.same_account(entry))
+    }
+
+    /// Position of the entry with this id.
+    pub fn find(&self, id: EntryId) -> Option<usize> {
+        self.entries.iter().position(|e| e.id == Some(id))
+    }
+
+    /// The entry with this id.
+    pub fn entry(&self, id: EntryId) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.id == Some(id))
     }
 }
 
@@ -225,6 +265,7 @@ mod tests {
         let s = |b32| Secret::parse_base32(b32).unwrap();
         Vault {
             version: CURRENT_VERSION,
+            generation: 3,
             recipients: vec!["age1example".into()],
             entries: vec![
                 Entry::new(
@@ -234,6 +275,7 @@ mod tests {
                 ),
                 Entry::new("Bank \"Ω\"", "bob", s("GEZDGNBVGY3TQOJQ")).with_hotp(5),
             ],
+            tombstones: Vec::new(),
         }
     }
 
@@ -242,7 +284,7 @@ mod tests {
         let vault = sample();
         let text = vault.to_ron();
         assert!(
-            text.starts_with("(\n  version: 1,\n  recipients: ["),
+            text.starts_with("(\n  version: 2,\n  generation: 3,\n  recipients: ["),
             "{}",
             *text
         );
@@ -260,10 +302,50 @@ mod tests {
 
     #[test]
     fn newer_versions_are_refused() {
-        let e = Vault::from_ron("(version: 2, entries: [], wormholes: 3)").unwrap_err();
-        assert_eq!(e, DocumentError::TooNew(2));
+        let e = Vault::from_ron("(version: 3, entries: [], wormholes: 3)").unwrap_err();
+        assert_eq!(e, DocumentError::TooNew(3));
         let e = Vault::from_ron("(version: 7, entries: [])").unwrap_err();
         assert_eq!(e, DocumentError::TooNew(7));
+    }
+
+    #[test]
+    fn version_one_documents_read_as_before() {
+        let text = "(version: 1, entries: [(issuer: \"x\", account: \"y\", secret: \"JBSWY3DPEHPK3PXP\")])";
+        let vault = Vault::from_ron(text).unwrap();
+        assert_eq!(vault.version, CURRENT_VERSION);
+        assert_eq!((vault.generation, vault.tombstones.len()), (0, 0));
+        assert_eq!((vault.entries[0].id, vault.entries[0].changed), (None, 0));
+    }
+
+    #[test]
+    fn ids_and_change_times_are_written_plainly_and_found() {
+        let mut vault = sample();
+        let id = EntryId::parse("5f0c6b1e-0d3a-4c8e-9b7a-2f6d1c0e8a94").unwrap();
+        vault.entries[1].id = Some(id);
+        vault.entries[1].changed = 1_700_000_000;
+        vault.bury(
+            EntryId::parse("0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9").unwrap(),
+            5,
+        );
+        let text = vault.to_ron();
+        assert!(
+            text.contains("      id: \"5f0c6b1e-0d3a-4c8e-9b7a-2f6d1c0e8a94\",\n"),
+            "{}",
+            *text
+        );
+        assert!(text.contains("      changed: 1700000000,\n"), "{}", *text);
+        assert!(
+            text.contains("  tombstones: [\n    (\n      id: \"0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9\",\n      deleted: 5,\n    ),\n  ],\n"),
+            "{}",
+            *text
+        );
+        let back = Vault::from_ron(&text).unwrap();
+        assert_eq!(back, vault);
+        assert_eq!(back.find(id), Some(1));
+        assert_eq!(
+            back.entry(id).map(Entry::name).as_deref(),
+            Some("Bank \"Ω\":bob")
+        );
     }
 
     #[test]

@@ -13,10 +13,10 @@ use super::asking::Asking;
 use super::filter::Filter;
 use super::form::Form;
 use super::import_flow::ImportFlow;
-use super::ops::Op;
 use super::text::{Edit, TextInput};
 use super::theme::Theme;
 use crate::engine::entry::Entry;
+use crate::engine::ops::Op;
 use crate::prompt::{Answer, Question};
 
 /// A value that must not show up in `Debug` output or logs (a passphrase, file bytes, a code).
@@ -130,7 +130,7 @@ pub enum ReadPurpose {
 /// Work for the event loop: everything that touches the world.
 #[derive(Debug)]
 pub enum Effect {
-    /// Apply the change through `Session::update` and report `Msg::Saved`.
+    /// Apply the change through `Session::apply` and report `Msg::Saved`.
     Save(Op),
     /// Copy a code (report `Msg::Copied`).
     Copy(Hidden<Zeroizing<String>>),
@@ -326,12 +326,12 @@ impl App {
         }
     }
 
-    /// Selects the row of the entry for the same account as `entry`.
+    /// Selects the row of `entry`: the one with its id, else the one for the same account.
     pub fn select_entry(&mut self, entry: &Entry) {
         let found = self.visible.iter().position(|i| {
-            self.entries
-                .get(*i)
-                .is_some_and(|e| e == entry || e.same_account(entry))
+            self.entries.get(*i).is_some_and(|e| {
+                (e.id.is_some() && e.id == entry.id) || e == entry || e.same_account(entry)
+            })
         });
         if let Some(row) = found {
             self.selected = row;

@@ -219,7 +219,10 @@ impl Loop {
                 self.quit = true;
                 None
             }
-            Effect::Save(op) => worker.send(Job::Save(op)),
+            Effect::Save(op) => worker.send(Job::Save {
+                op,
+                now: now_secs(),
+            }),
             Effect::Lock => worker.send(Job::Lock),
             Effect::Unlock(typed) => worker.send(Job::Unlock(typed)),
             Effect::Copy(code) => {

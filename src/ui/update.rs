@@ -9,8 +9,9 @@ use super::app::{App, Effect, Hidden, LockScreen, Mode, Msg, ReadPurpose, Status
 use super::asking;
 use super::form::{self, Check, Form};
 use super::import_flow::{self, ImportFlow, Stage};
-use super::ops::Op;
 use super::text::Edit;
+use crate::engine::entry::{Entry, EntryId};
+use crate::engine::ops::{Op, Patch};
 use crate::engine::otp::Kind;
 
 impl App {
@@ -71,7 +72,9 @@ impl App {
                     Mode::Help | Mode::Qr => Mode::List,
                     Mode::ConfirmDelete(entry) => {
                         if matches!(input, Msg::Yes) {
-                            self.save(Op::Remove(entry), &mut fx);
+                            if let Some(id) = self.stored_id(&entry) {
+                                self.save(Op::Remove { id }, &mut fx);
+                            }
                         } else {
                             self.set_status(StatusKind::Info, "nothing was deleted");
                         }
@@ -124,6 +127,18 @@ impl App {
         self.pending += 1;
         self.set_status(StatusKind::Busy, "saving…");
         fx.push(Effect::Save(op));
+    }
+
+    /// The id a change to `entry` names. Every entry of an opened vault has one; if this one
+    /// does not, the status line says so and nothing is saved.
+    fn stored_id(&mut self, entry: &Entry) -> Option<EntryId> {
+        if entry.id.is_none() {
+            self.set_status(
+                StatusKind::Error,
+                format!("'{}' has no id yet; nothing was saved", entry.name()),
+            );
+        }
+        entry.id
     }
 
     fn copied(&mut self, result: Result<&'static str, String>) {
@@ -184,8 +199,10 @@ impl App {
             }
             Msg::NextCode => match self.selected_entry() {
                 Some(entry) if entry.kind == Kind::Hotp => {
-                    let op = Op::AdvanceCounter(Box::new(entry.clone()));
-                    self.save(op, fx);
+                    let entry = entry.clone();
+                    if let Some(id) = self.stored_id(&entry) {
+                        self.save(Op::Advance { id }, fx);
+                    }
                 }
                 Some(_) => self.set_status(
                     StatusKind::Info,
@@ -239,13 +256,25 @@ impl App {
                         return Mode::Form(form);
                     };
                     let op = match &form.purpose {
-                        form::Purpose::Edit(target) => match entries.into_iter().next() {
-                            Some(with) => Op::Replace {
-                                target: target.clone(),
-                                with: Box::new(with),
-                            },
-                            None => return Mode::List,
-                        },
+                        form::Purpose::Edit(target) => {
+                            // Only the fields the person changed: an edit made meanwhile to
+                            // other fields of the entry (another keyfob) is kept.
+                            let patch = match entries.first() {
+                                Some(with) => Patch::between(target, with),
+                                None => Patch::default(),
+                            };
+                            if patch.is_empty() {
+                                self.set_status(StatusKind::Info, "nothing was changed");
+                                return Mode::List;
+                            }
+                            match self.stored_id(target) {
+                                Some(id) => Op::Edit {
+                                    id,
+                                    patch: Box::new(patch),
+                                },
+                                None => return Mode::List,
+                            }
+                        }
                         form::Purpose::Add => Op::Add(entries),
                     };
                     self.save(op, fx);

@@ -1,10 +1,11 @@
 //! The vault thread: owns the opened `Session` and does the slow work (an scrypt seal takes
 //! about a second) so the screen never freezes.
 //!
-//! Promises: jobs run one at a time in the order sent; a save applies its [`Op`] inside
-//! `Session::update` (locked, re-read, then written); `Lock` drops the session — entries and
-//! key — and `Unlock` opens the file afresh (through the same identity-file code the command
-//! line uses). Results come back as [`Msg`]s.
+//! Promises: jobs run one at a time in the order sent; a save applies its [`Op`] with
+//! `Session::apply` (locked, re-read, then written: the engine's one change path, shared with
+//! the command line); `Lock` drops the session — entries and key — and `Unlock` opens the file
+//! afresh (through the same identity-file code the command line uses). Results come back as
+//! [`Msg`]s.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
@@ -13,16 +14,22 @@ use age::secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use super::app::{Hidden, Msg, Saved};
-use super::ops::{Op, OpError};
 use crate::engine::crypto::{Ask, Key, Protection};
-use crate::engine::store::Session;
+use crate::engine::entry::Entry;
+use crate::engine::ops::{Op, Outcome};
+use crate::engine::store::{ChangeError, Session};
+use crate::engine::vault::Vault;
 use crate::failure::Failure;
 use crate::unlock::Access;
 
 /// Work for the vault thread.
 #[derive(Debug)]
 pub enum Job {
-    Save(Op),
+    /// Apply the op at `now` (Unix seconds, the event loop's clock).
+    Save {
+        op: Op,
+        now: u64,
+    },
     Lock,
     Unlock(Hidden<Zeroizing<String>>),
 }
@@ -52,7 +59,7 @@ impl Worker {
     /// Queues a job; if the thread is gone, says so as the job's result.
     pub fn send(&self, job: Job) -> Option<Msg> {
         let failed = |job: Job| match job {
-            Job::Save(_) => Some(Msg::Saved(Err(
+            Job::Save { .. } => Some(Msg::Saved(Err(
                 "the vault thread stopped; nothing was saved".into(),
             ))),
             Job::Unlock(_) => Some(Msg::Unlocked(Err("the vault thread stopped".into()))),
@@ -81,7 +88,7 @@ fn serve(
 ) {
     for job in inbox {
         let reply = match job {
-            Job::Save(op) => Some(Msg::Saved(save(session.as_mut(), &op))),
+            Job::Save { op, now } => Some(Msg::Saved(save(session.as_mut(), &op, now))),
             Job::Lock => {
                 session = None;
                 None
@@ -103,19 +110,49 @@ fn serve(
     }
 }
 
-fn save(session: Option<&mut Session>, op: &Op) -> Result<Saved, String> {
+fn save(session: Option<&mut Session>, op: &Op, now: u64) -> Result<Saved, String> {
     let session = session.ok_or("the vault is locked; nothing was saved")?;
-    let summary = session
-        .update(|vault| op.apply(vault))
-        .map_err(|e: OpError| match e {
-            OpError::Vault(e) => Failure::from(e).message,
-            other => other.to_string(),
-        })?;
+    let outcome = session.apply(op, now).map_err(|e| match e {
+        ChangeError::Vault(e) => Failure::from(e).message,
+        ChangeError::Op(e) => e.to_string(),
+    })?;
+    let (summary, focus) = describe(&outcome, session.vault());
     Ok(Saved {
         entries: session.vault().entries.clone(),
         summary,
-        focus: op.focus().map(Box::new),
+        focus: focus.cloned().map(Box::new),
     })
+}
+
+/// What the status line says about a saved change, and the entry to select afterwards (read
+/// from the vault as saved, so a counter is the one stored, never computed here).
+fn describe<'v>(outcome: &Outcome, vault: &'v Vault) -> (String, Option<&'v Entry>) {
+    let name = |entry: Option<&Entry>| entry.map(Entry::name).unwrap_or_default();
+    match outcome {
+        Outcome::Added { ids } => {
+            let added: Vec<_> = ids.iter().flatten().collect();
+            let first = added.first().and_then(|id| vault.entry(**id));
+            let text = match (added.len(), ids.len() - added.len()) {
+                (1, 0) => format!("added '{}'", name(first)),
+                (n, 0) => format!("added {n} entries"),
+                (n, m) => format!("added {n}, skipped {m} already in the vault"),
+            };
+            (text, first)
+        }
+        Outcome::Edited { id } => {
+            let entry = vault.entry(*id);
+            (format!("saved '{}'", name(entry)), entry)
+        }
+        Outcome::Removed { name, .. } => (format!("deleted '{name}'"), None),
+        Outcome::Advanced { id, .. } => {
+            let entry = vault.entry(*id);
+            let counter = entry.map(|e| e.counter).unwrap_or_default();
+            (
+                format!("'{}' moved to counter {counter}", name(entry)),
+                entry,
+            )
+        }
+    }
 }
 
 /// Opens the vault again after the idle lock: `typed` is the passphrase — the vault's, or
@@ -144,4 +181,54 @@ fn reopen(access: &Access, typed: &Zeroizing<String>) -> Result<Session, String>
         }
     };
     store.open(key).map_err(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::crypto::{Seal, x25519_identities};
+    use crate::engine::entry::Entry;
+    use crate::engine::secret::Secret;
+    use crate::engine::store::Store;
+
+    const NOW: u64 = 1_700_000_000;
+
+    fn session_with(path: &std::path::Path, entries: Vec<Entry>) -> Session {
+        let id = age::x25519::Identity::generate();
+        let seal = Seal::Recipients(vec![id.to_public().to_string()]);
+        let vault = Vault {
+            entries,
+            ..Vault::default()
+        };
+        Store::new(path).create(vault, &seal).unwrap();
+        let key = Key::Identities(x25519_identities(std::slice::from_ref(&id)));
+        Store::new(path).open(key).unwrap()
+    }
+
+    fn hotp(counter: u64) -> Entry {
+        let secret = Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap();
+        Entry::new("Bank", "bob", secret).with_hotp(counter)
+    }
+
+    #[test]
+    fn next_code_says_the_counter_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut session = session_with(&dir.path().join("v.age"), vec![hotp(5)]);
+        let id = session.vault().entries[0].id.unwrap();
+        let saved = save(Some(&mut session), &Op::Advance { id }, NOW).unwrap();
+        assert_eq!(saved.summary, "'Bank:bob' moved to counter 6");
+        assert_eq!(saved.focus.unwrap().counter, 6);
+    }
+
+    #[test]
+    fn next_code_at_the_last_counter_is_refused_not_wrapped() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.age");
+        let mut session = session_with(&path, vec![hotp(u64::MAX)]);
+        let id = session.vault().entries[0].id.unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let e = save(Some(&mut session), &Op::Advance { id }, NOW).unwrap_err();
+        assert!(e.contains("at the last HOTP counter"), "{e}");
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+    }
 }

@@ -733,7 +733,14 @@ fn stock_age_decrypts_the_vault() {
         String::from_utf8_lossy(&out.stderr)
     );
     let ron = String::from_utf8(out.stdout).unwrap();
-    assert!(ron.starts_with("(\n  version: 1,"), "{ron}");
+    assert!(
+        ron.starts_with("(\n  version: 2,\n  generation: 2,"),
+        "{ron}"
+    );
+    assert!(
+        ron.contains("\n    (\n      id: \""),
+        "entries carry ids: {ron}"
+    );
     assert!(
         ron.contains("secret: \"2234567ABCDEF2234567ABCDEE\""),
         "{ron}"

@@ -150,6 +150,21 @@ pub fn open_entries(path: &Path) -> Result<Vec<keyfob::engine::entry::Entry>, St
         .map_err(|e| e.to_string())
 }
 
+/// Entries as a person sees them: ids and change times are random or the clock's, so tests
+/// that compare whole entries leave them out.
+pub fn without_ids(
+    entries: Vec<keyfob::engine::entry::Entry>,
+) -> Vec<keyfob::engine::entry::Entry> {
+    entries
+        .into_iter()
+        .map(|mut e| {
+            e.id = None;
+            e.changed = 0;
+            e
+        })
+        .collect()
+}
+
 /// Unix permission bits of a path.
 pub fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;

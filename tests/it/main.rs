@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bad_input;
+mod change_path;
 mod cli;
 mod common;
 mod concurrency;

@@ -1,13 +1,13 @@
 //! Aegis's plain (unencrypted) vault JSON, as Aegis itself exports it and imports it:
 //! `{"version":1,"header":{"slots":null,"params":null},"db":{"version":3,"entries":[…],
-//! "groups":[…]}}`. Tags become Aegis groups; notes are kept; every entry and group gets a
-//! fresh random UUID.
+//! "groups":[…]}}`. Tags become Aegis groups; notes are kept; an entry's id is its Aegis
+//! `uuid` (a fresh random one for an entry not stored yet), and every group gets a fresh one.
 
 use serde::Serialize;
 use zeroize::Zeroizing;
 
 use super::{ExportError, Exported};
-use crate::engine::entry::Entry;
+use crate::engine::entry::{Entry, EntryId};
 use crate::engine::otp::Kind;
 
 #[derive(Serialize)]
@@ -61,20 +61,11 @@ struct Info<'a> {
     counter: Option<u64>,
 }
 
+/// A fresh random (version 4) UUID.
 fn uuid() -> Result<String, ExportError> {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).map_err(|e| ExportError::Random(e.to_string()))?;
-    b[6] = (b[6] & 0x0F) | 0x40; // version 4
-    b[8] = (b[8] & 0x3F) | 0x80; // RFC 4122 variant
-    let hex = data_encoding::HEXLOWER.encode(&b);
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    ))
+    EntryId::random()
+        .map(|id| id.to_string())
+        .map_err(|e| ExportError::Random(e.0))
 }
 
 /// The whole vault as an Aegis plain export. Every entry kind fits.
@@ -109,7 +100,10 @@ pub fn aegis(entries: &[Entry]) -> Result<Exported, ExportError> {
         };
         out.push(AegisEntry {
             kind: entry.kind.as_str(),
-            uuid: uuid()?,
+            uuid: match entry.id {
+                Some(id) => id.to_string(),
+                None => uuid()?,
+            },
             name: &entry.account,
             issuer: &entry.issuer,
             note: entry.note.as_deref().unwrap_or(""),
@@ -162,7 +156,8 @@ mod tests {
         totp.period = 60;
         totp.note = Some("backup codes in the safe".into());
         totp.tags = vec!["work".into(), "dev".into()];
-        let hotp = Entry::new("Bank", "acct", s()).with_hotp(7);
+        let mut hotp = Entry::new("Bank", "acct", s()).with_hotp(7);
+        hotp.id = EntryId::parse("0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9");
         let steam = Entry::new("Steam", "gabe", s()).with_steam();
         let mut plain = Entry::new("", "no-issuer", s());
         plain.tags = vec!["work".into()];
@@ -189,7 +184,29 @@ mod tests {
         expected[0].tags.sort();
         let mut back = back;
         back[0].tags.sort();
+        // Entries without an id got fresh ones; the one with an id kept it.
+        assert!(back.iter().all(|e| e.id.is_some()));
+        assert_eq!(back[1].id, expected[1].id);
+        for e in &mut back {
+            e.id = None;
+        }
+        for e in &mut expected {
+            e.id = None;
+        }
         assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn the_entry_id_is_the_aegis_uuid() {
+        let mut entries = sample();
+        let id = EntryId::parse("5f0c6b1e-0d3a-4c8e-9b7a-2f6d1c0e8a94").unwrap();
+        entries[0].id = Some(id);
+        let exported = aegis(&entries).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&exported.bytes).unwrap();
+        assert_eq!(
+            v["db"]["entries"][0]["uuid"],
+            "5f0c6b1e-0d3a-4c8e-9b7a-2f6d1c0e8a94"
+        );
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Encrypted vaults keep the database as Base64 AES-256-GCM ciphertext; the master key is
 //! sealed in "slots". Password slots (type 1) derive a key with scrypt (n, r, p, salt) and
 //! open the master key with AES-256-GCM. Database versions 1–3 are read; groups (v3) and the
-//! single group (v2) become tags.
+//! single group (v2) become tags. An entry's valid `uuid` becomes its id (a keyfob export read
+//! back keeps its ids; the add still skips an entry already in the vault by the account rule).
 
 use std::collections::HashMap;
 
@@ -16,7 +17,7 @@ use zeroize::Zeroizing;
 use super::draft::{self, Draft};
 use super::json::{self, Fields, Object};
 use super::{Format, ImportError, Item, cipher};
-use crate::engine::entry::Entry;
+use crate::engine::entry::{Entry, EntryId};
 use crate::engine::otp::Kind;
 
 pub struct Aegis;
@@ -124,7 +125,12 @@ fn entry(value: &Value, groups: &HashMap<String, String>) -> Result<Entry, Strin
     } else if let Some(group) = obj.text("group")?.filter(|g| !g.is_empty()) {
         d.tags = vec![group.to_string()];
     }
-    d.build(draft::base32(info.required_text("secret")?)?)
+    let mut entry = d.build(draft::base32(info.required_text("secret")?)?)?;
+    entry.id = obj
+        .get("uuid")
+        .and_then(Value::as_str)
+        .and_then(EntryId::parse);
+    Ok(entry)
 }
 
 fn hex(obj: &Object, key: &str) -> Result<Vec<u8>, ImportError> {

@@ -1,8 +1,12 @@
 //! An opened vault: reading it again, changing it under the lock, re-sealing it, and the
 //! trust rules on each of those (see the promises in [`super`]).
 
-use super::{Backup, Notice, Store, VaultError, own_keys, seal_for, sealed};
+use super::{
+    Backup, ChangeError, Fingerprint, Notice, Store, VaultError, own_keys, seal_for, sealed,
+};
 use crate::engine::crypto::{self, Key, Seal};
+use crate::engine::entry::Entry;
+use crate::engine::ops::{Op, Outcome};
 use crate::engine::storage;
 use crate::engine::trust::{self, Standing, Trusted};
 use crate::engine::vault::Vault;
@@ -13,7 +17,7 @@ pub struct Session {
     pub(super) key: Key,
     pub(super) seal: Seal,
     pub(super) vault: Vault,
-    pub(super) on_disk: Vec<u8>,
+    pub(super) known: Fingerprint,
     pub(super) standing: Standing,
 }
 
@@ -65,15 +69,30 @@ impl Session {
         self.store.judge(&self.seal, &self.key, on_open)
     }
 
+    /// Whether the file's stamp (device, inode, size, times) differs from when this session
+    /// last read or wrote it: a cheap test, without reading the file, for callers that follow
+    /// the file (then [`Session::refresh`]). It can miss an in-place rewrite that keeps the
+    /// size and both times; `refresh` and every save compare the content itself.
+    pub fn disk_changed(&self) -> bool {
+        let now = storage::stamp(&self.store.path).ok();
+        now.is_none() || now != self.known.stamp
+    }
+
     /// Re-reads the file if another process changed it. Returns whether it had changed.
+    ///
+    /// The file is read once and its SHA-256 compared with what this session last read or
+    /// wrote: only a different content is decrypted (for a passphrase vault, an scrypt run).
     pub fn refresh(&mut self) -> Result<bool, VaultError> {
         let bytes = self.store.read()?;
-        if bytes == self.on_disk {
+        let seen = Fingerprint::of(&self.store.path, &bytes);
+        if seen.hash == self.known.hash {
+            self.known = seen;
             return Ok(false);
         }
         let protection = crypto::protection(&bytes).map_err(self.store.crypto_err())?;
         let plaintext = crypto::decrypt(&bytes, &self.key).map_err(self.store.crypto_err())?;
-        let vault = self.store.document(&plaintext)?;
+        let mut vault = self.store.document(&plaintext)?;
+        vault.ensure_ids(Some(&self.vault))?;
         self.seal = seal_for(
             &self.key,
             protection,
@@ -81,13 +100,30 @@ impl Session {
             self.store.min_log_n,
         );
         self.vault = vault;
-        self.on_disk = bytes;
+        self.known = seen;
         self.standing = self.judge(true);
         Ok(true)
     }
 
+    /// Applies `op` at time `now` to the vault re-read under the writer lock (see
+    /// [`Session::update`]), drops tombstones past their retention, and saves. On any error
+    /// nothing is written.
+    pub fn apply(&mut self, op: &Op, now: u64) -> Result<Outcome, ChangeError> {
+        // A vanished entry is named as this session last saw it.
+        let seen = op
+            .target()
+            .and_then(|id| self.vault.entry(id))
+            .map(Entry::name);
+        self.update(|vault| {
+            let outcome = op.apply(vault, now).map_err(|e| e.seen_as(seen))?;
+            vault.prune_tombstones(now);
+            Ok::<_, ChangeError>(outcome)
+        })
+    }
+
     /// Applies `change` to the current vault under the writer lock and saves the result.
-    /// If `change` fails, or the trust rules refuse the save, nothing is written.
+    /// If `change` fails, or the trust rules refuse the save, nothing is written. Entries
+    /// change only through [`Session::apply`]; this is for whole-vault work (tests, merges).
     pub fn update<T, E>(&mut self, change: impl FnOnce(&mut Vault) -> Result<T, E>) -> Result<T, E>
     where
         E: From<VaultError>,
@@ -154,6 +190,7 @@ impl Session {
             Seal::Recipients(list) => list.clone(),
             Seal::Passphrase { .. } => Vec::new(),
         };
+        next.prepare_save()?;
         let bytes = seal
             .encrypt_with(&crypto::pad(&next.to_ron()), &self.store.plugin_ui)
             .map_err(self.store.crypto_err())?;
@@ -172,7 +209,7 @@ impl Session {
         }
         self.seal = seal;
         self.vault = next;
-        self.on_disk = bytes;
+        self.known = Fingerprint::of(&self.store.path, &bytes);
         self.standing = Standing::Trusted;
         if let Some(key) = key {
             self.key = key;
@@ -180,14 +217,15 @@ impl Session {
         Ok(outcome)
     }
 
-    fn write_locked(&mut self, real: &std::path::Path, next: Vault) -> Result<(), VaultError> {
+    fn write_locked(&mut self, real: &std::path::Path, mut next: Vault) -> Result<(), VaultError> {
+        next.prepare_save()?;
         let bytes = self
             .seal
             .encrypt_with(&crypto::pad(&next.to_ron()), &self.store.plugin_ui)
             .map_err(self.store.crypto_err())?;
         storage::replace(real, &bytes, self.store.hook.as_mut())?;
         self.vault = next;
-        self.on_disk = bytes;
+        self.known = Fingerprint::of(&self.store.path, &bytes);
         Ok(())
     }
 }

@@ -3,8 +3,10 @@
 use super::*;
 use crate::engine::crypto::x25519_identities;
 use crate::engine::entry::Entry;
+use crate::engine::ops::{Op, Outcome, Patch};
 use crate::engine::secret::Secret;
 use crate::engine::trust::Trusted;
+use crate::engine::vault::Tombstone;
 use age::secrecy::SecretString;
 
 fn identity() -> age::x25519::Identity {
@@ -299,4 +301,174 @@ fn the_state_folder_pins_recipients_and_records_changes_made_here() {
             .to_string()
             .contains("changed since this machine trusted them")
     );
+}
+
+fn passphrase_vault(path: &Path) -> Session {
+    let pass = || SecretString::from("pw".to_string());
+    let seal = Seal::Passphrase {
+        passphrase: pass(),
+        log_n: Some(5),
+    };
+    Store::new(path).create(Vault::default(), &seal).unwrap();
+    Store::new(path).open(Key::Passphrase(pass())).unwrap()
+}
+
+fn add(session: &mut Session, name: &str) -> crate::engine::entry::EntryId {
+    let outcome = session.apply(&Op::Add(vec![entry(name)]), NOW).unwrap();
+    let Outcome::Added { ids } = outcome else {
+        panic!("{outcome:?}")
+    };
+    ids[0].unwrap()
+}
+
+const NOW: u64 = 1_700_000_000;
+
+#[test]
+fn a_save_on_an_unchanged_passphrase_vault_runs_scrypt_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let mut session = passphrase_vault(&path);
+    for name in ["a", "b", "c"] {
+        let before = crypto::scrypt_runs();
+        add(&mut session, name);
+        assert_eq!(crypto::scrypt_runs() - before, 1, "the seal only ({name})");
+    }
+    let before = crypto::scrypt_runs();
+    assert!(!session.refresh().unwrap());
+    assert_eq!(crypto::scrypt_runs(), before, "nothing to decrypt");
+}
+
+#[test]
+fn a_vault_rewritten_in_place_with_the_same_size_and_times_is_re_read() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let mut ours = passphrase_vault(&path);
+    add(&mut ours, "first");
+    // Another writer renames the entry to a name of the same length: the same size once
+    // padded and sealed.
+    let theirs_path = dir.path().join("theirs.age");
+    std::fs::copy(&path, &theirs_path).unwrap();
+    let mut theirs = Store::new(&theirs_path)
+        .open(Key::Passphrase(SecretString::from("pw".to_string())))
+        .unwrap();
+    let id = theirs.vault().entries[0].id.unwrap();
+    let rename = Box::new(Patch {
+        account: Some("fir5t".into()),
+        ..Patch::default()
+    });
+    theirs.apply(&Op::Edit { id, patch: rename }, NOW).unwrap();
+    let newer = std::fs::read(&theirs_path).unwrap();
+    // Written over ours in place (same inode), with the modification time put back.
+    let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    let meta = file.metadata().unwrap();
+    assert_eq!(meta.len(), newer.len() as u64, "the test needs equal sizes");
+    file.write_all(&newer).unwrap();
+    file.set_modified(meta.modified().unwrap()).unwrap();
+    drop(file);
+    let after = std::fs::metadata(&path).unwrap();
+    assert_eq!(
+        (after.len(), after.modified().unwrap()),
+        (meta.len(), meta.modified().unwrap())
+    );
+    let before = crypto::scrypt_runs();
+    add(&mut ours, "z");
+    assert_eq!(crypto::scrypt_runs() - before, 2, "re-read, then the seal");
+    let names: Vec<_> = ours
+        .vault()
+        .entries
+        .iter()
+        .map(|e| e.account.clone())
+        .collect();
+    assert_eq!(names, ["fir5t", "z"], "their change is kept");
+}
+
+#[test]
+fn a_touched_but_unchanged_vault_is_not_decrypted_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let mut session = passphrase_vault(&path);
+    add(&mut session, "a");
+    assert!(!session.disk_changed());
+    let bytes = std::fs::read(&path).unwrap();
+    // Copied back over itself (a sync tool might): a new file, the same content.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(session.disk_changed());
+    let before = crypto::scrypt_runs();
+    assert!(!session.refresh().unwrap());
+    assert_eq!(crypto::scrypt_runs(), before);
+    assert!(!session.disk_changed());
+}
+
+#[test]
+fn saves_count_generations_and_an_old_vault_gets_ids_that_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let id = identity();
+    // A vault as a keyfob before ids wrote it.
+    let old = "(\n  version: 1,\n  entries: [\n    (\n      issuer: \"Test\",\n      account: \"a\",\n      secret: \"JBSWY3DPEHPK3PXP\",\n    ),\n    (\n      issuer: \"Test\",\n      account: \"b\",\n      secret: \"JBSWY3DPEHPK3PXP\",\n    ),\n  ],\n)\n";
+    let seal = Seal::Recipients(vec![id.to_public().to_string()]);
+    let bytes = seal.encrypt(&crypto::pad(old)).unwrap();
+    std::fs::write(&path, bytes).unwrap();
+    let mut session = Store::new(&path).open(key(&id)).unwrap();
+    let ids: Vec<_> = session.vault().entries.iter().map(|e| e.id).collect();
+    assert!(ids.iter().all(Option::is_some), "{ids:?}");
+    // Re-read (nothing saved yet): the same ids, so a change can name one.
+    std::fs::write(&path, seal.encrypt(&crypto::pad(old)).unwrap()).unwrap();
+    assert!(session.refresh().unwrap());
+    let again: Vec<_> = session.vault().entries.iter().map(|e| e.id).collect();
+    assert_eq!(again, ids);
+    let b = ids[1].unwrap();
+    session.apply(&Op::Remove { id: b }, NOW).unwrap();
+    let saved = Store::new(&path).open(key(&id)).unwrap();
+    let vault = saved.vault();
+    assert_eq!(vault.generation, 1);
+    assert_eq!(vault.entries.len(), 1);
+    assert_eq!(vault.entries[0].id, ids[0], "written as handed out");
+    assert_eq!(
+        vault.tombstones,
+        [Tombstone {
+            id: b,
+            deleted: NOW
+        }]
+    );
+    add(&mut session, "c");
+    assert_eq!(session.vault().generation, 2);
+}
+
+#[test]
+fn a_change_prunes_tombstones_past_their_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let id = identity();
+    create(&path, &id);
+    let mut session = Store::new(&path).open(key(&id)).unwrap();
+    let a = add(&mut session, "a");
+    session.apply(&Op::Remove { id: a }, NOW).unwrap();
+    assert_eq!(session.vault().tombstones.len(), 1);
+    let later = NOW + crate::engine::vault::TOMBSTONE_RETENTION_SECS;
+    let outcome = session.apply(&Op::Add(vec![entry("b")]), later).unwrap();
+    assert!(matches!(outcome, Outcome::Added { .. }));
+    assert!(session.vault().tombstones.is_empty());
+}
+
+#[test]
+fn a_vanished_entry_is_named_as_this_session_saw_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let id = identity();
+    create(&path, &id);
+    let mut first = Store::new(&path).open(key(&id)).unwrap();
+    let a = add(&mut first, "a");
+    let mut second = Store::new(&path).open(key(&id)).unwrap();
+    first.apply(&Op::Remove { id: a }, NOW).unwrap();
+    let before = std::fs::read(&path).unwrap();
+    let e = second.apply(&Op::Advance { id: a }, NOW).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("'Test:a' changed or disappeared meanwhile"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "nothing written");
 }

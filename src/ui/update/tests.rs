@@ -4,8 +4,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::super::app::{App, Effect, Mode, Msg, Saved, Settings};
 use super::super::keymap;
-use super::super::ops::Op;
-use crate::engine::entry::Entry;
+use crate::engine::entry::{Entry, EntryId};
+use crate::engine::ops::{Op, Patch};
 use crate::engine::secret::Secret;
 
 /// 2023-11-14 22:13:20 UTC; `oathtool --totp -b 2234567ABCDEF2234567ABCDEF -N @1700000000`
@@ -31,7 +31,7 @@ pub fn sample_entries() -> Vec<Entry> {
     google.period = 60;
     let mut fast = Entry::new("Fast", "twenty", s("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
     fast.period = 20;
-    vec![
+    let mut entries = vec![
         Entry::new(
             "GitHub",
             "me@example.com",
@@ -42,7 +42,16 @@ pub fn sample_entries() -> Vec<Entry> {
         token,
         Entry::new("Steam", "gabe", s("JRZCL47CMXVOQMNPZR2F7J4RGI")).with_steam(),
         fast,
-    ]
+    ];
+    // As an opened vault gives them: every entry has an id.
+    for (n, entry) in (1..).zip(&mut entries) {
+        entry.id = Some(id(n));
+    }
+    entries
+}
+
+pub fn id(n: u128) -> EntryId {
+    EntryId::from(uuid::Uuid::from_u128(n))
 }
 
 pub fn app() -> App {
@@ -192,10 +201,10 @@ fn delete_asks_first() {
     assert!(matches!(app.mode, Mode::List));
     press(&mut app, "d");
     let fx = press(&mut app, "y");
-    let [Effect::Save(Op::Remove(target))] = fx.as_slice() else {
+    let [Effect::Save(Op::Remove { id: target })] = fx.as_slice() else {
         panic!("{fx:?}")
     };
-    assert_eq!(target.name(), "GitHub:me@example.com");
+    assert_eq!(*target, id(1), "GitHub:me@example.com");
 }
 
 #[test]
@@ -205,23 +214,50 @@ fn next_hotp_code_advances_the_counter() {
     assert!(fx.is_empty(), "TOTP has no next code");
     press(&mut app, "jj");
     let fx = press(&mut app, "n");
-    let [Effect::Save(Op::AdvanceCounter(e))] = fx.as_slice() else {
+    let [Effect::Save(Op::Advance { id: target })] = fx.as_slice() else {
         panic!("{fx:?}")
     };
-    assert_eq!((e.name().as_str(), e.counter), ("Bank:bob", 5));
+    assert_eq!(*target, id(3), "Bank:bob");
 }
 
 #[test]
-fn edit_replaces_the_selected_entry() {
+fn edit_sends_only_the_changed_fields_of_the_selected_entry() {
     let mut app = app();
     press(&mut app, "e");
     let fx = press(&mut app, "X\n");
-    let [Effect::Save(Op::Replace { target, with })] = fx.as_slice() else {
+    let [Effect::Save(Op::Edit { id: target, patch })] = fx.as_slice() else {
         panic!("{fx:?}")
     };
-    assert_eq!(target.issuer, "GitHub");
-    assert_eq!(with.issuer, "GitHubX");
-    assert_eq!(with.secret, target.secret);
+    assert_eq!(*target, id(1));
+    let expected = Patch {
+        issuer: Some("GitHubX".into()),
+        ..Patch::default()
+    };
+    assert_eq!(**patch, expected, "the secret and the rest stay as stored");
+}
+
+#[test]
+fn an_edit_that_changes_nothing_saves_nothing() {
+    let mut app = app();
+    press(&mut app, "e");
+    assert!(press(&mut app, "\n").is_empty());
+    assert!(matches!(app.mode, Mode::List));
+    assert_eq!(app.status.as_ref().unwrap().text, "nothing was changed");
+    assert_eq!(app.pending, 0);
+}
+
+#[test]
+fn an_entry_without_an_id_is_not_sent_to_be_changed() {
+    let mut entries = sample_entries();
+    entries[2].id = None;
+    let mut app = App::new(entries, Settings::default(), NOW);
+    press(&mut app, "jj");
+    assert!(press(&mut app, "n").is_empty());
+    assert!(
+        app.status.as_ref().unwrap().text.contains("has no id yet"),
+        "{:?}",
+        app.status
+    );
 }
 
 #[test]

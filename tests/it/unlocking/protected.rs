@@ -275,7 +275,7 @@ fn stock_age_protected_identities_interoperate() {
     pty.wait_for("Enter passphrase", 0);
     pty.send("mine\r");
     assert_eq!(pty.exit_code(), 0, "{}", pty.output());
-    assert!(pty.output().contains("version: 1"), "{}", pty.output());
+    assert!(pty.output().contains("version: 2"), "{}", pty.output());
 }
 
 /// The first run offers a new protected key first (one line per choice), makes it, and the
