@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, Config};
+pub use crate::context::Context;
 use crate::failure::Failure;
 use crate::unlock::Access;
 
@@ -175,24 +176,6 @@ impl From<AlgorithmArg> for crate::engine::otp::Algorithm {
             AlgorithmArg::Sha256 => Self::Sha256,
             AlgorithmArg::Sha512 => Self::Sha512,
         }
-    }
-}
-
-/// What every command gets: where the vault is and the settings.
-pub struct Context {
-    pub access: Access,
-    pub config: Config,
-}
-
-impl Context {
-    /// The current Unix time, or `--at`.
-    pub fn now(at: Option<u64>) -> u64 {
-        at.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        })
     }
 }
 

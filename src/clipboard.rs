@@ -10,6 +10,8 @@
 
 use std::io::{self, Write};
 
+pub mod hold;
+
 use crossterm::Command;
 use crossterm::clipboard::CopyToClipboard;
 

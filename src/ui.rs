@@ -11,7 +11,7 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::engine::crypto::Seal;
 use crate::failure::Failure;
 
@@ -20,6 +20,7 @@ pub mod backend;
 pub mod filter;
 pub mod first_run;
 pub mod form;
+pub mod hidden;
 pub mod import_flow;
 pub mod keymap;
 pub mod ops;
@@ -50,7 +51,7 @@ pub fn run(context: &Context) -> Result<(), Failure> {
         ),
         passphrase: matches!(session.seal(), Seal::Passphrase { .. }),
     };
-    let now = crate::cli::Context::now(None);
+    let now = Context::now(None);
     let app = app::App::new(session.vault().entries.clone(), settings, now);
     runtime::run(app, session, access)
 }

@@ -1,19 +1,13 @@
-//! `code --copy`: copying from a short-lived process.
+//! `code --copy`: copying from a short-lived process, and the hidden `__hold-clipboard`
+//! command behind it (the work is in [`crate::clipboard::hold`], shared with the screen).
 //!
 //! Promises: the same routes as the TUI (OSC 52 to the controlling terminal over SSH or without
-//! a display, arboard otherwise). A process that exits cannot clear the clipboard later, and on
-//! X11 its clipboard contents die with it, so a small detached helper (`keyfob
-//! __hold-clipboard`) receives the code on a pipe (never in its arguments or environment),
-//! holds it, and clears it after the configured delay.
-
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+//! a display, arboard otherwise); the code reaches the helper on a pipe only.
 
 use clap::Args;
-use zeroize::Zeroizing;
 
 use super::Context;
+use crate::clipboard::hold::{self, spawn_holder, tty};
 use crate::clipboard::{Clipboard, Route};
 use crate::failure::Failure;
 
@@ -25,10 +19,6 @@ pub struct HoldArgs {
     /// Use OSC 52 on the controlling terminal (with tmux passthrough when "tmux")
     #[arg(long)]
     pub osc52: Option<String>,
-}
-
-fn tty() -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new().write(true).open("/dev/tty")
 }
 
 /// Copies `code` as the clipboard rules say and arranges for it to be cleared.
@@ -58,85 +48,10 @@ pub fn copy_from_cli(context: &Context, code: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-pub(crate) fn spawn_holder(seconds: u64, osc52: Option<bool>, code: &str) -> Result<(), Failure> {
-    let exe = std::env::current_exe()
-        .map_err(|e| Failure::new(format!("--copy: cannot find keyfob's own program: {e}")))?;
-    let mut command = Command::new(exe);
-    command
-        .arg("__hold-clipboard")
-        .arg("--seconds")
-        .arg(seconds.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(tmux) = osc52 {
-        command
-            .arg("--osc52")
-            .arg(if tmux { "tmux" } else { "plain" });
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        // Its own process group: a Ctrl-C in the shell does not cut the clearing short.
-        command.process_group(0);
-    }
-    let mut child = command
-        .spawn()
-        .map_err(|e| Failure::new(format!("--copy: cannot start the clipboard helper: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(code.as_bytes())
-            .map_err(|e| Failure::new(format!("--copy: cannot hand over the code: {e}")))?;
-    }
-    // The helper says "ok" once it holds the clipboard, or why it cannot.
-    let mut report = String::new();
-    if let Some(stdout) = child.stdout.take() {
-        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut report);
-    }
-    match report.trim() {
-        "ok" => Ok(()),
-        "" => Err(Failure::new(
-            "--copy: the clipboard helper stopped without copying",
-        )),
-        problem => Err(Failure::new(format!("--copy: {problem}"))),
-    }
-}
-
-/// The helper's side: hold the code, then clear it.
+/// `__hold-clipboard`: the helper's side.
 pub fn hold(args: &HoldArgs) -> Result<u8, Failure> {
-    let mut code = Zeroizing::new(String::new());
-    std::io::stdin()
-        .read_to_string(&mut code)
-        .map_err(|e| Failure::new(e.to_string()))?;
-    let delay = Duration::from_secs(args.seconds);
-    if let Some(mode) = &args.osc52 {
-        println!("ok");
-        std::thread::sleep(delay);
-        let mut terminal = tty().map_err(|e| Failure::new(e.to_string()))?;
-        let route = Route::Osc52 {
-            tmux: mode == "tmux",
-        };
-        Clipboard::new(route)
-            .clear("", &mut terminal)
-            .map_err(|e| Failure::new(e.to_string()))?;
-        return Ok(0);
-    }
-    let mut clipboard = Clipboard::new(Route::System);
-    match clipboard.connect() {
-        Ok(()) => println!("ok"),
-        Err(e) => {
-            println!("{e}");
-            return Ok(1);
-        }
-    }
-    let deadline = (args.seconds > 0).then(|| std::time::Instant::now() + delay);
-    clipboard
-        .hold_system(&code, deadline)
-        .map_err(|e| Failure::new(e.to_string()))?;
-    if deadline.is_some() {
-        clipboard
-            .clear(&code, &mut std::io::sink())
-            .map_err(|e| Failure::new(e.to_string()))?;
-    }
-    Ok(0)
+    hold::hold(
+        args.seconds,
+        args.osc52.as_deref().map(|mode| mode == "tmux"),
+    )
 }

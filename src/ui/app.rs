@@ -5,34 +5,16 @@
 //! frozen screen. Secrets held here (entries, typed text) are zeroized when dropped and never
 //! shown by `Debug`.
 
-use std::ops::Deref;
-
 use zeroize::Zeroizing;
 
 use super::filter::Filter;
 use super::form::Form;
+use super::hidden::Hidden;
 use super::import_flow::ImportFlow;
 use super::ops::Op;
 use super::text::{Edit, TextInput};
 use super::theme::Theme;
 use crate::engine::entry::Entry;
-
-/// A value that must not show up in `Debug` output or logs (a passphrase, file bytes, a code).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Hidden<T>(pub T);
-
-impl<T> std::fmt::Debug for Hidden<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<hidden>")
-    }
-}
-
-impl<T> Deref for Hidden<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
 
 /// Settings the screen runs with (from the config and the environment).
 #[derive(Debug, Clone)]

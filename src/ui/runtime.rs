@@ -25,8 +25,9 @@ use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::Terminal;
 use zeroize::Zeroizing;
 
-use super::app::{App, Effect, Hidden, Msg};
+use super::app::{App, Effect, Msg};
 use super::backend::QuietBackend;
+use super::hidden::Hidden;
 use super::keymap;
 use super::worker::{Job, Worker};
 use crate::clipboard::{Clipboard, Route};
@@ -230,7 +231,7 @@ impl Loop {
             Route::Osc52 { tmux } => (Some(tmux), Zeroizing::new(String::new())),
             Route::System => (None, code),
         };
-        if let Err(e) = crate::cli::clipboard_hold::spawn_holder(seconds, osc52, &text) {
+        if let Err(e) = crate::clipboard::hold::spawn_holder(seconds, osc52, &text) {
             let _ = writeln!(
                 io::stderr(),
                 "warning: the copied code will not be cleared: {}",

@@ -5,8 +5,9 @@
 
 use zeroize::Zeroizing;
 
-use super::app::{App, Effect, Hidden, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
+use super::app::{App, Effect, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
 use super::form::{self, Check, Form};
+use super::hidden::Hidden;
 use super::import_flow::{self, ImportFlow, Stage};
 use super::ops::Op;
 use super::text::Edit;

@@ -11,7 +11,8 @@ use std::thread::JoinHandle;
 use age::secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use super::app::{Hidden, Msg, Saved};
+use super::app::{Msg, Saved};
+use super::hidden::Hidden;
 use super::ops::{Op, OpError};
 use crate::engine::crypto::{self, Key, Protection};
 use crate::engine::store::Session;

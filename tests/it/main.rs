@@ -13,6 +13,7 @@ mod faults;
 mod fuzz_bodies;
 mod hygiene;
 mod import;
+mod layering;
 mod peer_exports;
 mod robustness;
 mod tui_pty;
