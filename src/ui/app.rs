@@ -49,7 +49,10 @@ pub enum Mode {
     List,
     /// Typing in the filter.
     Filter,
-    Help,
+    /// The keys, scrolled down by `scroll` lines.
+    Help {
+        scroll: usize,
+    },
     /// The QR code of the selected entry.
     Qr,
     /// Asking before deleting this entry.
@@ -246,6 +249,20 @@ impl App {
     /// Rows available to the list.
     pub fn list_rows(&self) -> usize {
         usize::from(self.size.1.saturating_sub(CHROME_ROWS).max(1))
+    }
+
+    /// Lines of the help that fit on screen (its box keeps 4 rows for frame and footer).
+    pub fn help_rows(&self) -> usize {
+        let total = super::keymap::table::help_line_count();
+        usize::from(self.size.1)
+            .min(total + 4)
+            .saturating_sub(4)
+            .max(1)
+    }
+
+    /// How far the help can scroll: its last line at the bottom of the box.
+    pub fn help_max_scroll(&self) -> usize {
+        super::keymap::table::help_line_count().saturating_sub(self.help_rows())
     }
 
     /// The selected entry, if any row is shown.

@@ -66,8 +66,9 @@ impl App {
                 let mode = std::mem::take(&mut self.mode);
                 self.mode = match mode {
                     Mode::List => self.on_list(input, &mut fx),
-                    Mode::Filter => self.on_filter(input),
-                    Mode::Help | Mode::Qr => Mode::List,
+                    Mode::Filter => self.on_filter(input, &mut fx),
+                    Mode::Help { scroll } => self.on_help(scroll, &input),
+                    Mode::Qr => Mode::List,
                     Mode::ConfirmDelete(entry) => {
                         if matches!(input, Msg::Yes) {
                             self.save(Op::Remove(entry), &mut fx);
@@ -155,16 +156,7 @@ impl App {
                 self.filter.take();
                 self.refilter();
             }
-            Msg::Copy | Msg::Enter => {
-                if let Some(entry) = self.selected_entry() {
-                    match entry.code(self.now) {
-                        Ok(code) => {
-                            fx.push(Effect::Copy(Hidden(Zeroizing::new(code.to_string()))));
-                        }
-                        Err(e) => self.set_status(StatusKind::Error, e.to_string()),
-                    }
-                }
-            }
+            Msg::Copy | Msg::Enter => self.copy_selected(fx),
             Msg::Add => return Mode::Form(Box::new(Form::add())),
             Msg::EditEntry => {
                 if let Some(entry) = self.selected_entry() {
@@ -188,7 +180,7 @@ impl App {
                 None => {}
             },
             Msg::ShowQr if self.selected_entry().is_some() => return Mode::Qr,
-            Msg::Help => return Mode::Help,
+            Msg::Help => return Mode::Help { scroll: 0 },
             Msg::Import => return Mode::Import(Box::default()),
             Msg::LockNow => {
                 self.lock(fx, false);
@@ -199,12 +191,41 @@ impl App {
         Mode::List
     }
 
-    fn on_filter(&mut self, msg: Msg) -> Mode {
+    /// Asks the loop to copy the selected entry's current code.
+    fn copy_selected(&mut self, fx: &mut Vec<Effect>) {
+        if let Some(entry) = self.selected_entry() {
+            match entry.code(self.now) {
+                Ok(code) => fx.push(Effect::Copy(Hidden(Zeroizing::new(code.to_string())))),
+                Err(e) => self.set_status(StatusKind::Error, e.to_string()),
+            }
+        }
+    }
+
+    /// The help pager: the moving keys scroll it, any other key closes it.
+    fn on_help(&self, scroll: usize, msg: &Msg) -> Mode {
+        let page = self.help_rows();
+        let scroll = match msg {
+            Msg::Down => scroll.saturating_add(1),
+            Msg::Up => scroll.saturating_sub(1),
+            Msg::PageDown => scroll.saturating_add(page),
+            Msg::PageUp => scroll.saturating_sub(page),
+            _ => return Mode::List,
+        };
+        Mode::Help {
+            scroll: scroll.min(self.help_max_scroll()),
+        }
+    }
+
+    fn on_filter(&mut self, msg: Msg, fx: &mut Vec<Effect>) -> Mode {
         match msg {
             Msg::Text(edit) if self.filter.apply(&edit) => self.refilter(),
             Msg::Up => self.move_by(-1),
             Msg::Down => self.move_by(1),
-            Msg::Enter => return Mode::List,
+            Msg::Enter => {
+                // `/sla⏎`: keep the filter, back to the list, and copy the selected match.
+                self.copy_selected(fx);
+                return Mode::List;
+            }
             Msg::Escape => {
                 self.filter.take();
                 self.refilter();

@@ -11,12 +11,16 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::app::{App, Mode, StatusKind};
+use super::keymap::{self, table};
 use super::theme::Role;
 
 mod dialogs;
 mod list;
 mod qr;
 mod screens;
+
+/// Width of the key column in the help (tests keep every key and line within 80 columns).
+pub use screens::KEYS_WIDTH as HELP_KEYS_WIDTH;
 
 #[cfg(test)]
 mod tests;
@@ -45,7 +49,7 @@ impl Widget for &App {
         self.status_line(status, buf);
         self.hints(hints, buf);
         match &self.mode {
-            Mode::Help => screens::help(self, area, buf),
+            Mode::Help { scroll } => screens::help(self, *scroll, area, buf),
             Mode::ConfirmDelete(entry) => dialogs::confirm_delete(self, entry, area, buf),
             Mode::Form(form) => dialogs::form(self, form, area, buf),
             Mode::Import(flow) => dialogs::import(self, flow, area, buf),
@@ -105,32 +109,14 @@ impl App {
         Line::styled(format!(" {}", status.text), self.style(role)).render(area, buf);
     }
 
+    /// The keys of what the screen is doing, from the key table.
     fn hints(&self, area: Rect, buf: &mut Buffer) {
-        let pairs: &[(&str, &str)] = match self.mode {
-            Mode::Filter => &[
-                ("type", "to narrow"),
-                ("↑↓", "move"),
-                ("Enter", "keep filter"),
-                ("Esc", "clear"),
-            ],
-            _ => &[
-                ("⏎", "copy"),
-                ("/", "filter"),
-                ("a", "add"),
-                ("e", "edit"),
-                ("d", "delete"),
-                ("Q", "QR"),
-                ("i", "import"),
-                ("?", "help"),
-                ("q", "quit"),
-            ],
-        };
-        key_line(self, pairs).render(area, buf);
+        key_line(self, &table::hints(keymap::scope_of(self))).render(area, buf);
     }
 }
 
 /// " k what  k what …" with the keys highlighted.
-fn key_line(app: &App, pairs: &[(&str, &str)]) -> Line<'static> {
+fn key_line(app: &App, pairs: &[(String, &str)]) -> Line<'static> {
     let mut spans = Vec::with_capacity(pairs.len() * 2);
     for (key, what) in pairs {
         spans.push(Span::styled(format!(" {key}"), app.style(Role::Key)));

@@ -249,10 +249,10 @@ fn quitting_restores_the_terminal() {
             && s.parser.screen().hide_cursor()
     });
     screen.send("?");
-    screen.wait_text("any key closes this help");
+    screen.wait_text("any other key closes");
     screen.send("x");
     screen.wait("help closed", |s| {
-        !s.text().contains("any key closes this help")
+        !s.text().contains("any other key closes")
     });
     let (status, raw, parser) = screen.quit();
     assert!(status.ends_with(", 0))"), "{status}");

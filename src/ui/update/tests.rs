@@ -98,6 +98,52 @@ fn filter_narrows_enter_keeps_esc_clears() {
 }
 
 #[test]
+fn enter_in_the_filter_keeps_it_and_copies_the_match() {
+    let mut app = app();
+    let fx = press(&mut app, "/conto\n");
+    assert!(matches!(app.mode, Mode::List));
+    assert_eq!(app.filter.as_str(), "conto");
+    let [Effect::Copy(code)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(code.as_str(), "372551", "the Contoso code");
+    // No match: nothing to copy, the filter is kept.
+    let fx = press(&mut app, "/zzz\n");
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(matches!(app.mode, Mode::List));
+}
+
+#[test]
+fn help_scrolls_and_closes_on_any_other_key() {
+    let mut app = app();
+    app.update(
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+        NOW,
+    );
+    press(&mut app, "?jjj");
+    assert!(
+        matches!(app.mode, Mode::Help { scroll: 3 }),
+        "{:?}",
+        app.mode
+    );
+    press(&mut app, "k");
+    assert!(matches!(app.mode, Mode::Help { scroll: 2 }));
+    app.update(Msg::PageDown, NOW);
+    app.update(Msg::PageDown, NOW);
+    app.update(Msg::PageDown, NOW);
+    app.update(Msg::PageDown, NOW);
+    let Mode::Help { scroll } = app.mode else {
+        panic!()
+    };
+    assert_eq!(scroll, app.help_max_scroll(), "stops at the last line");
+    press(&mut app, "x");
+    assert!(matches!(app.mode, Mode::List));
+}
+
+#[test]
 fn moving_and_paging() {
     let mut app = app();
     app.update(
@@ -271,7 +317,7 @@ fn quit_keys() {
 fn help_and_qr_close_on_any_key() {
     let mut app = app();
     press(&mut app, "?");
-    assert!(matches!(app.mode, Mode::Help));
+    assert!(matches!(app.mode, Mode::Help { .. }));
     press(&mut app, "x");
     assert!(matches!(app.mode, Mode::List));
     press(&mut app, " ");

@@ -10,6 +10,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 use super::super::app::App;
 use super::super::form::{Check, Field, Form};
 use super::super::import_flow::{ImportFlow, RowState, Stage};
+use super::super::keymap::table::{self, Scope};
 use super::super::text::TextInput;
 use super::super::theme::Role;
 use super::{dialog, key_line, lines};
@@ -108,16 +109,7 @@ pub fn form(app: &App, form: &Form, area: Rect, buf: &mut Buffer) {
         height: 1,
         ..inner
     };
-    key_line(
-        app,
-        &[
-            ("Enter", "save"),
-            ("Tab ↑↓", "field"),
-            ("← →", "choice"),
-            ("Esc", "cancel"),
-        ],
-    )
-    .render(hint, buf);
+    key_line(app, &table::hints(Scope::Form)).render(hint, buf);
 }
 
 fn choice<'a>(app: &App, value: &str, focused: bool) -> Span<'a> {
@@ -191,7 +183,7 @@ pub fn confirm_delete(app: &App, entry: &Entry, area: Rect, buf: &mut Buffer) {
             app.style(Role::Dim),
         ),
         Line::raw(""),
-        key_line(app, &[("y", "delete"), ("any other key", "keep it")]),
+        key_line(app, &table::hints(Scope::Confirm)),
     ];
     Paragraph::new(out)
         .wrap(Wrap { trim: false })
@@ -209,7 +201,7 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
     );
     let width = inner.width.saturating_sub(12);
     let mut out: Vec<Line> = Vec::new();
-    let hints: &[(&str, &str)] = match &flow.stage {
+    let scope = match &flow.stage {
         Stage::Path {
             input,
             choices,
@@ -229,7 +221,7 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
                     .iter()
                     .map(|c| Line::styled(format!("  {c}"), app.style(Role::Dim))),
             );
-            &[("Tab", "complete"), ("Enter", "read"), ("Esc", "cancel")]
+            Scope::ImportPath
         }
         Stage::Password {
             path,
@@ -248,7 +240,7 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
             if let Some(e) = error {
                 out.push(Line::styled(format!("✗ {e}"), app.style(Role::Error)));
             }
-            &[("Enter", "decrypt"), ("Esc", "cancel")]
+            Scope::ImportPassword
         }
         Stage::Preview {
             path,
@@ -281,12 +273,7 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
                     Span::styled(what, app.style(role)),
                 ]));
             }
-            &[
-                ("Space", "choose"),
-                ("a", "all"),
-                ("Enter", "import chosen"),
-                ("Esc", "cancel"),
-            ]
+            Scope::Preview
         }
     };
     let room = usize::from(inner.height.saturating_sub(1));
@@ -294,7 +281,7 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
     while out.len() < room {
         out.push(Line::raw(""));
     }
-    out.push(key_line(app, hints));
+    out.push(key_line(app, &table::hints(scope)));
     lines(out, inner, buf);
 }
 
