@@ -100,20 +100,18 @@ const fn k(code: KeyCode) -> Key {
 use KeyCode::{BackTab, Backspace, Delete, Down, End, Enter, Esc, Home, Left, PageDown, PageUp};
 use KeyCode::{Right, Tab, Up};
 
-const fn bind(
-    scope: Scope,
-    keys: &'static [Key],
-    action: Action,
-    hint: Option<&'static str>,
-    help: &'static str,
-) -> Binding {
-    Binding {
-        scope,
-        keys,
-        action,
-        hint,
-        help,
-    }
+/// Builds the table: `Scope [keys] => action, hint, help;` a row. (A macro, so that a row
+/// stays one line to read.)
+macro_rules! rows {
+    ($($scope:ident [$($key:expr),*] => $action:expr, $hint:expr, $help:expr;)*) => {
+        &[$(Binding {
+            scope: $scope,
+            keys: &[$($key),*],
+            action: $action,
+            hint: $hint,
+            help: $help,
+        }),*]
+    };
 }
 
 use Action::{Insert, Send};
@@ -123,393 +121,87 @@ use Scope::{
 };
 
 /// Every key the screen knows, in the order help shows them.
-pub static KEYS: &[Binding] = &[
+#[rustfmt::skip]
+pub static KEYS: &[Binding] = rows! {
     // The list.
-    bind(List, &[c('j'), k(Down)], Send(|| Msg::Down), None, "move"),
-    bind(List, &[c('k'), k(Up)], Send(|| Msg::Up), None, "move"),
-    bind(
-        List,
-        &[c('g'), k(Home)],
-        Send(|| Msg::Top),
-        None,
-        "first / last entry",
-    ),
-    bind(
-        List,
-        &[c('G'), k(End)],
-        Send(|| Msg::Bottom),
-        None,
-        "first / last entry",
-    ),
-    bind(
-        List,
-        &[k(PageUp), Key::Ctrl('u')],
-        Send(|| Msg::PageUp),
-        None,
-        "a page up / down",
-    ),
-    bind(
-        List,
-        &[k(PageDown), Key::Ctrl('d')],
-        Send(|| Msg::PageDown),
-        None,
-        "a page up / down",
-    ),
-    bind(
-        List,
-        &[k(Enter), c('y')],
-        Send(|| Msg::Copy),
-        Some("copy"),
-        "copy the selected code",
-    ),
-    bind(
-        List,
-        &[c('/')],
-        Send(|| Msg::StartFilter),
-        Some("filter"),
-        "filter as you type (issuer, account, serial, tags)",
-    ),
-    bind(
-        List,
-        &[c('a')],
-        Send(|| Msg::Add),
-        Some("add"),
-        "add an entry (or paste an otpauth:// URI / QR path)",
-    ),
-    bind(
-        List,
-        &[c('e')],
-        Send(|| Msg::EditEntry),
-        Some("edit"),
-        "edit the selected entry",
-    ),
-    bind(
-        List,
-        &[c('d')],
-        Send(|| Msg::Delete),
-        Some("delete"),
-        "delete the selected entry (asks, naming it)",
-    ),
-    bind(
-        List,
-        &[c('n')],
-        Send(|| Msg::NextCode),
-        None,
-        "next HOTP code (advances and saves the counter)",
-    ),
-    bind(
-        List,
-        &[c('Q'), c(' ')],
-        Send(|| Msg::ShowQr),
-        Some("QR"),
-        "QR code to enrol a phone (shows the secret)",
-    ),
-    bind(
-        List,
-        &[c('i')],
-        Send(|| Msg::Import),
-        Some("import"),
-        "import an export file (a preview to choose from)",
-    ),
-    bind(List, &[c('L')], Send(|| Msg::LockNow), None, "lock now"),
-    bind(
-        List,
-        &[c('?')],
-        Send(|| Msg::Help),
-        Some("help"),
-        "this help",
-    ),
-    bind(
-        List,
-        &[c('q')],
-        Send(|| Msg::Quit),
-        Some("quit"),
-        "quit (Ctrl-C: from anywhere)",
-    ),
-    bind(
-        Anywhere,
-        &[Key::Ctrl('c')],
-        Send(|| Msg::Quit),
-        None,
-        "quit (Ctrl-C: from anywhere)",
-    ),
-    bind(
-        List,
-        &[k(Esc)],
-        Send(|| Msg::Escape),
-        None,
-        "clear a kept filter",
-    ),
+    List [c('j'), k(Down)] => Send(|| Msg::Down), None, "move";
+    List [c('k'), k(Up)] => Send(|| Msg::Up), None, "move";
+    List [c('g'), k(Home)] => Send(|| Msg::Top), None, "first / last entry";
+    List [c('G'), k(End)] => Send(|| Msg::Bottom), None, "first / last entry";
+    List [k(PageUp), Key::Ctrl('u')] => Send(|| Msg::PageUp), None, "a page up / down";
+    List [k(PageDown), Key::Ctrl('d')] => Send(|| Msg::PageDown), None, "a page up / down";
+    List [k(Enter), c('y')] => Send(|| Msg::Copy), Some("copy"), "copy the selected code";
+    List [c('/')] => Send(|| Msg::StartFilter), Some("filter"),
+        "filter as you type (issuer, account, serial, tags)";
+    List [c('a')] => Send(|| Msg::Add), Some("add"),
+        "add an entry (or paste an otpauth:// URI / QR path)";
+    List [c('e')] => Send(|| Msg::EditEntry), Some("edit"), "edit the selected entry";
+    List [c('d')] => Send(|| Msg::Delete), Some("delete"),
+        "delete the selected entry (asks, naming it)";
+    List [c('n')] => Send(|| Msg::NextCode), None,
+        "next HOTP code (advances and saves the counter)";
+    List [c('Q'), c(' ')] => Send(|| Msg::ShowQr), Some("QR"),
+        "QR code to enrol a phone (shows the secret)";
+    List [c('i')] => Send(|| Msg::Import), Some("import"),
+        "import an export file (a preview to choose from)";
+    List [c('L')] => Send(|| Msg::LockNow), None, "lock now";
+    List [c('?')] => Send(|| Msg::Help), Some("help"), "this help";
+    List [c('q')] => Send(|| Msg::Quit), Some("quit"), "quit (Ctrl-C: from anywhere)";
+    Anywhere [Key::Ctrl('c')] => Send(|| Msg::Quit), None, "quit (Ctrl-C: from anywhere)";
+    List [k(Esc)] => Send(|| Msg::Escape), None, "clear a kept filter";
     // The filter.
-    bind(
-        Filter,
-        &[Key::Typed],
-        Insert,
-        Some("narrow"),
-        "narrows the list as you type",
-    ),
-    bind(Filter, &[k(Up)], Send(|| Msg::Up), Some("move"), "move"),
-    bind(Filter, &[k(Down)], Send(|| Msg::Down), Some("move"), "move"),
-    bind(
-        Filter,
-        &[k(Enter)],
-        Send(|| Msg::Enter),
-        Some("copy"),
-        "keep the filter, copy the selected match",
-    ),
-    bind(
-        Filter,
-        &[k(Esc)],
-        Send(|| Msg::Escape),
-        Some("clear"),
-        "clear the filter",
-    ),
+    Filter [Key::Typed] => Insert, Some("narrow"), "narrows the list as you type";
+    Filter [k(Up)] => Send(|| Msg::Up), Some("move"), "move";
+    Filter [k(Down)] => Send(|| Msg::Down), Some("move"), "move";
+    Filter [k(Enter)] => Send(|| Msg::Enter), Some("copy"),
+        "keep the filter, copy the selected match";
+    Filter [k(Esc)] => Send(|| Msg::Escape), Some("clear"), "clear the filter";
     // Forms.
-    bind(
-        Form,
-        &[k(Enter)],
-        Send(|| Msg::Enter),
-        Some("save"),
-        "save (or read the file named)",
-    ),
-    bind(
-        Form,
-        &[k(Tab), k(Down)],
-        Send(|| Msg::NextField),
-        Some("field"),
-        "next field",
-    ),
-    bind(
-        Form,
-        &[k(BackTab), k(Up)],
-        Send(|| Msg::PrevField),
-        None,
-        "previous field",
-    ),
-    bind(
-        Form,
-        &[k(Left)],
-        Send(|| Msg::Text(Edit::Left)),
-        Some("choice"),
-        "change Type / Algorithm (Space too); in text: cursor",
-    ),
-    bind(
-        Form,
-        &[k(Right)],
-        Send(|| Msg::Text(Edit::Right)),
-        Some("choice"),
-        "change Type / Algorithm (Space too); in text: cursor",
-    ),
-    bind(
-        Form,
-        &[k(Esc)],
-        Send(|| Msg::Escape),
-        Some("cancel"),
-        "cancel (nothing is saved)",
-    ),
+    Form [k(Enter)] => Send(|| Msg::Enter), Some("save"), "save (or read the file named)";
+    Form [k(Tab), k(Down)] => Send(|| Msg::NextField), Some("field"), "next field";
+    Form [k(BackTab), k(Up)] => Send(|| Msg::PrevField), None, "previous field";
+    Form [k(Left)] => Send(|| Msg::Text(Edit::Left)), Some("choice"),
+        "change Type / Algorithm (Space too); in text: cursor";
+    Form [k(Right)] => Send(|| Msg::Text(Edit::Right)), Some("choice"),
+        "change Type / Algorithm (Space too); in text: cursor";
+    Form [k(Esc)] => Send(|| Msg::Escape), Some("cancel"), "cancel (nothing is saved)";
     // Text fields.
-    bind(Text, &[Key::Typed], Insert, None, "types the character"),
-    bind(
-        Text,
-        &[k(Left)],
-        Send(|| Msg::Text(Edit::Left)),
-        None,
-        "cursor left / right",
-    ),
-    bind(
-        Text,
-        &[k(Right)],
-        Send(|| Msg::Text(Edit::Right)),
-        None,
-        "cursor left / right",
-    ),
-    bind(
-        Text,
-        &[k(Home), Key::Ctrl('a')],
-        Send(|| Msg::Text(Edit::Home)),
-        None,
-        "start / end of the text",
-    ),
-    bind(
-        Text,
-        &[k(End), Key::Ctrl('e')],
-        Send(|| Msg::Text(Edit::End)),
-        None,
-        "start / end of the text",
-    ),
-    bind(
-        Text,
-        &[k(Backspace)],
-        Send(|| Msg::Text(Edit::Backspace)),
-        None,
-        "delete before / at the cursor",
-    ),
-    bind(
-        Text,
-        &[k(Delete)],
-        Send(|| Msg::Text(Edit::Delete)),
-        None,
-        "delete before / at the cursor",
-    ),
-    bind(
-        Text,
-        &[Key::Ctrl('w')],
-        Send(|| Msg::Text(Edit::DeleteWord)),
-        None,
-        "delete a word",
-    ),
-    bind(
-        Text,
-        &[Key::Ctrl('u')],
-        Send(|| Msg::Text(Edit::Clear)),
-        None,
-        "clear the field",
-    ),
+    Text [Key::Typed] => Insert, None, "types the character";
+    Text [k(Left)] => Send(|| Msg::Text(Edit::Left)), None, "cursor left / right";
+    Text [k(Right)] => Send(|| Msg::Text(Edit::Right)), None, "cursor left / right";
+    Text [k(Home), Key::Ctrl('a')] => Send(|| Msg::Text(Edit::Home)), None,
+        "start / end of the text";
+    Text [k(End), Key::Ctrl('e')] => Send(|| Msg::Text(Edit::End)), None, "start / end of the text";
+    Text [k(Backspace)] => Send(|| Msg::Text(Edit::Backspace)), None,
+        "delete before / at the cursor";
+    Text [k(Delete)] => Send(|| Msg::Text(Edit::Delete)), None, "delete before / at the cursor";
+    Text [Key::Ctrl('w')] => Send(|| Msg::Text(Edit::DeleteWord)), None, "delete a word";
+    Text [Key::Ctrl('u')] => Send(|| Msg::Text(Edit::Clear)), None, "clear the field";
     // The lock screen.
-    bind(
-        Locked,
-        &[k(Enter)],
-        Send(|| Msg::Enter),
-        Some("unlock"),
-        "unlock",
-    ),
-    bind(
-        Locked,
-        &[k(Esc)],
-        Send(|| Msg::Escape),
-        None,
-        "clear what was typed",
-    ),
+    Locked [k(Enter)] => Send(|| Msg::Enter), Some("unlock"), "unlock";
+    Locked [k(Esc)] => Send(|| Msg::Escape), None, "clear what was typed";
     // Import.
-    bind(
-        ImportPath,
-        &[k(Tab)],
-        Send(|| Msg::NextField),
-        Some("complete"),
-        "complete the path",
-    ),
-    bind(
-        ImportPath,
-        &[k(Enter)],
-        Send(|| Msg::Enter),
-        Some("read"),
-        "read the file",
-    ),
-    bind(
-        ImportPath,
-        &[k(Esc)],
-        Send(|| Msg::Escape),
-        Some("cancel"),
-        "cancel",
-    ),
-    bind(
-        ImportPassword,
-        &[k(Enter)],
-        Send(|| Msg::Enter),
-        Some("decrypt"),
-        "decrypt",
-    ),
-    bind(
-        ImportPassword,
-        &[k(Esc)],
-        Send(|| Msg::Escape),
-        Some("cancel"),
-        "cancel",
-    ),
-    bind(Preview, &[c('k'), k(Up)], Send(|| Msg::Up), None, "move"),
-    bind(
-        Preview,
-        &[c('j'), k(Down)],
-        Send(|| Msg::Down),
-        None,
-        "move",
-    ),
-    bind(
-        Preview,
-        &[c(' ')],
-        Send(|| Msg::Toggle),
-        Some("choose"),
-        "choose the entry or not",
-    ),
-    bind(
-        Preview,
-        &[c('a')],
-        Send(|| Msg::ToggleAll),
-        Some("all"),
-        "choose all or none",
-    ),
-    bind(
-        Preview,
-        &[k(Enter)],
-        Send(|| Msg::Enter),
-        Some("import chosen"),
-        "import the chosen entries",
-    ),
-    bind(
-        Preview,
-        &[k(Esc), c('q')],
-        Send(|| Msg::Escape),
-        Some("cancel"),
-        "cancel",
-    ),
+    ImportPath [k(Tab)] => Send(|| Msg::NextField), Some("complete"), "complete the path";
+    ImportPath [k(Enter)] => Send(|| Msg::Enter), Some("read"), "read the file";
+    ImportPath [k(Esc)] => Send(|| Msg::Escape), Some("cancel"), "cancel";
+    ImportPassword [k(Enter)] => Send(|| Msg::Enter), Some("decrypt"), "decrypt";
+    ImportPassword [k(Esc)] => Send(|| Msg::Escape), Some("cancel"), "cancel";
+    Preview [c('k'), k(Up)] => Send(|| Msg::Up), None, "move";
+    Preview [c('j'), k(Down)] => Send(|| Msg::Down), None, "move";
+    Preview [c(' ')] => Send(|| Msg::Toggle), Some("choose"), "choose the entry or not";
+    Preview [c('a')] => Send(|| Msg::ToggleAll), Some("all"), "choose all or none";
+    Preview [k(Enter)] => Send(|| Msg::Enter), Some("import chosen"), "import the chosen entries";
+    Preview [k(Esc), c('q')] => Send(|| Msg::Escape), Some("cancel"), "cancel";
     // Questions and pages.
-    bind(
-        Confirm,
-        &[c('y'), c('Y')],
-        Send(|| Msg::Yes),
-        Some("delete"),
-        "delete it",
-    ),
-    bind(
-        Confirm,
-        &[Key::Other],
-        Send(|| Msg::Other),
-        Some("keeps it"),
-        "keep it",
-    ),
-    bind(
-        Help,
-        &[c('j'), k(Down)],
-        Send(|| Msg::Down),
-        Some("scroll"),
-        "scroll",
-    ),
-    bind(
-        Help,
-        &[c('k'), k(Up)],
-        Send(|| Msg::Up),
-        Some("scroll"),
-        "scroll",
-    ),
-    bind(
-        Help,
-        &[k(PageDown)],
-        Send(|| Msg::PageDown),
-        None,
-        "scroll a page",
-    ),
-    bind(
-        Help,
-        &[k(PageUp)],
-        Send(|| Msg::PageUp),
-        None,
-        "scroll a page",
-    ),
-    bind(
-        Help,
-        &[Key::Other],
-        Send(|| Msg::Escape),
-        Some("closes"),
-        "close the help",
-    ),
-    bind(
-        Qr,
-        &[Key::Other],
-        Send(|| Msg::Escape),
-        Some("hides"),
-        "hide the QR code",
-    ),
-];
+    Confirm [c('y'), c('Y')] => Send(|| Msg::Yes), Some("delete"), "delete it";
+    Confirm [Key::Other] => Send(|| Msg::Other), Some("keeps it"), "keep it";
+    Help [c('j'), k(Down)] => Send(|| Msg::Down), Some("scroll"), "scroll";
+    Help [c('k'), k(Up)] => Send(|| Msg::Up), Some("scroll"), "scroll";
+    Help [k(PageDown)] => Send(|| Msg::PageDown), None, "scroll a page";
+    Help [k(PageUp)] => Send(|| Msg::PageUp), None, "scroll a page";
+    Help [Key::Other] => Send(|| Msg::Escape), Some("closes"), "close the help";
+    Qr [Key::Other] => Send(|| Msg::Escape), Some("hides"), "hide the QR code";
+};
 
 /// The rows of one scope, in table order.
 pub fn scope(scope: Scope) -> impl Iterator<Item = &'static Binding> {
