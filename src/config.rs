@@ -23,6 +23,9 @@ pub struct Config {
     pub idle_lock_minutes: u64,
     /// Colours in the TUI (NO_COLOR also turns them off).
     pub colors: bool,
+    /// How copies leave keyfob: auto (OSC 52 over SSH or without a display, else the system
+    /// clipboard), osc52, system, or off.
+    pub clipboard: crate::clipboard::Setting,
 }
 
 impl Default for Config {
@@ -31,6 +34,7 @@ impl Default for Config {
             clipboard_clear_seconds: 30,
             idle_lock_minutes: 10,
             colors: true,
+            clipboard: crate::clipboard::Setting::Auto,
         }
     }
 }
@@ -117,6 +121,22 @@ mod tests {
         let text = e.to_string();
         assert!(text.starts_with("config file 'c.ron', line 2"), "{text}");
         assert!(text.contains("colours"), "{text}");
+    }
+
+    #[test]
+    fn the_clipboard_setting_reads_its_four_words() {
+        use crate::clipboard::Setting;
+        for (word, want) in [
+            ("auto", Setting::Auto),
+            ("osc52", Setting::Osc52),
+            ("system", Setting::System),
+            ("off", Setting::Off),
+        ] {
+            let c = Config::parse(&format!("(clipboard: {word})"), Path::new("c.ron")).unwrap();
+            assert_eq!(c.clipboard, want);
+        }
+        let e = Config::parse("(clipboard: tmux)", Path::new("c.ron")).unwrap_err();
+        assert!(e.to_string().contains("tmux"), "{e}");
     }
 
     #[test]

@@ -19,3 +19,4 @@ pub mod storage;
 pub mod store;
 pub mod uri;
 pub mod vault;
+pub mod width;

@@ -53,5 +53,6 @@ pub fn run(context: &Context) -> Result<(), Failure> {
     };
     let now = Context::now(None);
     let app = app::App::new(session.vault().entries.clone(), settings, now);
-    runtime::run(app, session, access)
+    let route = crate::clipboard::Route::detect(context.config.clipboard);
+    runtime::run(app, session, access, route)
 }

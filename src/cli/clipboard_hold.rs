@@ -21,10 +21,15 @@ pub struct HoldArgs {
     pub osc52: Option<String>,
 }
 
-/// Copies `code` as the clipboard rules say and arranges for it to be cleared.
+/// Copies `code` as the clipboard rules and the `clipboard` setting say, arranges for it to be
+/// cleared, and says on stderr where it went — for OSC 52 that it was sent (with a hint line:
+/// keyfob cannot see whether the terminal took it).
 pub fn copy_from_cli(context: &Context, code: &str) -> Result<(), Failure> {
     let seconds = context.config.clipboard_clear_seconds;
-    let route = Route::detect();
+    let Some(route) = Route::detect(context.config.clipboard) else {
+        super::warn("not copied: copying is off (clipboard: off in the settings)");
+        return Ok(());
+    };
     if let Route::Osc52 { tmux } = route {
         let mut terminal = tty().map_err(|_| {
             Failure::new("--copy: no terminal to send the OSC 52 copy sequence to")
@@ -39,12 +44,15 @@ pub fn copy_from_cli(context: &Context, code: &str) -> Result<(), Failure> {
     } else {
         spawn_holder(seconds, None, code)?;
     }
-    let clearing = if seconds > 0 {
-        format!("; it will be cleared in {seconds} s")
-    } else {
-        String::new()
+    let clearing = match (seconds, route) {
+        (0, _) => String::new(),
+        (s, Route::Osc52 { .. }) => format!("; an empty one follows in {s} s"),
+        (s, Route::System) => format!("; it will be cleared in {s} s"),
     };
-    eprintln!("copied to the {}{clearing}", route.describe());
+    eprintln!("{}{clearing}", route.describe());
+    if matches!(route, Route::Osc52 { .. }) {
+        eprintln!("hint: {}", crate::clipboard::OSC52_HINT);
+    }
     Ok(())
 }
 

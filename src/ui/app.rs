@@ -14,6 +14,7 @@ use super::import_flow::ImportFlow;
 use super::ops::Op;
 use super::text::{Edit, TextInput};
 use super::theme::Theme;
+use crate::clipboard::{Cleared, Route};
 use crate::engine::entry::Entry;
 
 /// Settings the screen runs with (from the config and the environment).
@@ -116,6 +117,16 @@ pub enum Effect {
     Quit,
 }
 
+/// What a copy did, as the loop reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Copied {
+    /// Handed to the clipboard this way (OSC 52: sent, not known to have arrived).
+    Done(Route),
+    /// Copying is off (`clipboard: off`).
+    Off,
+    Failed(String),
+}
+
 /// The result of a save, as the loop reports it.
 #[derive(Debug)]
 pub struct Saved {
@@ -163,7 +174,9 @@ pub enum Msg {
     Yes,
     /// Any other key (closes pagers, says no to questions).
     Other,
-    Copied(Result<&'static str, String>),
+    Copied(Copied),
+    /// What clearing the clipboard did (or why it failed).
+    Cleared(Result<Cleared, String>),
     Saved(Result<Saved, String>),
     Unlocked(Result<Vec<Entry>, String>),
     FileRead {
@@ -180,6 +193,7 @@ impl Msg {
             self,
             Msg::Tick
                 | Msg::Copied(_)
+                | Msg::Cleared(_)
                 | Msg::Saved(_)
                 | Msg::Unlocked(_)
                 | Msg::FileRead { .. }
@@ -211,6 +225,10 @@ pub struct App {
     pub status: Option<Status>,
     /// When the copied code is to be cleared.
     pub clipboard_until: Option<u64>,
+    /// A one-line hint shown instead of the key hints until the next key.
+    pub notice: Option<&'static str>,
+    /// Whether this session already showed the OSC 52 hint.
+    pub osc52_hinted: bool,
     /// When the person last pressed a key.
     pub last_input: u64,
     /// Saves and unlocks in flight.
@@ -238,6 +256,8 @@ impl App {
             mode: Mode::List,
             status: None,
             clipboard_until: None,
+            notice: None,
+            osc52_hinted: false,
             last_input: now,
             pending: 0,
             matcher: Filter::default(),

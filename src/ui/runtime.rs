@@ -25,7 +25,7 @@ use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::Terminal;
 use zeroize::Zeroizing;
 
-use super::app::{App, Effect, Msg};
+use super::app::{App, Copied, Effect, Msg};
 use super::backend::QuietBackend;
 use super::hidden::Hidden;
 use super::keymap;
@@ -91,8 +91,14 @@ impl Drop for Guard {
     }
 }
 
-/// Runs the screen until the person quits.
-pub fn run(mut app: App, session: Session, access: Access) -> Result<(), Failure> {
+/// Runs the screen until the person quits. `route` is where copies go (`None`: copying is
+/// off).
+pub fn run(
+    mut app: App,
+    session: Session,
+    access: Access,
+    route: Option<Route>,
+) -> Result<(), Failure> {
     let worker = Worker::start(session, access);
     let fail = |e: io::Error| Failure::new(format!("the terminal failed: {e}"));
     let guard = Guard::enter().map_err(fail)?;
@@ -108,7 +114,7 @@ pub fn run(mut app: App, session: Session, access: Access) -> Result<(), Failure
         signal_hook::flag::register(signal, Arc::clone(&stopped)).map_err(fail)?;
     }
     let mut state = Loop {
-        clipboard: Clipboard::new(Route::detect()),
+        clipboard: route.map(Clipboard::new),
         copied: None,
         quit: false,
         stopped,
@@ -124,7 +130,8 @@ pub fn run(mut app: App, session: Session, access: Access) -> Result<(), Failure
 }
 
 struct Loop {
-    clipboard: Clipboard,
+    /// `None` when copying is off.
+    clipboard: Option<Clipboard>,
     /// The code we last copied (to clear it only if it is still ours).
     copied: Option<Zeroizing<String>>,
     quit: bool,
@@ -196,24 +203,27 @@ impl Loop {
             Effect::Lock => worker.send(Job::Lock),
             Effect::Unlock(typed) => worker.send(Job::Unlock(typed)),
             Effect::Copy(code) => {
+                let Some(clipboard) = self.clipboard.as_mut() else {
+                    return Ok(Some(Msg::Copied(Copied::Off)));
+                };
                 let out = screen.backend_mut().writer_mut();
-                let result = self.clipboard.copy(&code, out).and_then(|()| {
+                let result = clipboard.copy(&code, out).and_then(|()| {
                     out.flush()
                         .map_err(crate::clipboard::ClipboardError::Terminal)
                 });
                 self.copied = Some(code.0);
-                Some(Msg::Copied(
-                    result
-                        .map(|()| self.clipboard.route().describe())
-                        .map_err(|e| e.to_string()),
-                ))
+                Some(Msg::Copied(match result {
+                    Ok(()) => Copied::Done(clipboard.route()),
+                    Err(e) => Copied::Failed(e.to_string()),
+                }))
             }
             Effect::ClearClipboard => {
                 let ours = self.copied.take().unwrap_or_default();
+                let clipboard = self.clipboard.as_mut();
                 let out = screen.backend_mut().writer_mut();
-                let _ = self.clipboard.clear(&ours, out);
+                let result = clipboard.map(|c| c.clear(&ours, out).map_err(|e| e.to_string()));
                 out.flush()?;
-                None
+                result.map(Msg::Cleared)
             }
             Effect::ReadFile { path, purpose } => Some(Msg::FileRead {
                 purpose,
@@ -225,7 +235,9 @@ impl Loop {
 
     /// Leaves the pending clear to the helper process (the screen is gone by now).
     fn hand_over(&mut self, seconds: u64) {
-        let route = self.clipboard.route();
+        let Some(route) = self.clipboard.as_ref().map(Clipboard::route) else {
+            return;
+        };
         let code = self.copied.take().unwrap_or_default();
         let (osc52, text) = match route {
             Route::Osc52 { tmux } => (Some(tmux), Zeroizing::new(String::new())),

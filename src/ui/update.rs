@@ -5,13 +5,18 @@
 
 use zeroize::Zeroizing;
 
-use super::app::{App, Effect, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
+use super::app::{App, Copied, Effect, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
 use super::form::{self, Check, Form};
 use super::hidden::Hidden;
 use super::import_flow::{self, ImportFlow, Stage};
 use super::ops::Op;
 use super::text::Edit;
+use crate::clipboard::Route;
 use crate::engine::otp::Kind;
+use crate::engine::width::fit;
+
+/// Columns an entry's name may take in a status message before it is cut with "…".
+const NAME_IN_STATUS: usize = 32;
 
 impl App {
     /// Handles one message at Unix time `now`; returns the effects for the event loop.
@@ -19,6 +24,7 @@ impl App {
         self.now = now;
         if msg.is_input() {
             self.last_input = now;
+            self.notice = None;
         }
         let mut fx = Vec::new();
         match msg {
@@ -29,6 +35,14 @@ impl App {
             }
             Msg::Quit => fx.push(Effect::Quit),
             Msg::Copied(result) => self.copied(result),
+            Msg::Cleared(result) if !self.is_locked() => match result {
+                Ok(done) => self.set_status(StatusKind::Info, done.describe()),
+                Err(e) => self.set_status(
+                    StatusKind::Error,
+                    format!("clearing the clipboard failed: {e}"),
+                ),
+            },
+            Msg::Cleared(_) => {}
             Msg::Saved(result) => {
                 self.pending = self.pending.saturating_sub(1);
                 match result {
@@ -90,9 +104,6 @@ impl App {
         if self.clipboard_until.is_some_and(|t| self.now >= t) {
             self.clipboard_until = None;
             fx.push(Effect::ClearClipboard);
-            if !self.is_locked() {
-                self.set_status(StatusKind::Info, "clipboard cleared");
-            }
         }
         let idle = self.settings.idle_lock_minutes.saturating_mul(60);
         if idle > 0 && !self.is_locked() && self.now.saturating_sub(self.last_input) >= idle {
@@ -121,24 +132,36 @@ impl App {
         fx.push(Effect::Save(op));
     }
 
-    fn copied(&mut self, result: Result<&'static str, String>) {
+    /// Says where a copy went — for OSC 52 that it was *sent* (keyfob cannot see whether the
+    /// terminal took it), with a one-line hint the first time in the session.
+    fn copied(&mut self, result: Copied) {
         match result {
-            Ok(route) => {
-                let name = self.selected_entry().map(|e| e.name()).unwrap_or_default();
+            Copied::Done(route) => {
+                let name = self
+                    .selected_entry()
+                    .map(|e| fit(&e.name(), NAME_IN_STATUS))
+                    .unwrap_or_default();
                 let seconds = self.settings.clear_seconds;
-                let clearing = if seconds > 0 {
-                    self.clipboard_until = Some(self.now + seconds);
-                    format!(", clears in {seconds} s")
-                } else {
-                    self.clipboard_until = None;
-                    String::new()
+                self.clipboard_until = (seconds > 0).then(|| self.now + seconds);
+                let clearing = match (seconds, route) {
+                    (0, _) => String::new(),
+                    (s, Route::Osc52 { .. }) => format!(", an empty one in {s} s"),
+                    (s, Route::System) => format!(", cleared in {s} s if unchanged"),
                 };
                 self.set_status(
                     StatusKind::Good,
-                    format!("copied '{name}' to the {route}{clearing}"),
+                    format!("'{name}' {}{clearing}", route.describe()),
                 );
+                if matches!(route, Route::Osc52 { .. }) && !self.osc52_hinted {
+                    self.osc52_hinted = true;
+                    self.notice = Some(crate::clipboard::OSC52_HINT);
+                }
             }
-            Err(e) => self.set_status(StatusKind::Error, format!("copy failed: {e}")),
+            Copied::Off => self.set_status(
+                StatusKind::Info,
+                "not copied: copying is off (clipboard: off in config.ron)",
+            ),
+            Copied::Failed(e) => self.set_status(StatusKind::Error, format!("copy failed: {e}")),
         }
     }
 

@@ -109,8 +109,12 @@ impl App {
         Line::styled(format!(" {}", status.text), self.style(role)).render(area, buf);
     }
 
-    /// The keys of what the screen is doing, from the key table.
+    /// The keys of what the screen is doing, from the key table (or a one-off notice).
     fn hints(&self, area: Rect, buf: &mut Buffer) {
+        if let Some(notice) = self.notice {
+            Line::styled(format!(" {notice}"), self.style(Role::Warning)).render(area, buf);
+            return;
+        }
         key_line(self, &table::hints(keymap::scope_of(self))).render(area, buf);
     }
 }

@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod cli;
+mod clipboard;
 mod common;
 mod concurrency;
 mod crash;

@@ -167,8 +167,25 @@ fn base64(text: &str) -> String {
     data_encoding::BASE64.encode(text.as_bytes())
 }
 
+/// The codes `secret` gave in the last minute (a slow machine may copy a period late).
+fn recent_codes(secret: &str) -> Vec<String> {
+    let now = keyfob::cli::Context::now(None);
+    let secret = keyfob::engine::secret::Secret::parse_base32(secret).unwrap();
+    [now - 60, now - 30, now]
+        .iter()
+        .map(|t| {
+            keyfob::engine::otp::totp(&secret, keyfob::engine::otp::Algorithm::Sha1, 6, 30, *t)
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+/// `/conto⏎`: the filter narrows to one entry, Enter keeps it and copies that entry's code.
+/// Over SSH the copy is an OSC 52 sequence, and the status line says it was *sent* to the
+/// terminal (never "copied"), with the hint naming the tmux settings the first time.
 #[test]
-fn filter_and_copy_over_ssh_sends_osc52_with_the_code() {
+fn filter_enter_sends_osc52_with_the_code_and_says_sent() {
     let tv = TestVault::new();
     tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
     tv.add("Contoso", "helga@contoso.com", MS_SECRET);
@@ -179,30 +196,19 @@ fn filter_and_copy_over_ssh_sends_osc52_with_the_code() {
     );
     let mut screen = Screen::open(&tv, true);
     screen.wait_text("3 entries");
+    let before = screen.raw.len();
     screen.send("/conto");
     screen.wait_text("1 shown");
     screen.send("\r");
-    screen.wait("the filtered list", |s| {
-        !s.text().contains("GitHub") && s.text().contains("Contoso")
-    });
-    let before = screen.raw.len();
-    screen.send("y");
-    screen.wait_text("copied 'Contoso:helga@contoso.com' to the terminal clipboard (OSC 52)");
+    screen.wait_text("'Contoso:helga@contoso.com' sent to the terminal (OSC 52)");
+    screen.wait_text("set -g set-clipboard on");
+    let text = screen.text();
+    assert!(!text.contains("copied"), "{text}");
+    assert!(!text.contains("GitHub"), "the filter is kept: {text}");
     let code = code_on_row(&screen, "helga@contoso.com");
     assert_eq!(code.len(), 6, "{}", screen.text());
     let written = String::from_utf8_lossy(&screen.raw[before..]).into_owned();
-    // The code copied is the one of the period the copy happened in: on a slow machine that
-    // may be a period or two before now.
-    let now = keyfob::cli::Context::now(None);
-    let secret = keyfob::engine::secret::Secret::parse_base32(MS_SECRET).unwrap();
-    let valid: Vec<String> = [now - 60, now - 30, now]
-        .iter()
-        .map(|t| {
-            keyfob::engine::otp::totp(&secret, keyfob::engine::otp::Algorithm::Sha1, 6, 30, *t)
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let valid = recent_codes(MS_SECRET);
     assert!(valid.contains(&code), "{code} on screen, valid: {valid:?}");
     assert!(
         valid
@@ -210,6 +216,11 @@ fn filter_and_copy_over_ssh_sends_osc52_with_the_code() {
             .any(|c| written.contains(&format!("\x1b]52;c;{}", base64(c)))),
         "no OSC 52 with any of {valid:?} in {written:?}"
     );
+    // y copies again; the hint is not repeated.
+    screen.send("y");
+    screen.wait("the key hints back", |s| {
+        !s.text().contains("set-clipboard") && s.text().contains("filter")
+    });
     let (status, _, _) = screen.quit();
     assert!(
         status.contains("Exited(") && status.ends_with(", 0))"),

@@ -2,9 +2,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::super::app::{App, Effect, Mode, Msg, Saved, Settings};
+use super::super::app::{App, Copied, Effect, Mode, Msg, Saved, Settings};
 use super::super::keymap;
 use super::super::ops::Op;
+use crate::clipboard::{Cleared, Route};
 use crate::engine::entry::Entry;
 use crate::engine::secret::Secret;
 
@@ -180,19 +181,55 @@ fn copy_then_clear_after_the_configured_delay() {
         !format!("{fx:?}").contains("372551"),
         "codes stay out of Debug"
     );
-    app.update(Msg::Copied(Ok("terminal clipboard (OSC 52)")), NOW);
+    app.update(Msg::Copied(Copied::Done(Route::System)), NOW);
     assert_eq!(app.clipboard_until, Some(NOW + 30));
     let status = app.status.clone().unwrap().text;
     assert!(status.contains("Contoso:helga@contoso.com"), "{status}");
-    assert!(status.contains("OSC 52"), "{status}");
+    assert!(
+        status.contains("copied to the system clipboard"),
+        "{status}"
+    );
+    assert!(app.notice.is_none(), "the system clipboard needs no hint");
     assert!(app.update(Msg::Tick, NOW + 29).is_empty());
     let fx = app.update(Msg::Tick, NOW + 30);
     assert!(matches!(fx.as_slice(), [Effect::ClearClipboard]), "{fx:?}");
     assert_eq!(app.clipboard_until, None);
+    app.update(Msg::Cleared(Ok(Cleared::LeftAlone)), NOW + 30);
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("left the clipboard alone"), "{status}");
     // 0 = never clear.
     app.settings.clear_seconds = 0;
-    app.update(Msg::Copied(Ok("system clipboard")), NOW);
+    app.update(Msg::Copied(Copied::Done(Route::System)), NOW);
     assert_eq!(app.clipboard_until, None);
+}
+
+#[test]
+fn osc52_is_sent_not_copied_and_hinted_once() {
+    let mut app = app();
+    press(&mut app, "jjj");
+    press(&mut app, "y");
+    app.update(Msg::Copied(Copied::Done(Route::Osc52 { tmux: true })), NOW);
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("sent to the terminal (OSC 52"), "{status}");
+    assert!(!status.contains("copied"), "{status}");
+    assert!(status.contains("an empty one in 30 s"), "{status}");
+    let hint = app.notice.expect("a hint the first time");
+    assert!(hint.contains("set-clipboard on") && hint.contains("allow-passthrough on"));
+    // Any key puts the key hints back; the next copy does not hint again.
+    press(&mut app, "k");
+    assert!(app.notice.is_none());
+    press(&mut app, "y");
+    app.update(Msg::Copied(Copied::Done(Route::Osc52 { tmux: false })), NOW);
+    assert!(app.notice.is_none(), "once a session");
+    // Clearing is a request, never "cleared".
+    app.update(Msg::Cleared(Ok(Cleared::Requested)), NOW + 30);
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("asked the terminal"), "{status}");
+    assert!(!status.contains("cleared"), "{status}");
+    // Off: nothing copied, and it says why.
+    app.update(Msg::Copied(Copied::Off), NOW);
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("clipboard: off"), "{status}");
 }
 
 #[test]
