@@ -29,6 +29,7 @@ pub mod text;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod watch;
 pub mod worker;
 
 /// Opens the TUI.

@@ -103,6 +103,8 @@ pub enum Effect {
     /// Copy a code (report `Msg::Copied`).
     Copy(Hidden<Zeroizing<String>>),
     ClearClipboard,
+    /// Re-read the vault file, which changed on disk (report `Msg::Reloaded`).
+    Reload,
     /// Forget the opened vault (the idle lock).
     Lock,
     /// Open the vault again with this passphrase (or SSH key passphrase; may be empty).
@@ -178,6 +180,10 @@ pub enum Msg {
     /// What clearing the clipboard did (or why it failed).
     Cleared(Result<Cleared, String>),
     Saved(Result<Saved, String>),
+    /// The vault file changed on disk (another keyfob saved, or it was replaced).
+    VaultChanged,
+    /// The vault as re-read after a change on disk (`None`: its content had not changed).
+    Reloaded(Result<Option<Vec<Entry>>, String>),
     Unlocked(Result<Vec<Entry>, String>),
     FileRead {
         purpose: ReadPurpose,
@@ -195,6 +201,8 @@ impl Msg {
                 | Msg::Copied(_)
                 | Msg::Cleared(_)
                 | Msg::Saved(_)
+                | Msg::VaultChanged
+                | Msg::Reloaded(_)
                 | Msg::Unlocked(_)
                 | Msg::FileRead { .. }
                 | Msg::Completed(_)

@@ -5,6 +5,8 @@
 //! - Ticks land on whole-second boundaries (`event::poll` until the next second), so a code
 //!   changes on screen the moment it changes in time; an idle screen draws once a second and
 //!   the backend sends only what changed.
+//! - Each tick also `stat`s the vault file ([`Watch`]); a change made by another keyfob is
+//!   re-read on the vault thread and shown within about a second (the contract says 2).
 //! - The terminal is restored (raw mode off, alternate screen left, cursor shown) on quit, on
 //!   error, on panic and on SIGTERM/SIGQUIT (caught as a flag the loop reads at least once a
 //!   second; saves already started are finished before the process ends). SIGHUP keeps its
@@ -29,6 +31,7 @@ use super::app::{App, Copied, Effect, Msg};
 use super::backend::QuietBackend;
 use super::hidden::Hidden;
 use super::keymap;
+use super::watch::Watch;
 use super::worker::{Job, Worker};
 use crate::clipboard::{Clipboard, Route};
 use crate::engine::store::Session;
@@ -99,6 +102,7 @@ pub fn run(
     access: Access,
     route: Option<Route>,
 ) -> Result<(), Failure> {
+    let watch = Watch::new(access.vault.clone());
     let worker = Worker::start(session, access);
     let fail = |e: io::Error| Failure::new(format!("the terminal failed: {e}"));
     let guard = Guard::enter().map_err(fail)?;
@@ -118,6 +122,7 @@ pub fn run(
         copied: None,
         quit: false,
         stopped,
+        watch,
     };
     let result = state.run(&mut app, &mut screen, &worker);
     drop(screen);
@@ -137,6 +142,8 @@ struct Loop {
     quit: bool,
     /// Set by SIGTERM or SIGQUIT: leave the way `q` does.
     stopped: Arc<AtomicBool>,
+    /// The vault file, checked once a second for changes made by other keyfobs.
+    watch: Watch,
 }
 
 impl Loop {
@@ -180,6 +187,9 @@ impl Loop {
             if now != second {
                 second = now;
                 inbox.push_back(Msg::Tick);
+                if self.watch.changed() {
+                    inbox.push_back(Msg::VaultChanged);
+                }
             }
             while let Some(msg) = inbox.pop_front() {
                 effects.extend(app.update(msg, now));
@@ -200,6 +210,7 @@ impl Loop {
                 None
             }
             Effect::Save(op) => worker.send(Job::Save(op)),
+            Effect::Reload => worker.send(Job::Refresh),
             Effect::Lock => worker.send(Job::Lock),
             Effect::Unlock(typed) => worker.send(Job::Unlock(typed)),
             Effect::Copy(code) => {

@@ -3,6 +3,8 @@
 //! Promises: pure — no IO and no clock (`now` is the caller's); every change to the vault
 //! leaves as an [`Effect::Save`] carrying an [`Op`]; nothing is saved "on quit".
 
+use std::collections::HashSet;
+
 use zeroize::Zeroizing;
 
 use super::app::{App, Copied, Effect, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
@@ -12,6 +14,7 @@ use super::import_flow::{self, ImportFlow, Stage};
 use super::ops::Op;
 use super::text::Edit;
 use crate::clipboard::Route;
+use crate::engine::entry::Entry;
 use crate::engine::otp::Kind;
 use crate::engine::width::fit;
 
@@ -53,6 +56,15 @@ impl App {
                     Ok(_) => {}
                     Err(e) => self.set_status(StatusKind::Error, e),
                 }
+            }
+            Msg::VaultChanged if !self.is_locked() => {
+                self.pending += 1;
+                fx.push(Effect::Reload);
+            }
+            Msg::VaultChanged => {}
+            Msg::Reloaded(result) => {
+                self.pending = self.pending.saturating_sub(1);
+                self.reloaded(result);
             }
             Msg::Unlocked(result) => {
                 self.pending = self.pending.saturating_sub(1);
@@ -212,6 +224,52 @@ impl App {
             _ => {}
         }
         Mode::List
+    }
+
+    /// Takes in the vault as another keyfob left it: the selection stays on the same entry
+    /// where it still exists (else on the same row), an entry deleted elsewhere is gone (so it
+    /// can no longer be copied), and a QR code on screen is closed if its entry changed.
+    fn reloaded(&mut self, result: Result<Option<Vec<Entry>>, String>) {
+        if self.is_locked() {
+            return;
+        }
+        let entries = match result {
+            Ok(Some(entries)) => entries,
+            Ok(None) => return,
+            Err(e) => {
+                return self.set_status(
+                    StatusKind::Error,
+                    format!("the vault changed on disk but could not be re-read: {e}"),
+                );
+            }
+        };
+        let names = |list: &[Entry]| -> HashSet<(String, String)> {
+            list.iter()
+                .map(|e| (e.issuer.clone(), e.account.clone()))
+                .collect()
+        };
+        let (old, new) = (names(&self.entries), names(&entries));
+        let added = new.difference(&old).count();
+        let removed = old.difference(&new).count();
+        let before = self.selected_entry().cloned();
+        self.set_entries(entries, None);
+        let kept = match (&before, self.selected_entry()) {
+            (Some(a), Some(b)) => a == b,
+            _ => false,
+        };
+        if matches!(self.mode, Mode::Qr) && !kept {
+            self.mode = Mode::List;
+        }
+        let what = match (added, removed) {
+            (0, 0) => String::new(),
+            (a, 0) => format!(": {a} added"),
+            (0, r) => format!(": {r} removed"),
+            (a, r) => format!(": {a} added, {r} removed"),
+        };
+        self.set_status(
+            StatusKind::Info,
+            format!("the vault was reloaded (changed by another keyfob){what}"),
+        );
     }
 
     /// Asks the loop to copy the selected entry's current code.

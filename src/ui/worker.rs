@@ -2,8 +2,9 @@
 //! about a second) so the screen never freezes.
 //!
 //! Promises: jobs run one at a time in the order sent; a save applies its [`Op`] inside
-//! `Session::update` (locked, re-read, then written); `Lock` drops the session — entries and
-//! key — and `Unlock` opens the file afresh. Results come back as [`Msg`]s.
+//! `Session::update` (locked, re-read, then written); `Refresh` re-reads a file another keyfob
+//! changed (`Session::refresh`); `Lock` drops the session — entries and key — and `Unlock`
+//! opens the file afresh. Results come back as [`Msg`]s.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
@@ -15,6 +16,7 @@ use super::app::{Msg, Saved};
 use super::hidden::Hidden;
 use super::ops::{Op, OpError};
 use crate::engine::crypto::{self, Key, Protection};
+use crate::engine::entry::Entry;
 use crate::engine::store::Session;
 use crate::failure::Failure;
 use crate::unlock::Access;
@@ -23,6 +25,8 @@ use crate::unlock::Access;
 #[derive(Debug)]
 pub enum Job {
     Save(Op),
+    /// Re-read the file (it changed on disk).
+    Refresh,
     Lock,
     Unlock(Hidden<Zeroizing<String>>),
 }
@@ -56,6 +60,7 @@ impl Worker {
                 "the vault thread stopped; nothing was saved".into(),
             ))),
             Job::Unlock(_) => Some(Msg::Unlocked(Err("the vault thread stopped".into()))),
+            Job::Refresh => Some(Msg::Reloaded(Err("the vault thread stopped".into()))),
             Job::Lock => None,
         };
         match &self.jobs {
@@ -82,6 +87,7 @@ fn serve(
     for job in inbox {
         let reply = match job {
             Job::Save(op) => Some(Msg::Saved(save(session.as_mut(), &op))),
+            Job::Refresh => Some(Msg::Reloaded(refresh(session.as_mut()))),
             Job::Lock => {
                 session = None;
                 None
@@ -116,6 +122,19 @@ fn save(session: Option<&mut Session>, op: &Op) -> Result<Saved, String> {
         summary,
         focus: op.focus().map(Box::new),
     })
+}
+
+/// Re-reads the vault file; `None` if its content is what the session already has (or the
+/// vault is locked). A passphrase vault costs one scrypt here, off the drawing path.
+fn refresh(session: Option<&mut Session>) -> Result<Option<Vec<Entry>>, String> {
+    let Some(session) = session else {
+        return Ok(None);
+    };
+    match session.refresh() {
+        Ok(true) => Ok(Some(session.vault().entries.clone())),
+        Ok(false) => Ok(None),
+        Err(e) => Err(Failure::from(e).message),
+    }
 }
 
 /// Opens the vault again after the idle lock: `typed` is the passphrase, or for an identity

@@ -228,6 +228,47 @@ fn filter_enter_sends_osc52_with_the_code_and_says_sent() {
     );
 }
 
+/// The contract: an entry added or removed by another keyfob shows on the open screen within
+/// 2 seconds, and the status line says the vault was reloaded.
+#[test]
+fn entries_added_and_removed_elsewhere_show_within_two_seconds() {
+    let (tv, mut screen) = Screen::one_entry(true);
+    screen.wait_text("1 entry");
+    // Another keyfob adds an entry.
+    tv.add("Elsewhere", "added@example.com", MS_SECRET);
+    let added = Instant::now();
+    screen.wait_text("added@example.com");
+    let took = added.elapsed();
+    screen.wait_text("2 entries");
+    screen.wait_text("reloaded");
+    eprintln!("an entry added elsewhere was on screen after {took:?}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    // ... and removes the first one: it disappears (and can no longer be copied).
+    tv.cmd()
+        .args(["remove", "GitHub", "--yes"])
+        .assert()
+        .success();
+    let removed = Instant::now();
+    screen.wait("GitHub gone", |s| !s.text().contains("GitHub"));
+    let took = removed.elapsed();
+    eprintln!("an entry removed elsewhere was off screen after {took:?}");
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    screen.wait_text("1 entry");
+    // The selection moved to an entry that exists: y copies the remaining entry's code.
+    let before = screen.raw.len();
+    screen.send("y");
+    screen.wait_text("'Elsewhere:added@example.com' sent to the terminal");
+    let written = String::from_utf8_lossy(&screen.raw[before..]).into_owned();
+    let valid = recent_codes(MS_SECRET);
+    assert!(
+        valid
+            .iter()
+            .any(|c| written.contains(&format!("\x1b]52;c;{}", base64(c)))),
+        "{written:?}"
+    );
+    screen.quit();
+}
+
 #[test]
 fn add_through_the_form_saves_to_the_vault() {
     let (tv, mut screen) = Screen::one_entry(true);

@@ -362,3 +362,59 @@ fn help_and_qr_close_on_any_key() {
     press(&mut app, "Q");
     assert!(matches!(app.mode, Mode::List));
 }
+
+#[test]
+fn a_vault_changed_elsewhere_is_reloaded_keeping_the_selection() {
+    let mut app = app();
+    press(&mut app, "jjj"); // Contoso
+    let fx = app.update(Msg::VaultChanged, NOW);
+    assert!(matches!(fx.as_slice(), [Effect::Reload]), "{fx:?}");
+    assert_eq!(app.pending, 1);
+    // Another keyfob added an entry at the top and removed GitHub.
+    let mut entries = sample_entries();
+    entries.remove(0);
+    let s = Secret::parse_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
+    entries.insert(0, Entry::new("Added", "elsewhere", s));
+    app.update(Msg::Reloaded(Ok(Some(entries))), NOW);
+    assert_eq!(app.pending, 0);
+    assert_eq!(
+        selected(&app),
+        "Contoso:helga@contoso.com",
+        "selection kept"
+    );
+    let names: Vec<String> = app.entries.iter().map(Entry::name).collect();
+    assert!(names.contains(&"Added:elsewhere".to_string()));
+    assert!(
+        !names.contains(&"GitHub:me@example.com".to_string()),
+        "deleted elsewhere: gone, cannot be copied"
+    );
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("reloaded"), "{status}");
+    assert!(status.contains("1 added, 1 removed"), "{status}");
+    // Our own save: the content is what we have; nothing said.
+    app.set_status(super::super::app::StatusKind::Good, "saved");
+    app.update(Msg::VaultChanged, NOW);
+    app.update(Msg::Reloaded(Ok(None)), NOW);
+    assert_eq!(app.status.clone().unwrap().text, "saved");
+}
+
+#[test]
+fn a_qr_code_closes_when_its_entry_is_deleted_elsewhere() {
+    let mut app = app();
+    press(&mut app, " ");
+    assert!(matches!(app.mode, Mode::Qr));
+    let mut entries = sample_entries();
+    entries.remove(0); // GitHub, on screen
+    app.update(Msg::Reloaded(Ok(Some(entries))), NOW);
+    assert!(matches!(app.mode, Mode::List));
+    assert_ne!(selected(&app), "GitHub:me@example.com");
+}
+
+#[test]
+fn a_locked_screen_does_not_reload() {
+    let mut app = app();
+    press(&mut app, "L");
+    assert!(app.update(Msg::VaultChanged, NOW).is_empty());
+    app.update(Msg::Reloaded(Ok(Some(sample_entries()))), NOW);
+    assert!(app.entries.is_empty());
+}
