@@ -9,6 +9,7 @@ use crate::engine::entry::Entry;
 use crate::engine::otp::{Code, Kind};
 use crate::engine::store::Session;
 use crate::engine::vault::{Lookup, Vault};
+use crate::engine::width::{pad, width};
 use crate::failure::Failure;
 
 /// One entry as `list --json` / `code --json` print it. No secrets.
@@ -76,9 +77,10 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
         eprintln!("the vault is empty; add an entry with `keyfob add` or `keyfob import`");
         return Ok(0);
     }
-    let width = |f: fn(&Entry) -> usize| entries.iter().map(f).max().unwrap_or(0);
-    let issuer_w = width(|e| e.issuer.chars().count()).max(6);
-    let account_w = width(|e| e.account.chars().count()).max(7);
+    // Padded by display width (CJK characters and emoji take two columns), not characters.
+    let widest = |f: fn(&Entry) -> &str| entries.iter().map(|e| width(f(e))).max().unwrap_or(0);
+    let issuer_w = widest(|e| &e.issuer).max(6);
+    let account_w = widest(|e| &e.account).max(7);
     let mut out = String::new();
     for (entry, code) in entries.iter().zip(&codes) {
         let left = match entry.remaining(now) {
@@ -86,9 +88,9 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
             None => format!("#{}", entry.counter),
         };
         out.push_str(&format!(
-            "{:<issuer_w$}  {:<account_w$}  {:<9}  {left}\n",
-            entry.issuer,
-            entry.account,
+            "{}  {}  {:<9}  {left}\n",
+            pad(&entry.issuer, issuer_w),
+            pad(&entry.account, account_w),
             code.grouped(),
         ));
     }

@@ -2,7 +2,8 @@
 //! take two, combining marks none. For lining up names in the list and on the screen.
 //!
 //! Promises: [`fit`] never returns text wider than asked, and marks a cut with "…";
-//! [`pad`] pads to a width in columns (not characters), so rows of mixed scripts line up.
+//! [`wrap`] breaks text into lines no wider than asked and loses nothing; [`pad`] pads to a
+//! width in columns (not characters), so rows of mixed scripts line up.
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
@@ -43,6 +44,37 @@ pub fn pad(text: &str, columns: usize) -> String {
     out
 }
 
+/// `text` broken at spaces into lines at most `columns` wide (a word wider than that is cut
+/// into pieces), so that nothing is lost.
+pub fn wrap(text: &str, columns: usize) -> Vec<String> {
+    let columns = columns.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        let sep = usize::from(!line.is_empty());
+        if width(&line) + sep + width(word) <= columns {
+            if sep == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        for ch in word.chars() {
+            if width(&line) + ch.width().unwrap_or(0) > columns {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(ch);
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,6 +89,17 @@ mod tests {
         assert_eq!(fit("漢字テスト", 5), "漢字…");
         assert_eq!(width(&fit("漢字テスト", 4)), 3, "no half characters");
         assert_eq!(width(&fit("🔑🔑🔑", 4)), 3);
+    }
+
+    #[test]
+    fn wraps_without_losing_anything() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 4), [""]);
+        let reason = "line 4, column 'time interval': 45 is not 30 or 60 seconds";
+        let lines = wrap(reason, 20);
+        assert!(lines.iter().all(|l| width(l) <= 20), "{lines:?}");
+        assert_eq!(lines.join(" "), reason);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use super::text::{Edit, TextInput};
 use super::theme::Theme;
 use crate::clipboard::{Cleared, Route};
 use crate::engine::entry::Entry;
+use crate::engine::width::width;
 
 /// Settings the screen runs with (from the config and the environment).
 #[derive(Debug, Clone)]
@@ -241,6 +242,8 @@ pub struct App {
     pub last_input: u64,
     /// Saves and unlocks in flight.
     pub pending: usize,
+    /// The widest issuer and account among the entries, in columns (for the list's layout).
+    pub name_widths: (usize, usize),
     pub(crate) matcher: Filter,
 }
 
@@ -268,6 +271,7 @@ impl App {
             osc52_hinted: false,
             last_input: now,
             pending: 0,
+            name_widths: (0, 0),
             matcher: Filter::default(),
         };
         app.set_entries(entries, None);
@@ -305,6 +309,9 @@ impl App {
     pub fn set_entries(&mut self, entries: Vec<Entry>, focus: Option<&Entry>) {
         let keep = focus.cloned().or_else(|| self.selected_entry().cloned());
         self.entries = entries;
+        self.name_widths = self.entries.iter().fold((0, 0), |(i, a), e| {
+            (i.max(width(&e.issuer)), a.max(width(&e.account)))
+        });
         self.matcher.index(&self.entries);
         self.refilter();
         if let Some(keep) = keep {

@@ -181,6 +181,37 @@ fn list_text_and_json() {
     assert!(!text.contains(RFC_SECRET_B32), "no secrets in list --json");
 }
 
+/// `list` lines up its columns by display width: CJK names and emoji take two columns each.
+#[test]
+fn list_aligns_cjk_and_emoji_names() {
+    let tv = TestVault::new();
+    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
+    tv.add("楽天銀行", "山田太郎", MS_SECRET);
+    tv.add(
+        "🔑 Keys",
+        "emoji@example.com",
+        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    );
+    let out = tv.cmd().args(["list", "--at", "59"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let columns: Vec<usize> = text
+        .lines()
+        .map(|line| {
+            let at = line
+                .find(|c: char| c.is_ascii_digit() && line.contains(" s"))
+                .unwrap();
+            let before = &line[..at];
+            keyfob::engine::width::width(before)
+        })
+        .collect();
+    assert_eq!(columns.len(), 3, "{text}");
+    assert!(
+        columns.iter().all(|c| *c == columns[0]),
+        "{columns:?}\n{text}"
+    );
+}
+
 // ---------- add ----------
 
 #[test]

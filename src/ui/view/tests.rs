@@ -135,10 +135,81 @@ fn no_color_draws_no_colour() {
         Msg::ShowQr,
     ] {
         app.update(mode, NOW + 6);
+        let qr = matches!(app.mode, super::super::app::Mode::Qr);
         let t = draw(&mut app, 80, 24);
         let buffer = t.backend().buffer();
         for cell in buffer.content() {
-            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
+            // The QR code is an image: black on white in every theme (its own test decodes it).
+            let image = qr && (cell.fg, cell.bg) == (Color::Black, Color::White);
+            assert!(image || (cell.fg, cell.bg) == (Color::Reset, Color::Reset));
+        }
+    }
+}
+
+/// The screen as a terminal with `theme` (its default foreground, background) would show it:
+/// one grey pixel a half cell, so each QR module is one pixel, scaled up by `scale`.
+fn picture(buffer: &Buffer, theme: (u8, u8), scale: u32) -> image::GrayImage {
+    let shade = |c: Color, default: u8| match c {
+        Color::Reset => default,
+        Color::Black => 0,
+        Color::White => 255,
+        // Text colours (the warning line) do not matter to a scanner.
+        _ => default,
+    };
+    let (w, h) = (
+        u32::from(buffer.area.width),
+        u32::from(buffer.area.height) * 2,
+    );
+    image::GrayImage::from_fn(w * scale, h * scale, |px, py| {
+        let (x, y) = (px / scale, py / scale);
+        let cell = &buffer[(u16::try_from(x).unwrap(), u16::try_from(y / 2).unwrap())];
+        let (fg, bg) = (shade(cell.fg, theme.0), shade(cell.bg, theme.1));
+        let top = y % 2 == 0;
+        let lit = match cell.symbol() {
+            "█" => true,
+            "▀" => top,
+            "▄" => !top,
+            _ => false,
+        };
+        image::Luma([if lit { fg } else { bg }])
+    })
+}
+
+fn decode(img: image::GrayImage) -> Vec<String> {
+    let (w, h) = img.dimensions();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        usize::try_from(w).unwrap(),
+        usize::try_from(h).unwrap(),
+        |x, y| {
+            img.get_pixel(u32::try_from(x).unwrap(), u32::try_from(y).unwrap())
+                .0[0]
+        },
+    );
+    prepared
+        .detect_grids()
+        .into_iter()
+        .filter_map(|g| g.decode().ok().map(|(_, text)| text))
+        .collect()
+}
+
+/// The QR screen scans on a light theme and on a dark one, with colours and with NO_COLOR.
+#[test]
+fn the_qr_code_decodes_on_light_and_dark_themes_with_and_without_colour() {
+    let light = (0, 255); // dark text on a light background
+    let dark = (255, 0);
+    for color in [true, false] {
+        let mut app = app();
+        app.settings.theme = Theme { color };
+        app.update(Msg::ShowQr, NOW);
+        let t = draw(&mut app, 80, 24);
+        let want = crate::engine::uri::to_uri(&app.entries[0]).to_string();
+        for (name, theme) in [("light", light), ("dark", dark)] {
+            let found = decode(picture(t.backend().buffer(), theme, 4));
+            assert_eq!(
+                found,
+                std::slice::from_ref(&want),
+                "colour {color}, {name} theme"
+            );
         }
     }
 }
@@ -251,6 +322,17 @@ fn qr_fits_80x24_and_warns() {
     assert!(!screen.contains("too small"), "{screen}");
     let t = draw(&mut app, 40, 12);
     assert!(text(t.backend().buffer()).contains("too small"));
+    // At 80 columns the message, the sizes and the whole command fit.
+    let t = draw(&mut app, 80, 12);
+    let screen = text(t.backend().buffer());
+    assert!(
+        screen.contains("it needs 45×24, this is 80×12."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("keyfob export --format qr --plaintext --select 'GitHub:me@example.com'"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -292,5 +374,97 @@ fn tiny_and_odd_sizes_do_not_panic() {
             draw(&mut app, w, h);
         }
         app.update(Msg::Escape, NOW);
+    }
+}
+
+/// A wide terminal keeps the code near the names; long names are cut with "…".
+#[test]
+fn at_200_columns_the_code_is_within_48_columns_of_the_row_start() {
+    let mut app = app();
+    let mut long = app.entries[0].clone();
+    long.issuer = "Contoso Pharmaceuticals Worldwide".into();
+    long.account = "someone.with.a.long.address@research.contoso.example".into();
+    let mut entries = app.entries.clone();
+    entries.push(long);
+    app.set_entries(entries, None);
+    let t = draw(&mut app, 200, 50);
+    let buffer = t.backend().buffer();
+    for needle in ["406 058", "372 551"] {
+        let (x, _) = find(buffer, needle);
+        assert!(x <= 48, "{needle} at column {x}");
+    }
+    let (_, y) = find(buffer, "Contoso Pharma");
+    let row: String = (0..200).map(|x| buffer[(x, y)].symbol()).collect();
+    assert!(row.contains("Contoso Pharmac…"), "{row}");
+    assert!(row.contains("someone.with.a.long.addre…"), "{row}");
+    let (x, _) = find(buffer, "someone");
+    let code_x = x + 26 + 2;
+    assert!(code_x <= 48, "{code_x}");
+    // Nothing but the code after the cut account.
+    let code: String = (code_x..code_x + 7)
+        .map(|x| buffer[(x, y)].symbol())
+        .collect();
+    assert!(
+        code.chars().all(|c| c.is_ascii_digit() || c == ' '),
+        "{code:?}"
+    );
+}
+
+/// At 60 columns there is no next-code column: its width goes to the names.
+#[test]
+fn at_60_columns_the_names_get_the_next_code_width() {
+    use super::list::Columns;
+    let names = (20, 26);
+    let narrow = Columns::new(0, 60, names);
+    assert_eq!(narrow.next, None);
+    assert!(narrow.issuer.1 + narrow.account.1 > 60 - 2 - 4 - 9 - 1 - 11 - 1 - 11 - 2);
+    let wide = Columns::new(0, 100, names);
+    assert!(wide.next.is_some());
+    assert_eq!((wide.issuer.1, wide.account.1), (16, 26), "capped");
+    // The sample's names fit whole at 60 columns, with the countdown after them.
+    let mut app = app();
+    let t = draw(&mut app, 60, 16);
+    let screen = text(t.backend().buffer());
+    assert!(screen.contains("helga@contoso.com"), "{screen}");
+    assert!(!screen.contains('…'), "{screen}");
+}
+
+/// A failed row's reason is shown whole, on as many lines as it takes.
+#[test]
+fn the_import_preview_shows_failure_reasons_whole() {
+    use super::super::import_flow::ImportFlow;
+    let mut app = app();
+    let mut flow = ImportFlow::default();
+    let bytes = "otpauth://totp/New:one?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n\
+                 otpauth://totp/Bad:two?secret=JBSWY3DPEHPK3PXP&algorithm=MD5&digits=6\n\
+                 otpauth://totp/Bad:three?secret=JBSW0Y3DPEHPK3PXP\n";
+    flow.file_read(
+        "x.txt".into(),
+        zeroize::Zeroizing::new(bytes.as_bytes().to_vec()),
+        &app.entries,
+    );
+    let super::super::import_flow::Stage::Preview { rows, .. } = &flow.stage else {
+        panic!("{:?}", flow.stage)
+    };
+    let reasons: Vec<String> = rows
+        .iter()
+        .filter_map(|r| match &r.state {
+            super::super::import_flow::RowState::Failed(reason) => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 2, "{rows:?}");
+    app.mode = super::super::app::Mode::Import(Box::new(flow));
+    let t = draw(&mut app, 80, 24);
+    let screen = text(t.backend().buffer());
+    // The reasons' words, in order, with the dialog's frame and line breaks taken out.
+    let words: Vec<&str> = screen
+        .split(|c: char| c.is_whitespace() || c == '│')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = words.join(" ");
+    for reason in &reasons {
+        let want: Vec<&str> = reason.split_whitespace().collect();
+        assert!(joined.contains(&want.join(" ")), "{reason}\n{screen}");
     }
 }
