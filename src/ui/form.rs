@@ -5,6 +5,9 @@
 //!   bad character and its position, from `Secret::parse_base32`).
 //! - A whole `otpauth://` (or any format the importer knows, e.g. `otpauth-migration://`) can
 //!   be pasted into the first field; a path there is read as a file (a QR image, an export).
+//!   When it holds one entry, the fields below show that entry (issuer, account, secret, type,
+//!   algorithm, digits, period or counter): what will be saved. Changing one of them hands
+//!   over from the URI to the fields.
 //! - Editing never shows the stored secret; leaving the secret empty keeps it.
 //! - Typed text is zeroized (`TextInput`), and `Debug` shows no field's content.
 
@@ -96,6 +99,8 @@ pub struct Form {
     pub tags: TextInput,
     /// Entries read from the file the first field names.
     pub from_file: Option<Vec<Item>>,
+    /// The fields below the first one show the one entry it holds (a pasted URI or a file).
+    pub filled: bool,
     pub check: Check,
 }
 
@@ -114,6 +119,7 @@ impl Form {
             number: TextInput::new("30"),
             tags: TextInput::default(),
             from_file: None,
+            filled: false,
             check: Check::Empty,
         };
         form.revalidate();
@@ -138,6 +144,7 @@ impl Form {
             number: TextInput::new(&number),
             tags: TextInput::new(&entry.tags.join(", ")),
             from_file: None,
+            filled: false,
             check: Check::Empty,
         };
         form.revalidate();
@@ -221,6 +228,10 @@ impl Form {
             field => {
                 if field == Field::Uri {
                     self.from_file = None;
+                } else if self.filled && self.uses_uri() {
+                    // Changing a field the URI filled: the fields take over from the URI.
+                    self.uri.set("");
+                    self.filled = false;
                 }
                 if let Some(input) = self.input_mut(field) {
                     input.apply(edit);
@@ -228,6 +239,34 @@ impl Form {
             }
         }
         self.revalidate();
+        if self.focus == Field::Uri {
+            self.fill_from_uri();
+        }
+    }
+
+    /// When the first field holds exactly one entry, shows it in the fields below, so the
+    /// person sees what will be saved (and can change it there).
+    fn fill_from_uri(&mut self) {
+        let entry = match &self.check {
+            Check::Ready { entries, .. } if self.uses_uri() && entries.len() == 1 => {
+                entries[0].clone()
+            }
+            _ => {
+                self.filled = false;
+                return;
+            }
+        };
+        self.issuer.set(&entry.issuer);
+        self.account.set(&entry.account);
+        self.secret.set(&entry.secret.to_base32());
+        self.kind = entry.kind;
+        self.algorithm = entry.algorithm;
+        self.digits.set(&entry.digits.to_string());
+        self.number.set(&match entry.kind {
+            Kind::Hotp => entry.counter.to_string(),
+            Kind::Totp | Kind::Steam => entry.period.to_string(),
+        });
+        self.filled = true;
     }
 
     /// What Enter does now.
@@ -249,7 +288,8 @@ impl Form {
         self.check = match items {
             Ok(items) => {
                 self.from_file = Some(items);
-                return self.revalidate();
+                self.revalidate();
+                return self.fill_from_uri();
             }
             Err(ImportError::NeedsPassword) => Check::Invalid {
                 field: Field::Uri,

@@ -65,7 +65,7 @@ pub fn form(app: &App, form: &Form, area: Rect, buf: &mut Buffer) {
     let mut out: Vec<Line> = Vec::with_capacity(usize::from(height));
     for f in &fields {
         let focused = *f == form.focus;
-        let dimmed = form.uses_uri() && *f != Field::Uri;
+        let dimmed = form.uses_uri() && !form.filled && *f != Field::Uri;
         let label_style = if focused {
             app.style(Role::Selected)
         } else if dimmed {

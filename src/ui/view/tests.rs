@@ -468,3 +468,41 @@ fn the_import_preview_shows_failure_reasons_whole() {
         assert!(joined.contains(&want.join(" ")), "{reason}\n{screen}");
     }
 }
+
+/// Pasting a URI into the add form shows, in the fields, the entry that will be saved.
+#[test]
+fn the_add_form_shows_what_a_pasted_uri_holds() {
+    let mut app = app();
+    app.update(Msg::Add, NOW);
+    app.update(
+        Msg::Text(super::super::text::Edit::Paste(
+            "otpauth://totp/ACME:carol?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA512&digits=8&period=60"
+                .into(),
+        )),
+        NOW,
+    );
+    let t = draw(&mut app, 80, 24);
+    let buffer = t.backend().buffer();
+    let screen = text(buffer);
+    for needle in ["ACME", "carol", "◀ SHA512 ▶", "◀ totp ▶"] {
+        assert!(screen.contains(needle), "{needle}\n{screen}");
+    }
+    let (x, y) = find(buffer, "carol");
+    assert!(
+        !buffer[(x, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::DIM),
+        "shown as what will be saved, not dimmed"
+    );
+    let row = |label: &str| {
+        let (_, y) = find(buffer, label);
+        (0..80).map(|x| buffer[(x, y)].symbol()).collect::<String>()
+    };
+    assert!(row("Digits").contains(" 8 "), "{}", row("Digits"));
+    assert!(row("Period (s)").contains(" 60 "), "{}", row("Period (s)"));
+    let secret = row("Secret");
+    assert!(
+        !secret.contains("JBSW") && secret.contains('•'),
+        "masked: {secret}"
+    );
+}
