@@ -18,9 +18,21 @@ use crate::unlock::Access;
 pub(crate) mod clipboard_hold;
 mod entries;
 mod generate;
+mod man;
 mod show;
 mod transfer;
 mod vault_cmds;
+
+/// The heading global options stand under, apart from each subcommand's own options.
+const GLOBAL: &str = "Global options";
+
+/// `code`'s exit statuses (the contract's), shown under its help.
+const CODE_EXIT: &str = "Exit status:\n  0  the code was printed\n  1  an error (the message says which)\n  \
+    2  no entry matches QUERY\n  3  several entries match (they are listed on stderr; make QUERY exact, e.g. issuer:account)";
+
+/// The exit statuses of commands that pick one entry by QUERY.
+const PICK_EXIT: &str =
+    "Exit status: 0 done, 1 error, 2 no entry matches QUERY, 3 several match (listed on stderr).";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,16 +46,16 @@ mod vault_cmds;
 )]
 pub struct Cli {
     /// The vault file [default: <data dir>/keyfob/vault.age]
-    #[arg(long, global = true, env = "KEYFOB_VAULT", value_name = "PATH")]
+    #[arg(long, global = true, env = "KEYFOB_VAULT", value_name = "PATH", help_heading = GLOBAL)]
     pub vault: Option<PathBuf>,
     /// Settings file [default: <config dir>/keyfob/config.ron]
-    #[arg(long, global = true, env = "KEYFOB_CONFIG", value_name = "PATH")]
+    #[arg(long, global = true, env = "KEYFOB_CONFIG", value_name = "PATH", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
     /// Unlock with an age identity file or an OpenSSH private key (ed25519/RSA)
-    #[arg(long, global = true, env = "KEYFOB_IDENTITY", value_name = "FILE")]
+    #[arg(long, global = true, env = "KEYFOB_IDENTITY", value_name = "FILE", help_heading = GLOBAL)]
     pub identity: Option<PathBuf>,
     /// Read the passphrase from the first line of FILE ("-" = stdin) instead of asking
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -71,6 +83,7 @@ pub enum Command {
         at: Option<u64>,
     },
     /// Print the current code of the entry matching QUERY
+    #[command(after_help = CODE_EXIT)]
     Code {
         /// Matched against issuer, account, issuer:account and serial (exact match wins)
         query: String,
@@ -85,13 +98,16 @@ pub enum Command {
         json: bool,
     },
     /// Delete one entry
+    #[command(after_help = PICK_EXIT)]
     Remove {
+        /// Which entry (same matching as `code`)
         query: String,
         /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
     },
     /// Change an entry's fields
+    #[command(after_help = PICK_EXIT)]
     Edit(Deferred<entries::EditArgs>),
     /// Re-encrypt the vault with a new passphrase or new recipients
     Passwd {
@@ -110,8 +126,16 @@ pub enum Command {
     Generate(Deferred<generate::GenerateArgs>),
     /// Print a shell completion script
     Completions {
+        /// The shell to complete for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a folder
+    #[command(hide = true)]
+    Man {
+        /// Write keyfob.1 and keyfob-COMMAND.1 into this folder instead of printing
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// (internal) Hold a copied code in the clipboard and clear it later
     #[command(name = "__hold-clipboard", hide = true)]
@@ -308,14 +332,17 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Export(args) => transfer::export(&context()?, args),
         Command::Generate(args) => generate::generate(&context()?, args),
         Command::Completions { shell } => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "keyfob",
-                &mut std::io::stdout(),
-            );
-            Ok(0)
+            // Into memory first: clap_complete panics on a write error (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "keyfob", &mut script);
+            match std::io::stdout().lock().write_all(&script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new(format!(
+                    "cannot write the completion script: {e}"
+                ))),
+                _ => Ok(0),
+            }
         }
+        Command::Man { dir } => man::man(dir.as_deref()),
         Command::HoldClipboard(args) => clipboard_hold::hold(args),
     }
 }

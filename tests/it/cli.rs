@@ -935,7 +935,7 @@ fn import_refuses_unknown_content_and_missing_files() {
         .arg(&file)
         .assert()
         .code(1)
-        .stderr(contains("unknown import format 'keepass'"));
+        .stderr(contains("invalid value 'keepass' for '--format <FORMAT>'"));
     assert_eq!(tv.bytes(), before);
 }
 

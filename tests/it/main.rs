@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod cli;
+mod cli_help;
 mod clipboard;
 mod common;
 mod concurrency;
