@@ -388,6 +388,49 @@ fn no_color_qr_decodes_dark_on_light() {
     screen.quit();
 }
 
+/// On a desktop (a real X server, Xvfb) Enter copies through arboard: the code is on the X
+/// clipboard, the status says "copied", and after the delay it is cleared. Quitting right
+/// after a copy hands the clear to the helper, which clears it after the delay too.
+#[test]
+fn on_a_desktop_enter_copies_to_the_x_clipboard_and_clears_it() {
+    let x = match crate::clipboard::Xvfb::start() {
+        Ok(x) => x,
+        Err(why) => {
+            eprintln!("note: skipped the screen's X clipboard test: {why}");
+            return;
+        }
+    };
+    let tv = TestVault::new();
+    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
+    let cfg = tv.dir.path().join("config.ron");
+    std::fs::write(&cfg, "(clipboard_clear_seconds: 2)").unwrap();
+    let cfg = cfg.display().to_string();
+    let env = [
+        ("DISPLAY", x.display.as_str()),
+        ("KEYFOB_CONFIG", cfg.as_str()),
+    ];
+    let mut screen = Screen::open_sized(&tv, false, (WIDTH, HEIGHT), &env);
+    screen.wait_text("1 entry");
+    screen.send("\r");
+    screen.wait_text("'GitHub:me@example.com' copied to the system clipboard");
+    let valid = recent_codes(RFC_SECRET_B32);
+    let got = x.read().unwrap_or_default();
+    assert!(valid.contains(&got), "{got:?} not one of {valid:?}");
+    screen.wait_text("cleared the code from the system clipboard");
+    assert_eq!(x.read(), None);
+    // Copy, quit at once: the helper keeps the code, then clears it.
+    screen.send("y");
+    screen.wait_text("copied to the system clipboard");
+    screen.quit();
+    let got = x.read().unwrap_or_default();
+    assert!(valid.contains(&got), "held after quitting: {got:?}");
+    assert_eq!(
+        x.wait_for(None, Duration::from_secs(10)),
+        None,
+        "cleared by the helper"
+    );
+}
+
 #[test]
 fn add_through_the_form_saves_to_the_vault() {
     let (tv, mut screen) = Screen::one_entry(true);
