@@ -8,6 +8,7 @@
 
 pub mod cli;
 pub mod clipboard;
+pub mod clock;
 pub mod config;
 pub mod context;
 pub mod engine;

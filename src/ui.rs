@@ -53,7 +53,8 @@ pub fn run(context: &Context) -> Result<(), Failure> {
         passphrase: matches!(session.seal(), Seal::Passphrase { .. }),
     };
     let now = Context::now(None);
-    let app = app::App::new(session.vault().entries.clone(), settings, now);
+    let mut app = app::App::new(session.vault().entries.clone(), settings, now);
+    app.clock = crate::clock::health();
     let route = crate::clipboard::Route::detect(context.config.clipboard);
     runtime::run(app, session, access, route)
 }

@@ -56,9 +56,20 @@ fn json<T: Serialize>(value: &T) -> Result<String, Failure> {
     serde_json::to_string_pretty(value).map_err(|e| Failure::new(format!("cannot write JSON: {e}")))
 }
 
+/// Warns on stderr when the codes depend on a clock the kernel calls unsynchronised (not with
+/// `--at`, which fixes the time).
+fn check_clock(at: Option<u64>) {
+    if at.is_none()
+        && let Some(text) = crate::clock::warning(crate::clock::health())
+    {
+        super::warn(text);
+    }
+}
+
 pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Failure> {
     let session = context.access.open()?;
     let now = Context::now(at);
+    check_clock(at);
     let entries = &session.vault().entries;
     let codes = entries
         .iter()
@@ -107,6 +118,7 @@ pub fn code(
 ) -> Result<u8, Failure> {
     let now = Context::now(at);
     let (entry, code) = find_code(context, query, now)?;
+    check_clock(at);
     if as_json {
         println!("{}", json(&EntryJson::new(&entry, code, now))?);
     } else {

@@ -15,6 +15,7 @@ use super::ops::Op;
 use super::text::{Edit, TextInput};
 use super::theme::Theme;
 use crate::clipboard::{Cleared, Route};
+use crate::engine::clock::ClockHealth;
 use crate::engine::entry::Entry;
 use crate::engine::width::width;
 
@@ -181,6 +182,8 @@ pub enum Msg {
     /// What clearing the clipboard did (or why it failed).
     Cleared(Result<Cleared, String>),
     Saved(Result<Saved, String>),
+    /// The system clock's state, checked again.
+    Clock(ClockHealth),
     /// The vault file changed on disk (another keyfob saved, or it was replaced).
     VaultChanged,
     /// The vault as re-read after a change on disk (`None`: its content had not changed).
@@ -203,6 +206,7 @@ impl Msg {
                 | Msg::Cleared(_)
                 | Msg::Saved(_)
                 | Msg::VaultChanged
+                | Msg::Clock(_)
                 | Msg::Reloaded(_)
                 | Msg::Unlocked(_)
                 | Msg::FileRead { .. }
@@ -242,6 +246,8 @@ pub struct App {
     pub last_input: u64,
     /// Saves and unlocks in flight.
     pub pending: usize,
+    /// What the kernel says about the system clock (a warning shows when it is suspect).
+    pub clock: ClockHealth,
     /// The widest issuer and account among the entries, in columns (for the list's layout).
     pub name_widths: (usize, usize),
     pub(crate) matcher: Filter,
@@ -271,6 +277,7 @@ impl App {
             osc52_hinted: false,
             last_input: now,
             pending: 0,
+            clock: ClockHealth::default(),
             name_widths: (0, 0),
             matcher: Filter::default(),
         };

@@ -40,6 +40,9 @@ use crate::unlock::Access;
 
 type Screen = Terminal<QuietBackend<BufWriter<Stdout>>>;
 
+/// Seconds between two looks at the kernel's clock state (it changes when NTP syncs).
+const CLOCK_CHECK: u64 = 60;
+
 /// Largest file the screen reads for an import (exports are small; QR images are not huge).
 const MAX_FILE: u64 = 64 * 1024 * 1024;
 
@@ -189,6 +192,9 @@ impl Loop {
                 inbox.push_back(Msg::Tick);
                 if self.watch.changed() {
                     inbox.push_back(Msg::VaultChanged);
+                }
+                if now.is_multiple_of(CLOCK_CHECK) {
+                    inbox.push_back(Msg::Clock(crate::clock::health()));
                 }
             }
             while let Some(msg) = inbox.pop_front() {

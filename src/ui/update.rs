@@ -57,6 +57,7 @@ impl App {
                     Err(e) => self.set_status(StatusKind::Error, e),
                 }
             }
+            Msg::Clock(health) => self.clock = health,
             Msg::VaultChanged if !self.is_locked() => {
                 self.pending += 1;
                 fx.push(Effect::Reload);

@@ -25,6 +25,9 @@ pub use screens::KEYS_WIDTH as HELP_KEYS_WIDTH;
 #[cfg(test)]
 mod tests;
 
+/// The title line's warning when the kernel says the clock is not synchronised.
+pub const CLOCK_WARNING: &str = "⚠ clock not synchronised: codes may be wrong ";
+
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         if area.width == 0 || area.height == 0 {
@@ -89,11 +92,25 @@ impl App {
                 self.style(Role::Dim),
             ));
         }
-        Line::from(spans).render(area, buf);
-        let help = "? help ";
-        let width = u16::try_from(help.len()).unwrap_or(u16::MAX);
-        if area.width > width + 50 {
-            buf.set_string(area.right() - width, area.y, help, self.style(Role::Dim));
+        let line = Line::from(spans);
+        let used = u16::try_from(line.width()).unwrap_or(u16::MAX);
+        // On the right: a clock warning when the kernel says the clock is not synchronised
+        // (it wins over "? help"; on a narrow screen, over the whole title), else the way to
+        // the help.
+        let (text, role) = if self.clock.is_suspect() {
+            (CLOCK_WARNING, Role::Warning)
+        } else {
+            ("? help ", Role::Dim)
+        };
+        let width = u16::try_from(text.chars().count()).unwrap_or(u16::MAX);
+        let fits = area.width >= used.saturating_add(width + 2);
+        if !fits && self.clock.is_suspect() {
+            Line::styled(format!(" {text}"), self.style(role)).render(area, buf);
+            return;
+        }
+        line.render(area, buf);
+        if fits {
+            buf.set_string(area.right() - width, area.y, text, self.style(role));
         }
     }
 

@@ -181,6 +181,42 @@ fn list_text_and_json() {
     assert!(!text.contains(RFC_SECRET_B32), "no secrets in list --json");
 }
 
+/// `code` and `list` warn on stderr when the kernel says the clock is not synchronised (the
+/// state is passed in through the test build's `KEYFOB_TEST_CLOCK`); not with `--at`.
+#[test]
+fn an_unsynchronised_clock_is_warned_about_by_code_and_list() {
+    let tv = TestVault::new();
+    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
+    for args in [&["code", "github"][..], &["list"][..]] {
+        let out = tv
+            .cmd()
+            .args(args)
+            .env("KEYFOB_TEST_CLOCK", "unsynced")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("warning: the system clock is not synchronised"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(!out.stdout.is_empty(), "the codes are still printed");
+        // With --at the clock does not matter.
+        let out = tv
+            .cmd()
+            .args(args)
+            .args(["--at", "59"])
+            .env("KEYFOB_TEST_CLOCK", "unsynced")
+            .output()
+            .unwrap();
+        assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
+        // A synchronised clock: nothing said.
+        let out = tv.cmd().args(args).output().unwrap();
+        assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
+    }
+}
+
 /// `list` lines up its columns by display width: CJK names and emoji take two columns each.
 #[test]
 fn list_aligns_cjk_and_emoji_names() {

@@ -45,6 +45,9 @@ pub fn keyfob() -> Command {
     // Never fall back to the real home folder.
     cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
+    // The machine's NTP state must not add warnings to what tests compare (tests of the
+    // warning set it to `unsynced`).
+    cmd.env("KEYFOB_TEST_CLOCK", "synced");
     cmd
 }
 
@@ -62,6 +65,7 @@ pub fn clean_env(cmd: &mut std::process::Command) {
     }
     cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
+    cmd.env("KEYFOB_TEST_CLOCK", "synced");
 }
 
 /// The test identity as a library key.

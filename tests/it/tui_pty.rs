@@ -56,6 +56,7 @@ impl Screen {
             .env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data")
             .env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config")
             .env("KEYFOB_SCRYPT_LOG_N", "10")
+            .env("KEYFOB_TEST_CLOCK", "synced")
             .arg("--vault")
             .arg(&tv.vault)
             .arg("--identity")
@@ -429,6 +430,21 @@ fn on_a_desktop_enter_copies_to_the_x_clipboard_and_clears_it() {
         None,
         "cleared by the helper"
     );
+}
+
+/// When the kernel says the clock is not synchronised, the screen says codes may be wrong.
+#[test]
+fn an_unsynchronised_clock_is_warned_about_on_screen() {
+    let tv = TestVault::new();
+    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
+    let mut screen = Screen::open_sized(
+        &tv,
+        false,
+        (WIDTH, HEIGHT),
+        &[("KEYFOB_TEST_CLOCK", "unsynced")],
+    );
+    screen.wait_text("clock not synchronised: codes may be wrong");
+    screen.quit();
 }
 
 #[test]

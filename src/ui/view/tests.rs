@@ -506,3 +506,30 @@ fn the_add_form_shows_what_a_pasted_uri_holds() {
         "masked: {secret}"
     );
 }
+
+/// A clock the kernel calls unsynchronised is warned about in the title line.
+#[test]
+fn an_unsynchronised_clock_is_warned_about_in_the_title() {
+    use crate::engine::clock::ClockHealth;
+    let mut app = app();
+    app.update(
+        Msg::Clock(ClockHealth::Unsynced {
+            max_error_s: Some(16),
+        }),
+        NOW,
+    );
+    let t = draw(&mut app, 80, 24);
+    let buffer = t.backend().buffer();
+    let (x, y) = find(buffer, "⚠ clock not synchronised");
+    assert_eq!(y, 0);
+    assert!(x > 20, "beside the title");
+    assert!(text(buffer).lines().next().unwrap().contains("6 entries"));
+    // Narrow: the warning takes the whole title line.
+    let t = draw(&mut app, 50, 16);
+    let (x, _) = find(t.backend().buffer(), "⚠ clock not synchronised");
+    assert_eq!(x, 1);
+    // Synchronised again: gone.
+    app.update(Msg::Clock(ClockHealth::Synced), NOW);
+    let t = draw(&mut app, 80, 24);
+    assert!(!text(t.backend().buffer()).contains("clock not"));
+}
