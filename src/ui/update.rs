@@ -3,23 +3,15 @@
 //! Promises: pure — no IO and no clock (`now` is the caller's); every change to the vault
 //! leaves as an [`Effect::Save`] carrying an [`Op`]; nothing is saved "on quit".
 
-use std::collections::HashSet;
-
 use zeroize::Zeroizing;
 
-use super::app::{App, Copied, Effect, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
+use super::app::{App, Effect, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
 use super::form::{self, Check, Form};
 use super::hidden::Hidden;
 use super::import_flow::{self, ImportFlow, Stage};
 use super::ops::Op;
 use super::text::Edit;
-use crate::clipboard::Route;
-use crate::engine::entry::Entry;
 use crate::engine::otp::Kind;
-use crate::engine::width::fit;
-
-/// Columns an entry's name may take in a status message before it is cut with "…".
-const NAME_IN_STATUS: usize = 32;
 
 impl App {
     /// Handles one message at Unix time `now`; returns the effects for the event loop.
@@ -145,39 +137,6 @@ impl App {
         fx.push(Effect::Save(op));
     }
 
-    /// Says where a copy went — for OSC 52 that it was *sent* (keyfob cannot see whether the
-    /// terminal took it), with a one-line hint the first time in the session.
-    fn copied(&mut self, result: Copied) {
-        match result {
-            Copied::Done(route) => {
-                let name = self
-                    .selected_entry()
-                    .map(|e| fit(&e.name(), NAME_IN_STATUS))
-                    .unwrap_or_default();
-                let seconds = self.settings.clear_seconds;
-                self.clipboard_until = (seconds > 0).then(|| self.now + seconds);
-                let clearing = match (seconds, route) {
-                    (0, _) => String::new(),
-                    (s, Route::Osc52 { .. }) => format!(", an empty one in {s} s"),
-                    (s, Route::System) => format!(", cleared in {s} s if unchanged"),
-                };
-                self.set_status(
-                    StatusKind::Good,
-                    format!("'{name}' {}{clearing}", route.describe()),
-                );
-                if matches!(route, Route::Osc52 { .. }) && !self.osc52_hinted {
-                    self.osc52_hinted = true;
-                    self.notice = Some(crate::clipboard::OSC52_HINT);
-                }
-            }
-            Copied::Off => self.set_status(
-                StatusKind::Info,
-                "not copied: copying is off (clipboard: off in config.ron)",
-            ),
-            Copied::Failed(e) => self.set_status(StatusKind::Error, format!("copy failed: {e}")),
-        }
-    }
-
     fn on_list(&mut self, msg: Msg, fx: &mut Vec<Effect>) -> Mode {
         let page = isize::try_from(self.list_rows()).unwrap_or(1);
         match msg {
@@ -225,62 +184,6 @@ impl App {
             _ => {}
         }
         Mode::List
-    }
-
-    /// Takes in the vault as another keyfob left it: the selection stays on the same entry
-    /// where it still exists (else on the same row), an entry deleted elsewhere is gone (so it
-    /// can no longer be copied), and a QR code on screen is closed if its entry changed.
-    fn reloaded(&mut self, result: Result<Option<Vec<Entry>>, String>) {
-        if self.is_locked() {
-            return;
-        }
-        let entries = match result {
-            Ok(Some(entries)) => entries,
-            Ok(None) => return,
-            Err(e) => {
-                return self.set_status(
-                    StatusKind::Error,
-                    format!("the vault changed on disk but could not be re-read: {e}"),
-                );
-            }
-        };
-        let names = |list: &[Entry]| -> HashSet<(String, String)> {
-            list.iter()
-                .map(|e| (e.issuer.clone(), e.account.clone()))
-                .collect()
-        };
-        let (old, new) = (names(&self.entries), names(&entries));
-        let added = new.difference(&old).count();
-        let removed = old.difference(&new).count();
-        let before = self.selected_entry().cloned();
-        self.set_entries(entries, None);
-        let kept = match (&before, self.selected_entry()) {
-            (Some(a), Some(b)) => a == b,
-            _ => false,
-        };
-        if matches!(self.mode, Mode::Qr) && !kept {
-            self.mode = Mode::List;
-        }
-        let what = match (added, removed) {
-            (0, 0) => String::new(),
-            (a, 0) => format!(": {a} added"),
-            (0, r) => format!(": {r} removed"),
-            (a, r) => format!(": {a} added, {r} removed"),
-        };
-        self.set_status(
-            StatusKind::Info,
-            format!("the vault was reloaded (changed by another keyfob){what}"),
-        );
-    }
-
-    /// Asks the loop to copy the selected entry's current code.
-    fn copy_selected(&mut self, fx: &mut Vec<Effect>) {
-        if let Some(entry) = self.selected_entry() {
-            match entry.code(self.now) {
-                Ok(code) => fx.push(Effect::Copy(Hidden(Zeroizing::new(code.to_string())))),
-                Err(e) => self.set_status(StatusKind::Error, e.to_string()),
-            }
-        }
     }
 
     /// The help pager: the moving keys scroll it, any other key closes it.
@@ -450,6 +353,8 @@ fn on_locked(mut lock: LockScreen, msg: Msg, pending: &mut usize, fx: &mut Vec<E
     }
     Mode::Locked(lock)
 }
+
+mod reports;
 
 #[cfg(test)]
 pub(crate) mod tests;

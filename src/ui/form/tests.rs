@@ -1,6 +1,7 @@
 //! Form validation: live errors, the URI field, editing.
 
 use super::*;
+use crate::engine::secret::Secret;
 
 fn typed(form: &mut Form, field: Field, text: &str) {
     form.focus = field;
