@@ -51,10 +51,12 @@ pub struct Cli {
     /// Settings file [default: <config dir>/keyfob/config.ron]
     #[arg(long, global = true, env = "KEYFOB_CONFIG", value_name = "PATH", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
-    /// Unlock with an age identity file or an OpenSSH private key (ed25519/RSA)
+    /// Unlock with an age identity file (plain, passphrase-protected, or a hardware key's
+    /// AGE-PLUGIN-… lines) or an OpenSSH private key (ed25519/RSA)
     #[arg(long, global = true, env = "KEYFOB_IDENTITY", value_name = "FILE", help_heading = GLOBAL)]
     pub identity: Option<PathBuf>,
-    /// Read the passphrase from the first line of FILE ("-" = stdin) instead of asking
+    /// Read the passphrase (the vault's, or a protected identity's) from the first line of
+    /// FILE ("-" = stdin) instead of asking
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
@@ -65,11 +67,16 @@ pub struct Cli {
 pub enum Command {
     /// Open the screen (the default with no command)
     Ui,
-    /// Create an empty vault (passphrase, or --identity / --recipient keys)
+    /// Create an empty vault (passphrase, a new protected identity, or --identity / --recipient keys)
     Init {
-        /// Also encrypt to this recipient (age1… or an ssh-ed25519/ssh-rsa public key line)
+        /// Also encrypt to this recipient (age1…, a plugin's age1yubikey1…, or an
+        /// ssh-ed25519/ssh-rsa public key line)
         #[arg(long, value_name = "R")]
         recipient: Vec<String>,
+        /// Make a new key, protected by a passphrase, and seal the vault to it: one scrypt per
+        /// start instead of one per save [default FILE: <data dir>/keyfob/identity.age]
+        #[arg(long, value_name = "FILE", num_args = 0..=1)]
+        new_identity: Option<Option<PathBuf>>,
     },
     /// Add an account from a secret or an otpauth:// URI
     Add(Deferred<entries::AddArgs>),
@@ -313,7 +320,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
     let command = cli.command.as_ref().unwrap_or(&Command::Ui);
     match command {
         Command::Ui => crate::ui::run(&context()?).map(|()| 0),
-        Command::Init { recipient } => vault_cmds::init(&context()?, recipient),
+        Command::Init {
+            recipient,
+            new_identity,
+        } => vault_cmds::init(&context()?, recipient, new_identity.as_ref()),
         Command::Add(args) => entries::add(&context()?, args),
         Command::List { json, at } => show::list(&context()?, *json, *at),
         Command::Code {

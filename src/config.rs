@@ -95,6 +95,12 @@ pub fn default_config_path() -> Option<PathBuf> {
     project_dirs().map(|d| d.config_dir().join("config.ron"))
 }
 
+/// `<data dir>/identity.age` (Linux: `$XDG_DATA_HOME/keyfob/identity.age`): the protected
+/// identity the first run (or `init --new-identity`) makes.
+pub fn default_identity_path() -> Option<PathBuf> {
+    project_dirs().map(|d| d.data_dir().join("identity.age"))
+}
+
 /// `<data dir>/vault.age` (Linux: `$XDG_DATA_HOME/keyfob/vault.age`).
 pub fn default_vault_path() -> Option<PathBuf> {
     project_dirs().map(|d| d.data_dir().join("vault.age"))

@@ -1,8 +1,8 @@
 //! keyfob: a terminal authenticator over one age-encrypted vault.
 //!
 //! `engine` is the pure core; `cli` and `ui` are the two faces; `context`, `config`,
-//! `clipboard`, `unlock` and `failure` are the edges they share. `cli` reaches the screen only
-//! through `ui::run`; `ui` never imports `cli`.
+//! `clipboard`, `unlock`, `prompt` and `failure` are the edges they share. `cli` reaches the
+//! screen only through `ui::run`; `ui` never imports `cli`.
 
 #![forbid(unsafe_code)]
 
@@ -14,5 +14,6 @@ pub mod context;
 pub mod engine;
 pub mod failure;
 pub mod hardening;
+pub mod prompt;
 pub mod ui;
 pub mod unlock;

@@ -12,10 +12,12 @@
 use std::io::IsTerminal;
 
 use crate::context::Context;
-use crate::engine::crypto::Seal;
+use crate::engine::crypto::{Key, KeyLock};
+use crate::engine::store::Session;
 use crate::failure::Failure;
 
 pub mod app;
+pub mod asking;
 pub mod backend;
 pub mod filter;
 pub mod first_run;
@@ -50,11 +52,23 @@ pub fn run(context: &Context) -> Result<(), Failure> {
             || access.vault.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         ),
-        passphrase: matches!(session.seal(), Seal::Passphrase { .. }),
+        relock: relock(&session),
     };
     let now = Context::now(None);
     let mut app = app::App::new(session.vault().entries.clone(), settings, now);
     app.clock = crate::clock::health();
     let route = crate::clipboard::Route::detect(context.config.clipboard);
     runtime::run(app, session, access, route)
+}
+
+/// What the lock screen will ask for, from how the vault was opened.
+fn relock(session: &Session) -> app::Relock {
+    match session.key() {
+        Key::Passphrase(_) => app::Relock::Passphrase,
+        Key::Identities(ids) if ids.has_plugins() => app::Relock::HardwareKey,
+        Key::Identities(ids) if ids.locked_by() == Some(KeyLock::AgeFile) => {
+            app::Relock::IdentityPassphrase
+        }
+        Key::Identities(_) => app::Relock::IdentityFile,
+    }
 }

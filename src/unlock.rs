@@ -8,6 +8,10 @@
 //!   passphrase. New passphrases are asked twice and must not be empty.
 //! - A passphrase vault is asked for a passphrase even if `--identity` is set, and the other
 //!   way round the error says an identity is needed: the file's header decides.
+//! - A passphrase-protected identity file (`age -p`) asks for its passphrase only when the
+//!   vault needs the identity: on the terminal, or from `--passphrase-file` (which a
+//!   recipient vault has no other use for) — that is how a script unlocks one.
+//! - Hardware keys' plugins talk to the person through [`crate::prompt`].
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -15,7 +19,7 @@ use std::path::{Path, PathBuf};
 use age::secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
-use crate::engine::crypto::{self, Identities, Key, Protection};
+use crate::engine::crypto::{self, Ask, Identities, IdentityError, Key, KeyLock, Protection};
 use crate::engine::store::{Loaded, Session, Store};
 use crate::failure::Failure;
 
@@ -33,7 +37,7 @@ pub struct Access {
 
 impl Access {
     pub fn store(&self) -> Store {
-        Store::new(&self.vault)
+        Store::new(&self.vault).with_plugin_ui(crate::prompt::plugin_ui())
     }
 
     /// Opens the vault, asking for what its header says it needs.
@@ -50,19 +54,63 @@ impl Access {
             Protection::Passphrase { .. } => Key::Passphrase(
                 self.passphrase(&format!("Passphrase for {}: ", self.vault.display()))?,
             ),
-            Protection::Recipients => Key::Identities(self.identities()?.ok_or_else(|| {
-                Failure::new(format!(
-                    "vault '{}' is encrypted to age recipients: it needs an identity",
-                    self.vault.display()
-                ))
-                .with_hint("pass --identity FILE or set KEYFOB_IDENTITY")
-            })?),
+            Protection::Recipients => Key::Identities(
+                self.opening_identity_file()?
+                    .unlock(self.passphrase_file.as_deref())?,
+            ),
         })
     }
 
-    /// The identities of `--identity`, if given.
+    /// The identity file that opens a vault sealed to recipients: `--identity`, else the
+    /// protected identity the first run made (`<data dir>/identity.age`) if there is one.
+    pub fn opening_identity_file(&self) -> Result<IdentityFile, Failure> {
+        if let Some(file) = self.identity_file()? {
+            return Ok(file);
+        }
+        match crate::config::default_identity_path().filter(|p| p.is_file()) {
+            Some(path) => IdentityFile::read(&path),
+            None => Err(Failure::new(format!(
+                "vault '{}' is encrypted to age recipients: it needs an identity",
+                self.vault.display()
+            ))
+            .with_hint("pass --identity FILE or set KEYFOB_IDENTITY")),
+        }
+    }
+
+    /// Makes a new protected identity at `path` (a new file, 0600): a fresh X25519 key,
+    /// encrypted to a new passphrase (asked twice on the terminal, or `--passphrase-file`).
+    /// Returns the identities, ready to open a vault sealed to them.
+    pub fn create_protected_identity(&self, path: &Path) -> Result<Identities, Failure> {
+        if path.exists() || path.is_symlink() {
+            return Err(Failure::new(format!(
+                "identity file '{}' exists; keyfob will not overwrite it",
+                path.display()
+            ))
+            .with_hint(format!(
+                "name another file, or use it: keyfob --identity {} …",
+                path.display()
+            )));
+        }
+        if self.passphrase_file.is_none() {
+            println_tty("Choose a passphrase for the new identity (asked when keyfob starts).");
+        }
+        let passphrase = self.new_passphrase(self.passphrase_file.as_deref())?;
+        let (identities, file) = crypto::generate_protected(passphrase, new_work_factor()?)
+            .map_err(|e| Failure::new(format!("identity file '{}' {e}", path.display())))?;
+        crate::engine::storage::create_new_private(path, &file)?;
+        Ok(identities.with_plugin_ui(crate::prompt::plugin_ui()))
+    }
+
+    /// The identities of `--identity`, if given (asking for a protected file's passphrase).
     pub fn identities(&self) -> Result<Option<Identities>, Failure> {
-        self.identity.as_deref().map(read_identity_file).transpose()
+        self.identity_file()?
+            .map(|file| file.unlock(self.passphrase_file.as_deref()))
+            .transpose()
+    }
+
+    /// The file `--identity` names, read but not yet unlocked (nothing is asked).
+    pub fn identity_file(&self) -> Result<Option<IdentityFile>, Failure> {
+        self.identity.as_deref().map(IdentityFile::read).transpose()
     }
 
     /// An existing passphrase: from `--passphrase-file`, else asked once on the terminal.
@@ -108,36 +156,149 @@ pub fn new_work_factor() -> Result<Option<u8>, Failure> {
     }
 }
 
-/// Reads an identity file (age or OpenSSH), asking for an encrypted SSH key's passphrase.
+/// An identity file as read from disk, not yet unlocked: reading it asks nobody anything.
+pub struct IdentityFile {
+    path: PathBuf,
+    contents: Zeroizing<Vec<u8>>,
+}
+
+impl std::fmt::Debug for IdentityFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityFile")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IdentityFile {
+    /// Reads the file.
+    pub fn read(path: &Path) -> Result<IdentityFile, Failure> {
+        Ok(IdentityFile {
+            path: path.to_path_buf(),
+            contents: read_identity_bytes(path)?,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether unlocking asks for a passphrase (an `age -p` protected identity file).
+    pub fn is_protected(&self) -> bool {
+        crypto::is_protected(&self.contents)
+    }
+
+    /// The identities, asking on the terminal for what protects them (a protected file's
+    /// passphrase comes from `passphrase_file` instead, when given).
+    pub fn unlock(&self, passphrase_file: Option<&Path>) -> Result<Identities, Failure> {
+        let name = self.path.display().to_string();
+        // Why no passphrase came (no terminal, an unreadable passphrase file), and how many did.
+        let mut unasked = None;
+        let mut given = 0;
+        let mut ask = |ask: Ask| -> Option<SecretString> {
+            let answer = match (ask.lock, passphrase_file) {
+                (KeyLock::AgeFile, Some(file)) if ask.attempt == 1 => read_passphrase_file(file),
+                (KeyLock::AgeFile, Some(_)) => return None,
+                (lock, None) | (lock @ KeyLock::SshKey, Some(_)) => {
+                    let what = match lock {
+                        KeyLock::SshKey => "SSH key",
+                        KeyLock::AgeFile => "identity",
+                    };
+                    prompt_hidden(&if ask.attempt == 1 {
+                        format!("Passphrase for {what} {name}: ")
+                    } else {
+                        format!("Wrong passphrase; try again for {name}: ")
+                    })
+                    .map_err(|_| {
+                        let failure = Failure::new(format!(
+                            "no terminal to ask for the passphrase of {what} '{name}'"
+                        ));
+                        match lock {
+                            KeyLock::AgeFile => {
+                                failure.with_hint("give it with --passphrase-file FILE (- = stdin)")
+                            }
+                            KeyLock::SshKey => failure
+                                .with_hint("run keyfob on a terminal, or use an age identity file"),
+                        }
+                    })
+                }
+            };
+            answer
+                .inspect(|_| given += 1)
+                .map_err(|failure| unasked = Some(failure))
+                .ok()
+        };
+        let read = self.identities(&mut ask);
+        match (read, unasked) {
+            (Err(IdentityError::Passphrase), _) if given > 0 => Err(Failure::new(format!(
+                "identity file '{name}' could not be opened: wrong passphrase"
+            ))),
+            // Nobody could be asked: say why (no terminal, an unreadable passphrase file).
+            (Err(IdentityError::Passphrase | IdentityError::SshPassphrase), Some(why)) => Err(why),
+            (read, _) => self.finish(read),
+        }
+    }
+
+    /// The identities, with `ask` answering for a passphrase (the screen's lock prompt).
+    pub fn unlock_with(
+        &self,
+        ask: &mut dyn FnMut(Ask) -> Option<SecretString>,
+    ) -> Result<Identities, Failure> {
+        self.finish(self.identities(ask))
+    }
+
+    fn failure(&self, e: &IdentityError) -> Failure {
+        let failure = Failure::new(format!("identity file '{}' {e}", self.path.display()));
+        match e {
+            IdentityError::Passphrase => failure.with_hint(
+                "type it on the terminal, or give it with --passphrase-file FILE (- = stdin)",
+            ),
+            _ => failure,
+        }
+    }
+
+    fn identities(
+        &self,
+        ask: &mut dyn FnMut(Ask) -> Option<SecretString>,
+    ) -> Result<Identities, IdentityError> {
+        let name = self.path.display().to_string();
+        crypto::read_identities(&self.contents, &name, ask)
+    }
+
+    /// Names the file in an error; routes plugin prompts to the person; finds an old PEM RSA
+    /// key's public key.
+    fn finish(&self, read: Result<Identities, IdentityError>) -> Result<Identities, Failure> {
+        let mut identities = read
+            .map_err(|e| self.failure(&e))?
+            .with_plugin_ui(crate::prompt::plugin_ui());
+        if identities.lacks_recipients() && !identities.has_plugins() {
+            // Old PEM RSA keys do not carry their public key; OpenSSH keeps it beside them.
+            let pub_path = crate::engine::storage::sibling(&self.path, ".pub");
+            if let Ok(line) = std::fs::read_to_string(&pub_path) {
+                let line = crypto::canonical_recipient(&line)
+                    .map_err(|e| Failure::new(format!("'{}': {e}", pub_path.display())))?;
+                identities = identities.with_recipient(line);
+            }
+        }
+        Ok(identities)
+    }
+}
+
+/// Reads an identity file (age, protected age, plugin or OpenSSH), asking on the terminal for
+/// what protects it.
 pub fn read_identity_file(path: &Path) -> Result<Identities, Failure> {
-    let contents = Zeroizing::new(std::fs::read(path).map_err(|e| {
+    IdentityFile::read(path)?.unlock(None)
+}
+
+/// The bytes of an identity file.
+fn read_identity_bytes(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    Ok(Zeroizing::new(std::fs::read(path).map_err(|e| {
         Failure::new(format!(
             "cannot read identity file '{}': {}",
             path.display(),
             crate::engine::storage::describe_io(&e)
         ))
-    })?);
-    let name = path.display().to_string();
-    let mut ask = |attempt: u32| {
-        let prompt = if attempt == 1 {
-            format!("Passphrase for SSH key {name}: ")
-        } else {
-            format!("Wrong passphrase; try again for {name}: ")
-        };
-        prompt_hidden(&prompt).ok()
-    };
-    let mut identities = crypto::read_identities(&contents, &name, &mut ask)
-        .map_err(|e| Failure::new(format!("identity file '{name}' {e}")))?;
-    if identities.lacks_recipients() {
-        // Old PEM RSA keys do not carry their public key; OpenSSH keeps it beside them.
-        let pub_path = crate::engine::storage::sibling(path, ".pub");
-        if let Ok(line) = std::fs::read_to_string(&pub_path) {
-            let line = crypto::canonical_recipient(&line)
-                .map_err(|e| Failure::new(format!("'{}': {e}", pub_path.display())))?;
-            identities = identities.with_recipient(line);
-        }
-    }
-    Ok(identities)
+    })?))
 }
 
 /// The first line of `path` ("-" = stdin), without its line ending.
@@ -157,6 +318,14 @@ pub fn read_passphrase_file(path: &Path) -> Result<SecretString, Failure> {
     })?;
     let trimmed = line.trim_end_matches(['\n', '\r']);
     Ok(SecretString::from(trimmed.to_string()))
+}
+
+/// A line on the controlling terminal, if there is one (never on stdout).
+fn println_tty(text: &str) {
+    use std::io::Write;
+    if let Ok(mut tty) = std::fs::OpenOptions::new().write(true).open("/dev/tty") {
+        let _ = writeln!(tty, "{text}");
+    }
 }
 
 /// Asks on the controlling terminal with echo off.

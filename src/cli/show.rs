@@ -147,22 +147,27 @@ fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), 
             _ => Ok(None),
         }
     };
-    // Read once: an encrypted SSH key asks for its passphrase once.
-    let identities = context
-        .access
-        .identities()
-        .map(|ids| ids.map(Key::Identities));
-    if let Ok(Some(key)) = &identities
+    // Read once: an encrypted SSH key asks for its passphrase once. A protected identity
+    // (and the default one) waits for the header: a passphrase vault must not ask for it.
+    let plain = match context.access.identity_file() {
+        Ok(Some(file)) if !file.is_protected() => Some(
+            file.unlock(context.access.passphrase_file.as_deref())
+                .map(Key::Identities),
+        ),
+        Ok(_) => None,
+        Err(failure) => Some(Err(failure)),
+    };
+    if let Some(Ok(key)) = &plain
         && let Some(plaintext) = store.decrypt_streaming(key)
         && let Some(found) = quick(&plaintext)?
     {
         return Ok(found);
     }
     let loaded = store.load()?;
-    let key = match (identities, loaded.protection()) {
-        (Ok(Some(key)), Protection::Recipients) => key,
+    let key = match (plain, loaded.protection()) {
+        (Some(Ok(key)), Protection::Recipients) => key,
         // A bad identity file matters only to a vault that needs it.
-        (Err(failure), Protection::Recipients) => return Err(failure),
+        (Some(Err(failure)), Protection::Recipients) => return Err(failure),
         _ => context.access.key(&loaded)?,
     };
     let plaintext = store.decrypt(&loaded, &key)?;

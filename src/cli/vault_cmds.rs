@@ -1,9 +1,9 @@
 //! `init` and `passwd`: creating a vault and changing what it is sealed to.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::Context;
-use crate::engine::crypto::{self, Key, Seal};
+use crate::engine::crypto::{self, Identities, Key, Seal};
 use crate::engine::vault::Vault;
 use crate::failure::Failure;
 use crate::unlock;
@@ -35,7 +35,21 @@ fn new_seal(
 ) -> Result<Seal, Failure> {
     let mut list = Vec::new();
     if include_identity && let Some(ids) = context.access.identities()? {
-        if ids.lacks_recipients() {
+        if ids.lacks_recipients() && ids.has_plugins() && recipient.is_empty() {
+            return Err(Failure::new(format!(
+                "identity file '{}' does not say which recipient its hardware key answers to",
+                context
+                    .access
+                    .identity
+                    .as_deref()
+                    .unwrap_or(Path::new("?"))
+                    .display()
+            ))
+            .with_hint(
+                "pass the key's recipient (age1…, as its plugin printed it) with --recipient",
+            ));
+        }
+        if ids.lacks_recipients() && !ids.has_plugins() {
             return Err(Failure::new(format!(
                 "cannot work out the public key of identity '{}'",
                 context
@@ -59,7 +73,11 @@ fn new_seal(
     })
 }
 
-pub fn init(context: &Context, recipient: &[String]) -> Result<u8, Failure> {
+pub fn init(
+    context: &Context,
+    recipient: &[String],
+    new_identity: Option<&Option<PathBuf>>,
+) -> Result<u8, Failure> {
     let mut store = context.access.store();
     if store.exists() {
         return Err(crate::engine::store::VaultError::Exists {
@@ -67,27 +85,79 @@ pub fn init(context: &Context, recipient: &[String]) -> Result<u8, Failure> {
         }
         .into());
     }
-    let seal = new_seal(
-        context,
-        recipient,
-        true,
-        context.access.passphrase_file.as_deref(),
-    )?;
-    store.create(Vault::default(), &seal)?;
-    let how = match &seal {
-        Seal::Passphrase { .. } => "a passphrase".to_string(),
-        Seal::Recipients(list) => format!("{} recipient(s)", list.len()),
+    let made = match new_identity {
+        Some(path) => Some(new_identity_path(context, path.as_deref())?),
+        None => None,
+    };
+    let seal = match &made {
+        Some(path) => {
+            let extra = recipients(recipient)?;
+            let ids = context.access.create_protected_identity(path)?;
+            let mut list = ids.recipients().to_vec();
+            push_unique(&mut list, extra);
+            Seal::Recipients(list)
+        }
+        None => new_seal(
+            context,
+            recipient,
+            true,
+            context.access.passphrase_file.as_deref(),
+        )?,
+    };
+    if let Err(e) = store.create(Vault::default(), &seal) {
+        if let Some(path) = &made {
+            // The identity was made for this vault only; nothing else can use it yet.
+            let _ = std::fs::remove_file(path);
+        }
+        return Err(e.into());
+    }
+    let how = match (&seal, &made) {
+        (Seal::Passphrase { .. }, _) => "a passphrase".to_string(),
+        (Seal::Recipients(_), Some(path)) => {
+            format!("a new passphrase-protected identity, '{}'", path.display())
+        }
+        (Seal::Recipients(list), None) => format!("{} recipient(s)", list.len()),
     };
     println!(
         "created vault '{}' protected by {how}",
         store.path().display()
     );
-    if let Seal::Recipients(_) = seal
-        && context.access.identity.is_none()
-    {
-        eprintln!("note: open it with --identity FILE (or KEYFOB_IDENTITY) holding a matching key");
+    match made {
+        Some(path) if Some(&path) != crate::config::default_identity_path().as_ref() => {
+            eprintln!(
+                "note: open it with --identity {} (or KEYFOB_IDENTITY); back up that file with the vault",
+                path.display()
+            );
+        }
+        Some(_) => eprintln!(
+            "note: keyfob finds this identity by itself; back it up with the vault (without it the vault cannot be opened)"
+        ),
+        None if matches!(seal, Seal::Recipients(_)) && context.access.identity.is_none() => {
+            eprintln!(
+                "note: open it with --identity FILE (or KEYFOB_IDENTITY) holding a matching key"
+            );
+        }
+        None => {}
     }
     Ok(0)
+}
+
+/// Where `init --new-identity` writes the new identity: the given file, else
+/// `<data dir>/identity.age`.
+fn new_identity_path(context: &Context, given: Option<&Path>) -> Result<PathBuf, Failure> {
+    if context.access.identity.is_some() {
+        return Err(Failure::new(
+            "--new-identity makes a new identity; --identity (or KEYFOB_IDENTITY) names an existing one",
+        )
+        .with_hint("use one of them"));
+    }
+    given
+        .map(Path::to_path_buf)
+        .or_else(crate::config::default_identity_path)
+        .ok_or_else(|| {
+            Failure::new("cannot work out where to keep the identity (no home folder)")
+                .with_hint("name the file: --new-identity FILE")
+        })
 }
 
 pub fn passwd(
@@ -103,19 +173,21 @@ pub fn passwd(
             "a new passphrase".to_string(),
         ),
         Seal::Recipients(list) => {
-            let ours = context.access.identities()?;
-            let still_opens = ours
-                .as_ref()
-                .is_some_and(|ids| ids.recipients().iter().any(|r| list.contains(r)));
+            let opens = |ids: &Identities| ids.recipients().iter().any(|r| list.contains(r));
+            // The identities that opened the vault are not read (or asked for) again.
+            let (still_opens, key) = match session.key() {
+                Key::Identities(ids) => (opens(ids), None),
+                Key::Passphrase(_) => match context.access.identities()? {
+                    Some(ids) if opens(&ids) => (true, Some(Key::Identities(ids))),
+                    _ => (false, None),
+                },
+            };
             if !still_opens {
                 super::warn(
                     "the identity you unlocked with is not among the new recipients: open the vault from now on with an identity for one of them",
                 );
             }
-            (
-                ours.filter(|_| still_opens).map(Key::Identities),
-                format!("{} recipient(s)", list.len()),
-            )
+            (key, format!("{} recipient(s)", list.len()))
         }
     };
     session.reseal(seal, key)?;

@@ -1,4 +1,6 @@
-//! age encryption of the vault: passphrases (scrypt), X25519 identities and OpenSSH keys.
+//! age encryption of the vault: passphrases (scrypt), X25519 identities, OpenSSH keys and age
+//! plugins (hardware keys). Identity files are read in [`identities`] (passphrase-protected
+//! ones in [`protected`]); plugin prompts are routed by [`plugin`].
 //!
 //! Promises:
 //! - [`protection`] reads only the header, so callers know whether to ask for a passphrase or
@@ -13,12 +15,20 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::sync::OnceLock;
 
 use age::secrecy::SecretString;
-use data_encoding::BASE64;
 use std::io::Read;
 use zeroize::Zeroizing;
+
+mod identities;
+pub mod plugin;
+pub mod protected;
+
+pub use identities::{
+    Ask, Identities, IdentityError, KeyLock, generate_protected, is_protected, read_identities,
+    x25519_identities,
+};
+pub use plugin::{PluginUi, Prompt};
 
 const MAGIC: &[u8] = b"age-encryption.org/";
 
@@ -95,6 +105,9 @@ pub enum CryptoError {
     ExcessiveWork(u8),
     #[error("could not be encrypted: {0}")]
     Encrypt(String),
+    /// A hardware key's plugin failed or is missing (its words, control characters replaced).
+    #[error("could not be opened: {0}")]
+    Plugin(String),
 }
 
 /// How a vault is opened.
@@ -107,11 +120,7 @@ impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Key::Passphrase(_) => f.write_str("Key::Passphrase(<redacted>)"),
-            Key::Identities(ids) => write!(
-                f,
-                "Key::Identities({} keys)",
-                ids.x25519.len() + ids.other.len()
-            ),
+            Key::Identities(ids) => write!(f, "Key::Identities({} keys)", ids.key_count()),
         }
     }
 }
@@ -154,63 +163,6 @@ fn wipe(bytes: &mut [u8]) {
     tail.zeroize();
 }
 
-/// Identities read from one file, with the recipients (public keys) they answer to.
-pub struct Identities {
-    /// X25519 identities, kept by type so that their public keys can be derived on demand.
-    x25519: Vec<age::x25519::Identity>,
-    /// Everything else (an OpenSSH key).
-    other: Vec<Box<dyn age::Identity + Send + Sync>>,
-    /// Public keys that came with the file (an OpenSSH key carries its own).
-    known: Vec<String>,
-    /// The X25519 public keys followed by `known`, computed when first asked for: deriving one
-    /// is a scalar multiplication (~50 µs), and reading a code never needs it.
-    public: OnceLock<Vec<String>>,
-}
-
-impl Identities {
-    /// The public keys of these identities, as recipient strings.
-    pub fn recipients(&self) -> &[String] {
-        self.public.get_or_init(|| {
-            self.x25519
-                .iter()
-                .map(|k| k.to_public().to_string())
-                .chain(self.known.iter().cloned())
-                .collect()
-        })
-    }
-
-    /// Whether no public key is known (an old PEM RSA key without its `.pub`), without
-    /// deriving any.
-    pub fn lacks_recipients(&self) -> bool {
-        self.x25519.is_empty() && self.known.is_empty()
-    }
-
-    /// Adds a public key found elsewhere (an old PEM key's `.pub` file).
-    pub fn with_recipient(mut self, recipient: String) -> Identities {
-        self.known.push(recipient);
-        self.public = OnceLock::new();
-        self
-    }
-
-    fn all(&self) -> impl Iterator<Item = &dyn age::Identity> {
-        let x25519 = self.x25519.iter().map(|i| i as &dyn age::Identity);
-        x25519.chain(self.other.iter().map(|i| i.as_ref() as &dyn age::Identity))
-    }
-
-    fn new(
-        x25519: Vec<age::x25519::Identity>,
-        other: Vec<Box<dyn age::Identity + Send + Sync>>,
-        known: Vec<String>,
-    ) -> Identities {
-        Identities {
-            x25519,
-            other,
-            known,
-            public: OnceLock::new(),
-        }
-    }
-}
-
 /// How a vault is saved: the same passphrase, or a list of recipients.
 #[derive(Clone)]
 pub enum Seal {
@@ -230,25 +182,10 @@ impl fmt::Debug for Seal {
     }
 }
 
-/// Why an identity file could not be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IdentityError {
-    #[error("holds no age identity (AGE-SECRET-KEY-1…) or OpenSSH private key")]
-    Empty,
-    #[error("line {0} is not a valid age identity")]
-    BadLine(usize),
-    #[error("uses an age plugin (line {0}); keyfob reads X25519 identities and OpenSSH keys")]
-    Plugin(usize),
-    #[error("is an SSH key keyfob cannot use: {0}")]
-    UnsupportedSsh(String),
-    #[error("is an encrypted SSH key and its passphrase was wrong or not given")]
-    SshPassphrase,
-}
-
 /// Why a recipient string was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "'{text}' is not a recipient: use an age1… public key or an ssh-ed25519/ssh-rsa public key line"
+    "'{text}' is not a recipient: use an age1… public key (or a plugin's, age1yubikey1…) or an ssh-ed25519/ssh-rsa public key line"
 )]
 pub struct RecipientError {
     pub text: String,
@@ -311,7 +248,7 @@ pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Plaintext, CryptoError> {
             let identity = age::scrypt::Identity::new(passphrase.clone());
             decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity))
         }
-        (Key::Identities(ids), false) => decryptor.decrypt(ids.all()),
+        (Key::Identities(ids), false) => ids.decrypt(decryptor),
         (Key::Identities(_), true) => return Err(CryptoError::NeedsPassphrase),
         (Key::Passphrase(_), false) => return Err(CryptoError::NeedsIdentity),
     };
@@ -322,6 +259,8 @@ pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Plaintext, CryptoError> {
         age::DecryptError::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
             CryptoError::Truncated
         }
+        age::DecryptError::Plugin(errors) => CryptoError::Plugin(plugin::plugin_errors(&errors)),
+        age::DecryptError::PluginResolve(e) => CryptoError::Plugin(plugin::resolve_error(&e)),
         _ => CryptoError::Tampered,
     })?;
     // Never regrown (the plaintext is shorter than the file), so no copy is left unwiped.
@@ -352,19 +291,28 @@ pub fn decrypt_reader(
     let Key::Identities(ids) = key else {
         return None;
     };
+    // A plugin must run once: on any failure here it would run again on the ordinary path.
+    if ids.has_plugins() {
+        return None;
+    }
     let decryptor = age::Decryptor::new_buffered(reader).ok()?;
     if decryptor.is_scrypt() {
         return None;
     }
-    let mut stream = decryptor.decrypt(ids.all()).ok()?;
+    let mut stream = ids.decrypt(decryptor).ok()?;
     let mut plaintext = Plaintext(Vec::with_capacity(capacity));
     stream.read_to_end(&mut plaintext.0).ok()?;
     Some(plaintext)
 }
 
 impl Seal {
-    /// Encrypts `plaintext` as a binary age v1 file.
+    /// Encrypts `plaintext` as a binary age v1 file (plugins, if any, ask nobody).
     pub fn encrypt(&self, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.encrypt_with(plaintext, &PluginUi::quiet())
+    }
+
+    /// Encrypts `plaintext` as a binary age v1 file; plugin recipients talk through `ui`.
+    pub fn encrypt_with(&self, plaintext: &[u8], ui: &PluginUi) -> Result<Vec<u8>, CryptoError> {
         let encryptor = match self {
             Seal::Passphrase { passphrase, log_n } => {
                 let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
@@ -374,18 +322,14 @@ impl Seal {
                 age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
             }
             Seal::Recipients(list) => {
-                let parsed = list
-                    .iter()
-                    .map(|r| parse_recipient(r))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| CryptoError::Encrypt(e.to_string()))?;
+                let parsed = recipients_for_sealing(list, ui)?;
                 if parsed.is_empty() {
                     return Err(CryptoError::Encrypt("the vault lists no recipients".into()));
                 }
                 age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as _))
             }
         }
-        .map_err(|e| CryptoError::Encrypt(e.to_string()))?;
+        .map_err(plugin::encrypt_error)?;
         let mut out = Vec::with_capacity(plaintext.len() + 512);
         let write = |out: &mut Vec<u8>| -> std::io::Result<()> {
             let mut writer = encryptor.wrap_output(out)?;
@@ -398,19 +342,48 @@ impl Seal {
     }
 }
 
-/// Parses `age1…` or an OpenSSH public key line (`ssh-ed25519 AAAA… comment`).
-pub fn parse_recipient(text: &str) -> Result<Box<dyn age::Recipient + Send>, RecipientError> {
+/// age recipients for a seal: X25519 and SSH keys as they are, plugin recipients grouped into
+/// one per plugin (each plugin binary must be on PATH now).
+fn recipients_for_sealing(
+    list: &[String],
+    ui: &PluginUi,
+) -> Result<Vec<Box<dyn age::Recipient + Send>>, CryptoError> {
+    let mut native = Vec::new();
+    let mut plugged = Vec::new();
+    for text in list {
+        match parse_recipient(text).map_err(|e| CryptoError::Encrypt(e.to_string()))? {
+            Recipient::Native(recipient) => native.push(recipient),
+            Recipient::Plugin(recipient) => plugged.push(recipient),
+        }
+    }
+    native.extend(plugin::recipient_plugins(&plugged, ui)?);
+    Ok(native)
+}
+
+/// A parsed recipient.
+pub enum Recipient {
+    /// X25519 or SSH: age encrypts to it directly.
+    Native(Box<dyn age::Recipient + Send>),
+    /// A plugin's (`age1yubikey1…`): its plugin encrypts to it when the vault is sealed.
+    Plugin(age::plugin::Recipient),
+}
+
+/// Parses `age1…` (X25519), `age1NAME1…` (an age plugin's, e.g. `age1yubikey1…`) or an
+/// OpenSSH public key line (`ssh-ed25519 AAAA… comment`). Never looks for a plugin binary.
+pub fn parse_recipient(text: &str) -> Result<Recipient, RecipientError> {
     let text = text.trim();
     let refuse = || RecipientError {
         text: super::printable::printable(text, 60),
     };
     if text.starts_with("age1") {
         age::x25519::Recipient::from_str(text)
-            .map(|r| Box::new(r) as _)
-            .map_err(|_| refuse())
+            .map(|r| Recipient::Native(Box::new(r)))
+            .ok()
+            .or_else(|| plugin::parse_recipient(text).map(Recipient::Plugin))
+            .ok_or_else(refuse)
     } else if text.starts_with("ssh-") {
         age::ssh::Recipient::from_str(text)
-            .map(|r| Box::new(r) as _)
+            .map(|r| Recipient::Native(Box::new(r)))
             .map_err(|_| refuse())
     } else {
         Err(refuse())
@@ -426,125 +399,6 @@ pub fn canonical_recipient(text: &str) -> Result<String, RecipientError> {
         Some(key) if first.starts_with("ssh-") => format!("{first} {key}"),
         _ => first.to_string(),
     })
-}
-
-/// Reads an identity file: age X25519 identities (one or more `AGE-SECRET-KEY-1…` lines, `#`
-/// comments) or one OpenSSH private key (ed25519 or RSA). For an encrypted SSH key, `ask` is
-/// called for its passphrase, up to three times.
-pub fn read_identities(
-    contents: &[u8],
-    source: &str,
-    ask: &mut dyn FnMut(u32) -> Option<SecretString>,
-) -> Result<Identities, IdentityError> {
-    let text = String::from_utf8_lossy(contents);
-    if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----")
-        || text.contains("-----BEGIN RSA PRIVATE KEY-----")
-    {
-        return read_ssh_identity(contents, source, ask);
-    }
-    let mut identities = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        if line.starts_with("AGE-PLUGIN-") {
-            return Err(IdentityError::Plugin(index + 1));
-        }
-        let identity =
-            age::x25519::Identity::from_str(line).map_err(|_| IdentityError::BadLine(index + 1))?;
-        identities.push(identity);
-    }
-    if identities.is_empty() {
-        return Err(IdentityError::Empty);
-    }
-    Ok(Identities::new(identities, Vec::new(), Vec::new()))
-}
-
-fn read_ssh_identity(
-    contents: &[u8],
-    source: &str,
-    ask: &mut dyn FnMut(u32) -> Option<SecretString>,
-) -> Result<Identities, IdentityError> {
-    use age::ssh::Identity as Ssh;
-    let parsed = Ssh::from_buffer(contents, Some(source.to_string()))
-        .map_err(|e| IdentityError::UnsupportedSsh(e.to_string()))?;
-    let identity = match parsed {
-        Ssh::Unencrypted(_) => parsed,
-        Ssh::Encrypted(encrypted) => {
-            let mut unlocked = None;
-            for attempt in 1..=3 {
-                let Some(passphrase) = ask(attempt) else {
-                    break;
-                };
-                if let Ok(key) = encrypted.decrypt(passphrase) {
-                    unlocked = Some(Ssh::Unencrypted(key));
-                    break;
-                }
-            }
-            unlocked.ok_or(IdentityError::SshPassphrase)?
-        }
-        Ssh::Unsupported(kind) => {
-            struct Show(age::ssh::UnsupportedKey);
-            impl fmt::Display for Show {
-                fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                    self.0.display(f, None)
-                }
-            }
-            let text = Show(kind).to_string();
-            return Err(IdentityError::UnsupportedSsh(
-                text.lines()
-                    .next()
-                    .unwrap_or("unsupported key type")
-                    .to_string(),
-            ));
-        }
-    };
-    Ok(Identities::new(
-        Vec::new(),
-        vec![Box::new(identity)],
-        openssh_public_key(&String::from_utf8_lossy(contents))
-            .into_iter()
-            .collect(),
-    ))
-}
-
-/// The public key an `openssh-key-v1` private key file carries in the clear (even when the
-/// private part is encrypted), as an `ssh-ed25519 AAAA…` line. None for other layouts (old
-/// PEM RSA keys), whose public key the caller must find elsewhere (`KEY.pub`).
-fn openssh_public_key(text: &str) -> Option<String> {
-    fn string<'a>(rest: &mut &'a [u8]) -> Option<&'a [u8]> {
-        let len = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?) as usize;
-        let value = rest.get(4..4 + len)?;
-        *rest = &rest[4 + len..];
-        Some(value)
-    }
-    let body: String = text
-        .lines()
-        .skip_while(|l| !l.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END"))
-        .map(str::trim)
-        .collect();
-    let raw = BASE64.decode(body.as_bytes()).ok()?;
-    let mut rest = raw.strip_prefix(b"openssh-key-v1\0")?;
-    for _ciphername_kdfname_kdfoptions in 0..3 {
-        string(&mut rest)?;
-    }
-    let keys = u32::from_be_bytes(rest.get(..4)?.try_into().ok()?);
-    rest = &rest[4..];
-    if keys != 1 {
-        return None;
-    }
-    let blob = string(&mut rest)?;
-    let mut inner = blob;
-    let key_type = std::str::from_utf8(string(&mut inner)?).ok()?;
-    Some(format!("{key_type} {}", BASE64.encode(blob)))
-}
-
-/// Builds identities from X25519 secret keys (tests, benchmarks).
-pub fn x25519_identities(keys: &[age::x25519::Identity]) -> Identities {
-    Identities::new(keys.to_vec(), Vec::new(), Vec::new())
 }
 
 #[cfg(test)]

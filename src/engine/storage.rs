@@ -316,6 +316,23 @@ pub fn write_new_private(path: &Path, bytes: &[u8]) -> Result<(), StorageError> 
         .map_err(err("cannot write", path))
 }
 
+/// Creates a new file holding `bytes`, mode 0600, in a folder created 0700 if missing: never
+/// through a symlink and never over an existing file (that is an `AlreadyExists` error). The
+/// file and its folder are fsynced. A half-written file is removed.
+pub fn create_new_private(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
+    let dir = parent_dir(path);
+    create_private_dir(dir)?;
+    let mut options = private_options();
+    options.create_new(true);
+    let mut file = options.open(path).map_err(err("cannot create", path))?;
+    if let Err(e) = file.write_all(bytes).and_then(|()| file.sync_all()) {
+        drop(file);
+        let _ = fs::remove_file(path);
+        return Err(err("cannot write", path)(e));
+    }
+    sync_dir(dir)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

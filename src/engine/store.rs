@@ -13,7 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::crypto::{self, CryptoError, Key, Protection, Seal};
+use super::crypto::{self, CryptoError, Key, PluginUi, Protection, Seal};
 use super::storage::{self, LockError, PlainWrite, StorageError, WriteHook};
 use super::vault::{DocumentError, Vault};
 
@@ -89,6 +89,8 @@ pub struct Store {
     path: PathBuf,
     lock_timeout: Duration,
     hook: Box<dyn WriteHook + Send>,
+    /// How plugin recipients (hardware keys) reach the person when the vault is sealed.
+    plugin_ui: PluginUi,
 }
 
 impl std::fmt::Debug for Store {
@@ -105,7 +107,14 @@ impl Store {
             path: path.into(),
             lock_timeout: LOCK_TIMEOUT,
             hook: Box::new(PlainWrite),
+            plugin_ui: PluginUi::quiet(),
         }
+    }
+
+    /// Routes plugin recipients' prompts to `ui` when the vault is sealed.
+    pub fn with_plugin_ui(mut self, ui: PluginUi) -> Store {
+        self.plugin_ui = ui;
+        self
     }
 
     /// Replaces how bytes are written (fault-injection tests).
@@ -239,7 +248,7 @@ impl Store {
             Seal::Passphrase { .. } => Vec::new(),
         };
         let bytes = seal
-            .encrypt(&crypto::pad(&vault.to_ron()))
+            .encrypt_with(&crypto::pad(&vault.to_ron()), &self.plugin_ui)
             .map_err(self.crypto_err())?;
         storage::replace(&self.path, &bytes, self.hook.as_mut())?;
         Ok(())
@@ -289,6 +298,11 @@ impl Session {
 
     pub fn seal(&self) -> &Seal {
         &self.seal
+    }
+
+    /// How the vault was opened (its identities' public keys, whether a person was asked).
+    pub fn key(&self) -> &Key {
+        &self.key
     }
 
     /// Re-reads the file if another process changed it. Returns whether it had changed.
@@ -341,7 +355,7 @@ impl Session {
     fn write_locked(&mut self, next: Vault) -> Result<(), VaultError> {
         let bytes = self
             .seal
-            .encrypt(&crypto::pad(&next.to_ron()))
+            .encrypt_with(&crypto::pad(&next.to_ron()), &self.store.plugin_ui)
             .map_err(self.store.crypto_err())?;
         storage::replace(&self.store.path, &bytes, self.store.hook.as_mut())?;
         self.vault = next;

@@ -7,6 +7,7 @@
 
 use zeroize::Zeroizing;
 
+use super::asking::Asking;
 use super::filter::Filter;
 use super::form::Form;
 use super::hidden::Hidden;
@@ -18,6 +19,7 @@ use crate::clipboard::{Cleared, Route};
 use crate::engine::clock::ClockHealth;
 use crate::engine::entry::Entry;
 use crate::engine::width::width;
+use crate::prompt::{Answer, Question};
 
 /// Settings the screen runs with (from the config and the environment).
 #[derive(Debug, Clone)]
@@ -29,8 +31,22 @@ pub struct Settings {
     pub theme: Theme,
     /// The vault's file name, for the title.
     pub vault_name: String,
-    /// Whether unlocking again asks for a passphrase (else an identity file is used).
-    pub passphrase: bool,
+    /// What unlocking again asks for.
+    pub relock: Relock,
+}
+
+/// What the lock screen asks for to open the vault again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Relock {
+    /// The vault's passphrase.
+    Passphrase,
+    /// The passphrase of a protected identity file.
+    IdentityPassphrase,
+    /// Nothing, or an SSH key's passphrase: the identity file is read again.
+    #[default]
+    IdentityFile,
+    /// Nothing here: the hardware key's plugin asks (PIN, touch) in a dialog.
+    HardwareKey,
 }
 
 impl Default for Settings {
@@ -40,7 +56,7 @@ impl Default for Settings {
             idle_lock_minutes: 10,
             theme: Theme { color: true },
             vault_name: "vault.age".into(),
-            passphrase: false,
+            relock: Relock::IdentityFile,
         }
     }
 }
@@ -63,6 +79,8 @@ pub enum Mode {
     Form(Box<Form>),
     Import(Box<ImportFlow>),
     Locked(LockScreen),
+    /// A hardware key's plugin asks something (a PIN, a yes/no), over what was shown before.
+    Asking(Box<Asking>),
 }
 
 /// The idle lock: a prompt to unlock again.
@@ -118,6 +136,8 @@ pub enum Effect {
     },
     /// List file names that complete a path (report `Msg::Completed`).
     Complete(String),
+    /// The person's answer to a plugin's question (see `Msg::Asked`).
+    Answer(Answer),
     Quit,
 }
 
@@ -194,6 +214,8 @@ pub enum Msg {
         result: Result<Hidden<Zeroizing<Vec<u8>>>, String>,
     },
     Completed(Vec<String>),
+    /// A hardware key's plugin says or asks something (answered with `Effect::Answer`).
+    Asked(Question),
 }
 
 impl Msg {
@@ -211,6 +233,7 @@ impl Msg {
                 | Msg::Unlocked(_)
                 | Msg::FileRead { .. }
                 | Msg::Completed(_)
+                | Msg::Asked(_)
         )
     }
 }
@@ -388,7 +411,12 @@ impl App {
         });
     }
 
+    /// Whether the vault is locked (also while a plugin asks for its PIN to unlock it).
     pub fn is_locked(&self) -> bool {
-        matches!(self.mode, Mode::Locked(_))
+        match &self.mode {
+            Mode::Locked(_) => true,
+            Mode::Asking(asking) => matches!(asking.previous, Mode::Locked(_)),
+            _ => false,
+        }
     }
 }

@@ -4,11 +4,13 @@
 //! Promises: first run is decided by the vault *file* existing, never by its folder; every
 //! question is asked on the terminal before the alternate screen opens (passphrases with echo
 //! off, twice for a new one); without a terminal it fails with the `keyfob init` hint instead.
+//! The choices (a new protected key — the default —, a vault passphrase, an existing identity)
+//! are explained in one line each.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 
-use crate::engine::crypto::{Key, Seal};
+use crate::engine::crypto::{Key, KeyLock, Seal};
 use crate::engine::store::{Session, VaultError};
 use crate::engine::vault::Vault;
 use crate::failure::Failure;
@@ -55,31 +57,77 @@ pub fn open_or_create(access: &Access) -> Result<(Session, Access), Failure> {
     };
     let mut store = access.store();
     store.create(Vault::default(), &seal)?;
+    let made_here = matches!(&key, Key::Identities(ids) if ids.locked_by() == Some(KeyLock::AgeFile))
+        && access.identity == default_identity();
     let how = match &seal {
         Seal::Passphrase { .. } => "a passphrase".to_string(),
+        Seal::Recipients(_) if made_here => "your passphrase-protected key".to_string(),
         Seal::Recipients(_) => "your identity".to_string(),
     };
     say(&format!(
         "Created '{}', protected by {how}.",
         access.vault.display()
     ));
-    if let (Seal::Recipients(_), Some(path)) = (&seal, &access.identity) {
-        say(&format!(
+    match (&seal, &access.identity) {
+        (Seal::Recipients(_), Some(path)) if made_here => say(&format!(
+            "Back up '{}' with the vault: without it the vault cannot be opened. keyfob finds it by itself.",
+            path.display()
+        )),
+        (Seal::Recipients(_), Some(path)) => say(&format!(
             "Next time, open it with: keyfob --identity {} (or set KEYFOB_IDENTITY)",
             path.display()
-        ));
+        )),
+        _ => {}
     }
     Ok((store.open(key)?, access))
 }
 
-/// Asks whether to use a passphrase or an identity file.
+/// `<data dir>/identity.age`, where a new protected key is kept.
+fn default_identity() -> Option<PathBuf> {
+    crate::config::default_identity_path()
+}
+
+/// Asks how to protect the new vault: a new protected key, a passphrase, or an identity file.
 fn choose(access: &Access) -> Result<(Seal, Key, Access), Failure> {
+    let key_path = default_identity();
+    let existing = key_path.as_ref().filter(|p| p.is_file());
+    say("How should it be protected?");
+    match (&key_path, existing) {
+        (_, Some(path)) => say(&format!(
+            "  k  your key in '{}' (made earlier): its passphrase is asked when keyfob starts; saves are instant",
+            path.display()
+        )),
+        (Some(path), None) => say(&format!(
+            "  k  a new key kept in '{}', locked by a passphrase asked when keyfob starts; saves are instant (recommended)",
+            path.display()
+        )),
+        (None, None) => {}
+    }
+    say(
+        "  p  a passphrase on the vault itself, asked when keyfob starts; every save takes about a second",
+    );
+    say(
+        "  i  an identity file you already have: age-keygen's, an SSH key, or a hardware key's (age-plugin-…)",
+    );
     loop {
-        let answer = ask(
-            "Protect it with a passphrase (p) or an age/SSH identity file (i)? [p/i, q quits] ",
-        )?;
-        match answer.trim() {
-            "" | "p" | "P" => {
+        let answer = ask(if key_path.is_some() {
+            "Your choice [K/p/i, q quits] "
+        } else {
+            "Your choice [P/i, q quits] "
+        })?;
+        match (answer.trim(), &key_path) {
+            ("" | "k" | "K", Some(path)) => {
+                let mut access = access.clone();
+                access.identity = Some(path.clone());
+                let ids = if path.is_file() {
+                    unlock::read_identity_file(path)?
+                } else {
+                    access.create_protected_identity(path)?
+                };
+                let seal = Seal::Recipients(ids.recipients().to_vec());
+                return Ok((seal, Key::Identities(ids), access));
+            }
+            ("" | "p" | "P", _) => {
                 let passphrase = access.new_passphrase(access.passphrase_file.as_deref())?;
                 let seal = Seal::Passphrase {
                     passphrase: passphrase.clone(),
@@ -87,8 +135,9 @@ fn choose(access: &Access) -> Result<(Seal, Key, Access), Failure> {
                 };
                 return Ok((seal, Key::Passphrase(passphrase), access.clone()));
             }
-            "i" | "I" => {
-                let path = ask("Identity file (from age-keygen, or an SSH private key): ")?;
+            ("i" | "I", _) => {
+                let path =
+                    ask("Identity file (from age-keygen, age-plugin-…, or an SSH private key): ")?;
                 let path = PathBuf::from(expand_home(path.trim()));
                 let ids = unlock::read_identity_file(&path)?;
                 if ids.lacks_recipients() {
@@ -100,8 +149,8 @@ fn choose(access: &Access) -> Result<(Seal, Key, Access), Failure> {
                 access.identity = Some(path);
                 return Ok((seal, Key::Identities(ids), access));
             }
-            "q" | "Q" => return Err(Failure::new("no vault was created")),
-            _ => say("Please answer p or i."),
+            ("q" | "Q", _) => return Err(Failure::new("no vault was created")),
+            _ => say("Please answer k, p or i."),
         }
     }
 }

@@ -25,6 +25,8 @@ pub fn scope_of(app: &App) -> Scope {
         Mode::Help { .. } => Scope::Help,
         Mode::Qr => Scope::Qr,
         Mode::ConfirmDelete(_) => Scope::Confirm,
+        Mode::Asking(asking) if asking.typed() => Scope::Answer,
+        Mode::Asking(_) => Scope::YesNo,
         Mode::Import(flow) => match flow.stage {
             Stage::Path { .. } => Scope::ImportPath,
             Stage::Password { .. } => Scope::ImportPassword,
@@ -37,7 +39,12 @@ pub fn scope_of(app: &App) -> Scope {
 fn edits_text(scope: Scope) -> bool {
     matches!(
         scope,
-        Scope::Filter | Scope::Form | Scope::Locked | Scope::ImportPath | Scope::ImportPassword
+        Scope::Filter
+            | Scope::Form
+            | Scope::Locked
+            | Scope::ImportPath
+            | Scope::ImportPassword
+            | Scope::Answer
     )
 }
 

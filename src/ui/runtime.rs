@@ -14,12 +14,16 @@
 //!   cut short by it leaves the previous vault whole (saves are atomic).
 //! - The clipboard handle lives as long as the loop; a clear still pending at quit is handed to
 //!   the same helper `keyfob code --copy` uses, so quitting right after copying still works.
+//! - While the screen is open, a hardware key's plugin asks through it (a dialog; see
+//!   [`crate::prompt`]), never on the terminal under it; a question still open at quit is
+//!   cancelled, and questions after that go to the restored terminal.
 
 use std::collections::VecDeque;
 use std::io::{self, BufWriter, Stdout, Write};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event};
@@ -36,6 +40,7 @@ use super::worker::{Job, Worker};
 use crate::clipboard::{Clipboard, Route};
 use crate::engine::store::Session;
 use crate::failure::Failure;
+use crate::prompt::{Answer, Asked};
 use crate::unlock::Access;
 
 type Screen = Terminal<QuietBackend<BufWriter<Stdout>>>;
@@ -97,13 +102,13 @@ impl Drop for Guard {
     }
 }
 
-/// Runs the screen until the person quits. `route` is where copies go (`None`: copying is
+/// Runs the screen until the person quits. `copy_to` is where copies go (`None`: copying is
 /// off).
 pub fn run(
     mut app: App,
     session: Session,
     access: Access,
-    route: Option<Route>,
+    copy_to: Option<Route>,
 ) -> Result<(), Failure> {
     let watch = Watch::new(access.vault.clone());
     let worker = Worker::start(session, access);
@@ -120,16 +125,25 @@ pub fn run(
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGQUIT] {
         signal_hook::flag::register(signal, Arc::clone(&stopped)).map_err(fail)?;
     }
+    let (ask, questions) = mpsc::channel();
+    let route = crate::prompt::route_to_screen(ask);
     let mut state = Loop {
-        clipboard: route.map(Clipboard::new),
+        clipboard: copy_to.map(Clipboard::new),
         copied: None,
         quit: false,
         stopped,
         watch,
+        questions: Some(questions),
+        reply: None,
     };
     let result = state.run(&mut app, &mut screen, &worker);
     drop(screen);
     drop(guard);
+    // Cancel a question still open (the vault thread stops waiting), then let later ones go
+    // to the restored terminal.
+    state.questions = None;
+    state.reply = None;
+    drop(route);
     worker.finish();
     if let Some(until) = app.clipboard_until {
         state.hand_over(until.saturating_sub(now_secs()).max(1));
@@ -147,6 +161,10 @@ struct Loop {
     stopped: Arc<AtomicBool>,
     /// The vault file, checked once a second for changes made by other keyfobs.
     watch: Watch,
+    /// Plugins' questions from the vault thread.
+    questions: Option<Receiver<Asked>>,
+    /// Where the answer to the open question goes.
+    reply: Option<Sender<Answer>>,
 }
 
 impl Loop {
@@ -170,6 +188,16 @@ impl Loop {
                 return Ok(());
             }
             inbox.extend(worker.results.try_iter());
+            if let Some(questions) = &self.questions {
+                for asked in questions.try_iter() {
+                    if asked.reply.is_some() {
+                        // A newer question replaces an unanswered one (its sender is dropped,
+                        // which cancels it).
+                        self.reply = asked.reply;
+                    }
+                    inbox.push_back(Msg::Asked(asked.question));
+                }
+            }
             if inbox.is_empty() {
                 let wait = if app.pending > 0 {
                     until_next_second().min(Duration::from_millis(40))
@@ -247,6 +275,12 @@ impl Loop {
                 result: read_file(&path),
             }),
             Effect::Complete(prefix) => Some(Msg::Completed(complete(&prefix))),
+            Effect::Answer(answer) => {
+                if let Some(reply) = self.reply.take() {
+                    let _ = reply.send(answer);
+                }
+                None
+            }
         })
     }
 

@@ -6,6 +6,7 @@
 use zeroize::Zeroizing;
 
 use super::app::{App, Effect, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
+use super::asking;
 use super::form::{self, Check, Form};
 use super::hidden::Hidden;
 use super::import_flow::{self, ImportFlow, Stage};
@@ -81,6 +82,7 @@ impl App {
                     flow.completed(list);
                 }
             }
+            Msg::Asked(question) => self.asked(question),
             input => {
                 let mode = std::mem::take(&mut self.mode);
                 self.mode = match mode {
@@ -99,6 +101,7 @@ impl App {
                     Mode::Form(form) => self.on_form(form, input, &mut fx),
                     Mode::Import(flow) => self.on_import(flow, input, &mut fx),
                     Mode::Locked(lock) => on_locked(lock, input, &mut self.pending, &mut fx),
+                    Mode::Asking(asking) => asking::on_asking(asking, input, &mut fx),
                 };
             }
         }
@@ -118,6 +121,10 @@ impl App {
 
     /// Forgets the entries and asks to unlock again.
     pub fn lock(&mut self, fx: &mut Vec<Effect>, idle: bool) {
+        if let Mode::Asking(_) = self.mode {
+            // Nobody answered the plugin: it gets no PIN.
+            fx.push(Effect::Answer(crate::prompt::Answer::Cancelled));
+        }
         self.mode = Mode::Locked(LockScreen {
             idle,
             ..LockScreen::default()

@@ -35,6 +35,12 @@ impl Widget for &App {
         }
         match &self.mode {
             Mode::Locked(lock) => return screens::locked(self, lock, area, buf),
+            Mode::Asking(asking) => {
+                if let Mode::Locked(lock) = &asking.previous {
+                    screens::locked(self, lock, area, buf);
+                    return screens::asking(self, asking, area, buf);
+                }
+            }
             Mode::Qr => return qr::render(self, area, buf),
             _ => {}
         }
@@ -56,6 +62,7 @@ impl Widget for &App {
             Mode::ConfirmDelete(entry) => dialogs::confirm_delete(self, entry, area, buf),
             Mode::Form(form) => dialogs::form(self, form, area, buf),
             Mode::Import(flow) => dialogs::import(self, flow, area, buf),
+            Mode::Asking(asking) => screens::asking(self, asking, area, buf),
             _ => {}
         }
     }

@@ -4,7 +4,8 @@
 //! Promises: jobs run one at a time in the order sent; a save applies its [`Op`] inside
 //! `Session::update` (locked, re-read, then written); `Refresh` re-reads a file another keyfob
 //! changed (`Session::refresh`); `Lock` drops the session — entries and key — and `Unlock`
-//! opens the file afresh. Results come back as [`Msg`]s.
+//! opens the file afresh (through the same identity-file code the command line uses). Results
+//! come back as [`Msg`]s.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
@@ -15,7 +16,7 @@ use zeroize::Zeroizing;
 use super::app::{Msg, Saved};
 use super::hidden::Hidden;
 use super::ops::{Op, OpError};
-use crate::engine::crypto::{self, Key, Protection};
+use crate::engine::crypto::{Ask, Key, Protection};
 use crate::engine::entry::Entry;
 use crate::engine::store::Session;
 use crate::failure::Failure;
@@ -137,8 +138,9 @@ fn refresh(session: Option<&mut Session>) -> Result<Option<Vec<Entry>>, String> 
     }
 }
 
-/// Opens the vault again after the idle lock: `typed` is the passphrase, or for an identity
-/// vault the SSH key's passphrase (if it has one).
+/// Opens the vault again after the idle lock: `typed` is the passphrase — the vault's, or
+/// for an identity vault the protected identity file's or SSH key's (if it has one). A
+/// hardware key's plugin asks for itself (through the screen's dialog).
 fn reopen(access: &Access, typed: &Zeroizing<String>) -> Result<Session, String> {
     let store = access.store();
     let message = |e| Failure::from(e).message;
@@ -150,22 +152,15 @@ fn reopen(access: &Access, typed: &Zeroizing<String>) -> Result<Session, String>
             Key::Passphrase(SecretString::from(typed.to_string()))
         }
         Protection::Recipients => {
-            let path = access
-                .identity
-                .as_deref()
-                .ok_or("the vault needs an identity file (--identity)")?;
-            let contents = Zeroizing::new(
-                std::fs::read(path)
-                    .map_err(|e| format!("cannot read '{}': {e}", path.display()))?,
-            );
-            let name = path.display().to_string();
-            let mut ask = |attempt: u32| {
-                (attempt == 1 && !typed.is_empty()).then(|| SecretString::from(typed.to_string()))
+            let file = access.opening_identity_file().map_err(|f| f.message)?;
+            if file.is_protected() && typed.is_empty() {
+                return Err("type the identity file's passphrase".into());
+            }
+            let mut ask = |ask: Ask| {
+                (ask.attempt == 1 && !typed.is_empty())
+                    .then(|| SecretString::from(typed.to_string()))
             };
-            Key::Identities(
-                crypto::read_identities(&contents, &name, &mut ask)
-                    .map_err(|e| format!("identity file '{name}' {e}"))?,
-            )
+            Key::Identities(file.unlock_with(&mut ask).map_err(|f| f.message)?)
         }
     };
     store.open(key).map_err(message)

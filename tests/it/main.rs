@@ -19,3 +19,4 @@ mod layering;
 mod peer_exports;
 mod robustness;
 mod tui_pty;
+mod unlocking;

@@ -8,8 +8,22 @@ fn key_file(name: &str) -> Vec<u8> {
     std::fs::read(format!("{KEYS}/{name}")).unwrap()
 }
 
-fn no_passphrase(_: u32) -> Option<SecretString> {
+fn no_passphrase(_: Ask) -> Option<SecretString> {
     None
+}
+
+/// A well-formed recipient of the plugin `name` (`age1NAME1…`).
+fn plugin_recipient(name: &str) -> String {
+    let hrp = bech32::Hrp::parse(&format!("age1{name}")).unwrap();
+    bech32::encode::<bech32::Bech32>(hrp, &[7u8; 33]).unwrap()
+}
+
+/// A well-formed identity of the plugin `name` (`AGE-PLUGIN-NAME-1…`).
+fn plugin_identity(name: &str) -> String {
+    let hrp = bech32::Hrp::parse(&format!("age-plugin-{name}-")).unwrap();
+    bech32::encode::<bech32::Bech32>(hrp, &[9u8; 20])
+        .unwrap()
+        .to_uppercase()
 }
 
 fn x25519() -> (Identities, Seal) {
@@ -200,15 +214,17 @@ fn ssh_ed25519_and_rsa_keys() {
 fn encrypted_ssh_key_asks_for_its_passphrase() {
     let contents = key_file("ssh_ed25519_encrypted");
     let mut asked = Vec::new();
-    let mut wrong_then_right = |attempt: u32| {
-        asked.push(attempt);
+    let mut wrong_then_right = |ask: Ask| {
+        assert_eq!(ask.lock, KeyLock::SshKey);
+        asked.push(ask.attempt);
         Some(SecretString::from(
-            if attempt == 1 { "nope" } else { "test" }.to_string(),
+            if ask.attempt == 1 { "nope" } else { "test" }.to_string(),
         ))
     };
     let ids = read_identities(&contents, "enc", &mut wrong_then_right).unwrap();
     assert_eq!(asked, vec![1, 2]);
     assert!(ids.recipients()[0].starts_with("ssh-ed25519 "));
+    assert_eq!(ids.locked_by(), Some(KeyLock::SshKey));
     let err = read_identities(&contents, "enc", &mut no_passphrase)
         .err()
         .unwrap();
@@ -224,7 +240,7 @@ fn identity_file_errors() {
     };
     assert_eq!(e("# only a comment\n"), IdentityError::Empty);
     assert_eq!(e("# c\nAGE-SECRET-KEY-1NOPE\n"), IdentityError::BadLine(2));
-    assert_eq!(e("AGE-PLUGIN-YUBIKEY-1ABC\n"), IdentityError::Plugin(1));
+    assert_eq!(e("AGE-PLUGIN-YUBIKEY-1ABC\n"), IdentityError::BadLine(1));
 }
 
 #[test]
@@ -232,8 +248,18 @@ fn recipients_parse_and_canonicalise() {
     let pub_line = String::from_utf8(key_file("ssh_ed25519.pub")).unwrap();
     let canonical = canonical_recipient(&pub_line).unwrap();
     assert!(!canonical.contains("keyfob-test"));
-    assert!(
-        parse_recipient("age1nfx486zw0u0c5ml0ckyhnvf8d9ugeg0kpd2en6xq5uwvl2zkzgfqnnhkn8").is_ok()
+    assert!(matches!(
+        parse_recipient("age1nfx486zw0u0c5ml0ckyhnvf8d9ugeg0kpd2en6xq5uwvl2zkzgfqnnhkn8"),
+        Ok(Recipient::Native(_))
+    ));
+    let plugged = plugin_recipient("yubikey");
+    assert!(matches!(
+        parse_recipient(&plugged),
+        Ok(Recipient::Plugin(_))
+    ));
+    assert_eq!(
+        canonical_recipient(&format!(" {plugged} ")).unwrap(),
+        plugged
     );
     let e = parse_recipient("bob@example.com").err().unwrap();
     assert!(
@@ -257,3 +283,5 @@ fn wipe_zeroes_exactly_its_bytes() {
         }
     }
 }
+
+mod protected_and_plugins;

@@ -54,6 +54,10 @@ pub enum Scope {
     ImportPassword,
     Preview,
     Confirm,
+    /// A hardware key's question answered by typing (a PIN).
+    Answer,
+    /// A hardware key's yes/no question.
+    YesNo,
     Help,
     Qr,
 }
@@ -71,6 +75,8 @@ impl Scope {
             Scope::ImportPassword => "Import: the password",
             Scope::Preview => "Import: the preview",
             Scope::Confirm => "The delete question",
+            Scope::Answer => "A hardware key asks for text (a PIN)",
+            Scope::YesNo => "A hardware key asks yes or no",
             Scope::Help => "This help",
             Scope::Qr => "The QR code",
         }
@@ -116,8 +122,8 @@ macro_rules! rows {
 
 use Action::{Insert, Send};
 use Scope::{
-    Anywhere, Confirm, Filter, Form, Help, ImportPassword, ImportPath, List, Locked, Preview, Qr,
-    Text,
+    Answer, Anywhere, Confirm, Filter, Form, Help, ImportPassword, ImportPath, List, Locked,
+    Preview, Qr, Text, YesNo,
 };
 
 /// Every key the screen knows, in the order help shows them.
@@ -195,6 +201,10 @@ pub static KEYS: &[Binding] = rows! {
     // Questions and pages.
     Confirm [c('y'), c('Y')] => Send(|| Msg::Yes), Some("delete"), "delete it";
     Confirm [Key::Other] => Send(|| Msg::Other), Some("keeps it"), "keep it";
+    Answer [k(Enter)] => Send(|| Msg::Enter), Some("answer"), "answer";
+    Answer [k(Esc)] => Send(|| Msg::Escape), Some("cancel"), "cancel (the key's request fails)";
+    YesNo [c('y'), c('Y')] => Send(|| Msg::Yes), Some("yes"), "yes";
+    YesNo [Key::Other] => Send(|| Msg::Other), Some("no"), "no";
     Help [c('j'), k(Down)] => Send(|| Msg::Down), Some("scroll"), "scroll";
     Help [c('k'), k(Up)] => Send(|| Msg::Up), Some("scroll"), "scroll";
     Help [k(PageDown)] => Send(|| Msg::PageDown), None, "scroll a page";

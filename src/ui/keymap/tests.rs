@@ -10,6 +10,7 @@ use super::super::text::TextInput;
 use super::super::update::tests::{NOW, app};
 use super::table::{self, KEYS, Key, Scope};
 use super::{map, scope_of};
+use crate::prompt::Question;
 
 /// An app doing what `scope` is about.
 fn app_in(scope: Scope) -> App {
@@ -54,6 +55,12 @@ fn app_in(scope: Scope) -> App {
         Scope::Qr => {
             app.update(Msg::ShowQr, NOW);
         }
+        Scope::Answer => app.asked(Question::Secret("PIN for the key:".into())),
+        Scope::YesNo => app.asked(Question::Confirm {
+            question: "Use the key?".into(),
+            yes: "yes".into(),
+            no: None,
+        }),
     }
     let expected = match scope {
         Scope::Anywhere => Scope::List,
@@ -94,7 +101,13 @@ fn every_listed_key_sends_the_message_the_table_says() {
     for binding in KEYS {
         let scopes: Vec<Scope> = match binding.scope {
             Scope::Anywhere => vec![Scope::List, Scope::Filter, Scope::Form, Scope::Help],
-            Scope::Text => vec![Scope::Filter, Scope::Form, Scope::Locked, Scope::ImportPath],
+            Scope::Text => vec![
+                Scope::Filter,
+                Scope::Form,
+                Scope::Locked,
+                Scope::ImportPath,
+                Scope::Answer,
+            ],
             other => vec![other],
         };
         for scope in scopes {
