@@ -31,6 +31,10 @@ const MARK: u16 = 2;
 const CODE: u16 = 9;
 const COUNTDOWN: u16 = BAR + 5;
 const NEXT: u16 = 11;
+/// The countdown without its bar: "  18s".
+const SECONDS: u16 = 5;
+/// The fewest columns the names get before the bar is left out.
+const NARROW: u16 = 16;
 /// Blank columns after the issuer and after the account.
 const GAP: u16 = 2;
 /// The most columns the issuer and the account take, however wide the terminal: the code
@@ -45,6 +49,8 @@ pub struct Columns {
     pub account: (u16, u16),
     pub code: u16,
     pub countdown: u16,
+    /// Whether the countdown has its bar (on very narrow lists only the seconds show).
+    pub bar: bool,
     pub next: Option<u16>,
 }
 
@@ -56,8 +62,11 @@ impl Columns {
     pub fn new(x: u16, width: u16, names: (usize, usize)) -> Columns {
         let clamp = |n: usize, max: u16| u16::try_from(n).unwrap_or(max).clamp(1, max);
         let (want_issuer, want_account) = (clamp(names.0, ISSUER_MAX), clamp(names.1, ACCOUNT_MAX));
-        let fixed = MARK + 2 * GAP + CODE + 1 + COUNTDOWN + 1;
-        let room = width.saturating_sub(fixed);
+        // Below NARROW columns for the names, the bar gives its cells to them.
+        let full = MARK + 2 * GAP + CODE + 1 + COUNTDOWN + 1;
+        let bar = width.saturating_sub(full) >= NARROW;
+        let countdown_w = if bar { COUNTDOWN } else { SECONDS };
+        let room = width.saturating_sub(full - COUNTDOWN + countdown_w);
         let wanted = want_issuer + want_account;
         let show_next = room >= wanted + NEXT;
         let (issuer_w, account_w) = if room >= wanted {
@@ -76,6 +85,7 @@ impl Columns {
             account,
             code,
             countdown,
+            bar,
             next: show_next.then_some(countdown + COUNTDOWN + 1),
         }
     }
@@ -174,6 +184,23 @@ fn draw_row(
                 room,
                 &text,
                 app.style(Role::Dim),
+            );
+        }
+        Some(left) if !cols.bar => {
+            let low = left <= LOW && entry.period > LOW;
+            let style = if low {
+                app.style(Role::Title)
+            } else {
+                Style::new()
+            };
+            put(
+                buf,
+                cols.countdown,
+                y,
+                right,
+                SECONDS,
+                &format!("{left:>4}s"),
+                style,
             );
         }
         Some(left) => {

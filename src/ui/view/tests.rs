@@ -303,6 +303,14 @@ fn at_60_columns_the_names_get_the_next_code_width() {
     let wide = Columns::new(0, 100, names);
     assert!(wide.next.is_some());
     assert_eq!((wide.issuer.1, wide.account.1), (16, 26), "capped");
+    // Very narrow: the bar gives its cells to the names; the seconds stay.
+    let tiny = Columns::new(0, 30, names);
+    assert!(!tiny.bar && narrow.bar);
+    assert!(tiny.issuer.1 >= 3, "{tiny:?}");
+    let mut small = app();
+    let t = draw(&mut small, 34, 10);
+    let screen = text(t.backend().buffer());
+    assert!(screen.contains("Git") && screen.contains("10s"), "{screen}");
     // The sample's names fit whole at 60 columns, with the countdown after them.
     let mut app = app();
     let t = draw(&mut app, 60, 16);
