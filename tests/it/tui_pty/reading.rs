@@ -1,8 +1,6 @@
 //! Reading the screen: the layout on a wide terminal, the QR code as the terminal shows it, and
 //! the clock warning.
 
-use std::time::Duration;
-
 use super::{HEIGHT, Screen, WIDTH};
 use crate::common::*;
 
@@ -17,44 +15,44 @@ fn at_200x50_the_code_is_near_the_names_and_long_names_are_cut() {
         MS_SECRET,
     );
     let mut screen = Screen::open_sized(&tv, true, (200, 50), &[]);
-    screen.wait_text("2 entries");
+    let names = ["me@example.com", "someone.with"];
+    // The whole frame, both codes drawn (a busy machine delivers it in pieces).
+    screen.wait("both rows with their codes", |s| {
+        let text = s.text();
+        names.iter().all(|name| {
+            text.lines()
+                .find(|l| l.contains(name))
+                .and_then(code_column)
+                .is_some()
+        })
+    });
     let text = screen.text();
-    for name in ["me@example.com", "someone.with"] {
+    for name in names {
         let line = text.lines().find(|l| l.contains(name)).unwrap();
-        let chars: Vec<char> = line.chars().collect();
-        // The code: the first group of three digits after the names.
-        let at = (0..chars.len() - 7)
-            .find(|&i| {
-                chars[i..i + 7].iter().enumerate().all(|(k, c)| {
-                    if k == 3 {
-                        *c == ' '
-                    } else {
-                        c.is_ascii_digit()
-                    }
-                })
-            })
-            .unwrap_or_else(|| panic!("no code in {line:?}"));
+        let at = code_column(line).unwrap();
         assert!(at <= 48, "code at column {at}: {line:?}");
     }
     assert!(text.contains("someone.with.a.very.long.…  "), "{text}");
     screen.quit();
 }
 
-/// The QR code as the terminal shows it (vt100's cells, with `NO_COLOR` set) decodes when
-/// rendered dark-on-light, as on a light theme.
-#[test]
-fn no_color_qr_decodes_dark_on_light() {
-    let (tv, _) = (TestVault::new(), ());
-    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
-    let mut screen = Screen::open_sized(&tv, false, (100, 30), &[("NO_COLOR", "1")]);
-    screen.wait_text("1 entry");
-    screen.send("Q");
-    screen.wait_text("is on screen");
-    screen.wait("the code drawn", |s| s.text().contains('▀'));
-    // Let the whole frame arrive.
-    std::thread::sleep(Duration::from_millis(300));
-    while screen.pump() {}
-    let vt = screen.parser.screen();
+/// The column where the row's code starts: the first "ddd ddd" group.
+fn code_column(line: &str) -> Option<usize> {
+    let chars: Vec<char> = line.chars().collect();
+    (0..chars.len().saturating_sub(7)).find(|&i| {
+        chars[i..i + 7].iter().enumerate().all(|(k, c)| {
+            if k == 3 {
+                *c == ' '
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+    })
+}
+
+/// What a QR scanner finds in the terminal's cells, drawn as a light theme shows them (dark
+/// text on a light background): each cell two pixels high, scaled up.
+fn decode_screen(vt: &vt100::Screen) -> Vec<String> {
     let (rows, cols) = vt.size();
     let shade = |c: vt100::Color, default: u8| match c {
         vt100::Color::Default => default,
@@ -103,6 +101,24 @@ fn no_color_qr_decodes_dark_on_light() {
         .into_iter()
         .filter_map(|g| g.decode().ok().map(|(_, text)| text))
         .collect();
+    found
+}
+
+/// The QR code as the terminal shows it (vt100's cells, with `NO_COLOR` set) decodes when
+/// rendered dark-on-light, as on a light theme.
+#[test]
+fn no_color_qr_decodes_dark_on_light() {
+    let tv = TestVault::new();
+    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
+    let mut screen = Screen::open_sized(&tv, false, (100, 30), &[("NO_COLOR", "1")]);
+    screen.wait_text("1 entry");
+    screen.send("Q");
+    screen.wait_text("is on screen");
+    // Decoded once the whole frame has arrived (a busy machine delivers it in pieces).
+    screen.wait("a QR code that decodes", |s| {
+        decode_screen(s.parser.screen()).len() == 1
+    });
+    let found = decode_screen(screen.parser.screen());
     assert_eq!(found.len(), 1, "{}", screen.text());
     assert!(
         found[0].starts_with("otpauth://totp/GitHub:me@example.com?"),
