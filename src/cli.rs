@@ -3,6 +3,9 @@
 //! Promises (see CONTRACT.md): exit 0 on success, 1 on error, 2/3 for `code` with no/several
 //! matches; errors are one line on stderr (plus an optional `hint:` line); output meant for
 //! scripts goes to stdout; usage errors exit 1 too (not clap's 2, which means "no match").
+//! Output goes through [`outln!`] and [`errln!`]: a closed pipe (`keyfob list | head -c 10`)
+//! or a full disk (`> /dev/full`) is a one-line error on stdout's side and ignored on
+//! stderr's, never a panic.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -15,12 +18,16 @@ pub use crate::context::Context;
 use crate::failure::Failure;
 use crate::unlock::Access;
 
+#[macro_use]
+mod output;
 pub(crate) mod clipboard_hold;
 mod entries;
 mod generate;
 mod man;
 mod show;
+mod stdin;
 mod transfer;
+mod trust;
 mod vault_cmds;
 
 /// The heading global options stand under, apart from each subcommand's own options.
@@ -125,6 +132,8 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
     },
+    /// Show the vault's recipients and record them as trusted on this machine
+    Trust,
     /// Import seeds from files other apps exported
     Import(Deferred<transfer::ImportArgs>),
     /// Export entries for other apps (secrets in the clear need --plaintext)
@@ -306,18 +315,29 @@ fn usage_failure(e: &clap::Error) -> Failure {
 }
 
 fn run(cli: Cli) -> Result<u8, Failure> {
+    stdin::check(&cli)?;
     let config_path = cli.config.clone();
+    let command = cli.command.as_ref().unwrap_or(&Command::Ui);
+    let used = settings_used(command);
     let context = || -> Result<Context, Failure> {
+        let (config, problems) = Config::load(config_path.as_deref()).needed(used)?;
+        for problem in &problems {
+            match problem {
+                crate::config::ConfigError::Read(_) | crate::config::ConfigError::Parse { .. } => {
+                    warn(format!("{problem}; the defaults are used"));
+                }
+                _ => warn(problem),
+            }
+        }
         Ok(Context {
             access: Access {
                 vault: vault_path(&cli)?,
                 identity: cli.identity.clone(),
                 passphrase_file: cli.passphrase_file.clone(),
             },
-            config: Config::load(config_path.as_deref())?,
+            config,
         })
     };
-    let command = cli.command.as_ref().unwrap_or(&Command::Ui);
     match command {
         Command::Ui => crate::ui::run(&context()?).map(|()| 0),
         Command::Init {
@@ -338,29 +358,42 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             recipient,
             new_passphrase_file,
         } => vault_cmds::passwd(&context()?, recipient, new_passphrase_file.as_deref()),
+        Command::Trust => trust::trust(&context()?),
         Command::Import(args) => transfer::import(&context()?, args),
         Command::Export(args) => transfer::export(&context()?, args),
         Command::Generate(args) => generate::generate(&context()?, args),
         Command::Completions { shell } => {
-            // Into memory first: clap_complete panics on a write error (`| head`).
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "keyfob", &mut script);
-            match std::io::stdout().lock().write_all(&script) {
-                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new(format!(
-                    "cannot write the completion script: {e}"
-                ))),
-                _ => Ok(0),
-            }
+            write_bytes(&script)?;
+            Ok(0)
         }
         Command::Man { dir } => man::man(dir.as_deref()),
         Command::HoldClipboard(args) => clipboard_hold::hold(args),
     }
 }
 
+/// The settings `command` uses: a problem with one of them stops it; problems with others
+/// are warnings (a broken setting must not cost an unattended `code` its code).
+fn settings_used(command: &Command) -> &'static [&'static str] {
+    match command {
+        Command::Ui => &[
+            "clipboard_clear_seconds",
+            "idle_lock_minutes",
+            "colors",
+            "clipboard",
+        ],
+        Command::Code { copy: true, .. } => &["clipboard_clear_seconds", "clipboard"],
+        _ => &[],
+    }
+}
+
 /// Prints a warning line on stderr.
 pub fn warn(text: impl std::fmt::Display) {
-    let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
+    crate::failure::warn(text);
 }
+
+pub use output::{write_bytes, write_err, write_out};
 
 /// Asks a yes/no question on the terminal; `None` when there is no terminal.
 pub fn confirm(question: &str) -> Option<bool> {

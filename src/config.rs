@@ -2,9 +2,13 @@
 //! vault lives.
 //!
 //! Promises:
-//! - Every setting is optional in the user's file; unknown settings are an error naming the
-//!   file, line and column, so a typo is never silently ignored.
-//! - An explicitly given config file must exist; the default one may be absent.
+//! - Every setting is optional in the user's file. A problem (a typo, a setting from a newer
+//!   keyfob, a bad value, a file that is not RON) is never silently ignored: it is reported
+//!   naming the file, the setting and, where known, the line. [`Config::load`] keeps every
+//!   good setting and the default for the others, so commands that use no setting (`list`,
+//!   `code`) warn and go on; commands that use one refuse to guess ([`Loaded::needed`]).
+//! - An explicitly given config file must exist (a command that uses no setting only warns);
+//!   the default one may be absent. It is read through the capped, regular-files-only reader.
 
 use std::path::{Path, PathBuf};
 
@@ -39,14 +43,32 @@ impl Default for Config {
     }
 }
 
-/// A config file that could not be used.
+/// The `clipboard` setting alone (every other field ignored), for the lenient reader.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ClipboardOnly {
+    clipboard: crate::clipboard::Setting,
+}
+
+/// Every setting: its name and what it takes (for hints).
+pub const SETTINGS: &[(&str, &str)] = &[
+    (
+        "clipboard_clear_seconds",
+        "seconds before a copied code is cleared, 0 = never (default 30)",
+    ),
+    (
+        "idle_lock_minutes",
+        "minutes before the screen locks, 0 = never (default 10)",
+    ),
+    ("colors", "true or false (default true)"),
+    ("clipboard", "auto, osc52, system or off (default auto)"),
+];
+
+/// A config file, or a setting in it, that could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file '{}': {}", path.display(), crate::engine::storage::describe_io(source))]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Read(#[from] crate::engine::storage::ReadError),
     #[error("config file '{}', line {line}, column {column}: {problem}", path.display())]
     Parse {
         path: PathBuf,
@@ -54,6 +76,62 @@ pub enum ConfigError {
         column: usize,
         problem: String,
     },
+    #[error("config file '{}'{}: unknown setting '{name}' (a typo, or from a newer keyfob); it is ignored", path.display(), at(*line))]
+    Unknown {
+        path: PathBuf,
+        name: String,
+        line: Option<usize>,
+    },
+    #[error("config file '{}'{}: '{name}' takes {takes}; the default is used", path.display(), at(*line))]
+    BadValue {
+        path: PathBuf,
+        name: &'static str,
+        takes: &'static str,
+        line: Option<usize>,
+    },
+}
+
+fn at(line: Option<usize>) -> String {
+    line.map(|l| format!(", line {l}")).unwrap_or_default()
+}
+
+impl ConfigError {
+    /// The setting it is about, if one.
+    pub fn setting(&self) -> Option<&str> {
+        match self {
+            ConfigError::Unknown { name, .. } => Some(name),
+            ConfigError::BadValue { name, .. } => Some(name),
+            ConfigError::Read(_) | ConfigError::Parse { .. } => None,
+        }
+    }
+}
+
+/// Settings as loaded: what could be used, and what was wrong.
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub problems: Vec<ConfigError>,
+}
+
+impl Loaded {
+    /// The settings for a command that uses `used` (by name): the first problem that touches
+    /// one of them (a bad value, or a file that could not be read at all) is an error; the
+    /// others are for the caller to warn about.
+    pub fn needed(self, used: &[&str]) -> Result<(Config, Vec<ConfigError>), ConfigError> {
+        let mut rest = Vec::new();
+        for problem in self.problems {
+            let blocks = match &problem {
+                ConfigError::Unknown { .. } => false,
+                ConfigError::BadValue { name, .. } => used.contains(name),
+                ConfigError::Read(_) | ConfigError::Parse { .. } => !used.is_empty(),
+            };
+            if blocks {
+                return Err(problem);
+            }
+            rest.push(problem);
+        }
+        Ok((self.config, rest))
+    }
 }
 
 impl Config {
@@ -67,27 +145,125 @@ impl Config {
         })
     }
 
-    /// Loads `explicit` (which must exist) or the default file (which may not).
-    pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
+    /// Reads a config document setting by setting: every good setting is kept, every
+    /// problem reported. `path` is only for messages.
+    pub fn parse_lenient(text: &str, path: &Path) -> Loaded {
+        let strict = match Config::parse(text, path) {
+            Ok(config) => {
+                return Loaded {
+                    config,
+                    problems: Vec::new(),
+                };
+            }
+            Err(e) => e,
+        };
+        let line = match &strict {
+            ConfigError::Parse { line, .. } => Some(*line),
+            _ => None,
+        };
+        let mut config = Config::default();
+        let map = match ron::from_str::<ron::Value>(text) {
+            Ok(ron::Value::Map(map)) => map,
+            _ => {
+                return Loaded {
+                    config,
+                    problems: vec![strict],
+                };
+            }
+        };
+        let mut problems = Vec::new();
+        for (key, value) in map.iter() {
+            let ron::Value::String(name) = key else {
+                problems.push(strict);
+                return Loaded { config, problems };
+            };
+            let bad = |name: &'static str, takes| ConfigError::BadValue {
+                path: path.to_path_buf(),
+                name,
+                takes,
+                line,
+            };
+            let takes = |wanted: &str| {
+                SETTINGS
+                    .iter()
+                    .find(|(n, _)| *n == wanted)
+                    .map_or("", |(_, t)| *t)
+            };
+            let value = value.clone();
+            match name.as_str() {
+                "clipboard_clear_seconds" => match value.into_rust() {
+                    Ok(v) => config.clipboard_clear_seconds = v,
+                    Err(_) => problems.push(bad("clipboard_clear_seconds", takes(name))),
+                },
+                "idle_lock_minutes" => match value.into_rust() {
+                    Ok(v) => config.idle_lock_minutes = v,
+                    Err(_) => problems.push(bad("idle_lock_minutes", takes(name))),
+                },
+                "colors" => match value.into_rust() {
+                    Ok(v) => config.colors = v,
+                    Err(_) => problems.push(bad("colors", takes(name))),
+                },
+                // An identifier (`auto`) reaches `ron::Value` as a bare unit, so this one is
+                // read from the text on its own.
+                "clipboard" => match ron::from_str::<ClipboardOnly>(text) {
+                    Ok(only) => config.clipboard = only.clipboard,
+                    Err(_) => problems.push(bad("clipboard", takes(name))),
+                },
+                other => problems.push(ConfigError::Unknown {
+                    path: path.to_path_buf(),
+                    name: crate::engine::printable::printable(other, 40),
+                    line,
+                }),
+            }
+        }
+        if problems.is_empty() {
+            problems.push(strict);
+        }
+        Loaded { config, problems }
+    }
+
+    /// Loads `explicit` (which must exist) or the default file (which may not), setting by
+    /// setting (see [`Config::parse_lenient`]).
+    pub fn load(explicit: Option<&Path>) -> Loaded {
+        use crate::engine::storage::{ReadError, read};
         let (path, required) = match explicit {
             Some(p) => (p.to_path_buf(), true),
             None => match default_config_path() {
                 Some(p) => (p, false),
-                None => return Ok(Config::default()),
+                None => return Config::parse_lenient("()", Path::new("")),
             },
         };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Config::parse(&text, &path),
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(Config::default())
-            }
-            Err(source) => Err(ConfigError::Read { path, source }),
+        let defaults = |problem| Loaded {
+            config: Config::default(),
+            problems: vec![problem],
+        };
+        match read::read_regular(&path, "config file", read::CONFIG_CAP) {
+            Ok(bytes) => match std::str::from_utf8(&bytes) {
+                Ok(text) => Config::parse_lenient(text, &path),
+                Err(_) => defaults(ConfigError::Parse {
+                    path,
+                    line: 1,
+                    column: 1,
+                    problem: "the file is not UTF-8 text".into(),
+                }),
+            },
+            Err(ReadError::Missing { .. }) if !required => Config::parse_lenient("()", &path),
+            Err(e) => defaults(ConfigError::Read(e)),
         }
     }
 }
 
 fn project_dirs() -> Option<directories::ProjectDirs> {
     directories::ProjectDirs::from("", "", "keyfob")
+}
+
+/// Where keyfob keeps what this machine remembers about each vault (trust): the state dir
+/// (Linux: `$XDG_STATE_HOME/keyfob`, else `~/.local/state/keyfob`), else the data dir.
+pub fn state_dir() -> Option<PathBuf> {
+    project_dirs().map(|d| {
+        d.state_dir()
+            .map_or_else(|| d.data_dir().to_path_buf(), Path::to_path_buf)
+    })
 }
 
 /// `<config dir>/config.ron` (Linux: `~/.config/keyfob/config.ron`).
@@ -143,11 +319,52 @@ mod tests {
         }
         let e = Config::parse("(clipboard: tmux)", Path::new("c.ron")).unwrap_err();
         assert!(e.to_string().contains("tmux"), "{e}");
+        // Setting by setting: a good clipboard beside a typo is kept; a bad one is named.
+        let loaded = Config::parse_lenient("(clipboard: system, colours: false)", Path::new("c"));
+        assert_eq!(loaded.config.clipboard, Setting::System);
+        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+        let loaded = Config::parse_lenient("(clipboard: tmux)", Path::new("c.ron"));
+        assert_eq!(loaded.config.clipboard, Setting::Auto);
+        assert_eq!(loaded.problems[0].setting(), Some("clipboard"));
+        assert!(
+            loaded.needed(&["clipboard"]).is_err(),
+            "copying refuses to guess"
+        );
     }
 
     #[test]
     fn explicit_file_must_exist() {
-        let e = Config::load(Some(Path::new("/nonexistent/keyfob.ron"))).unwrap_err();
+        let loaded = Config::load(Some(Path::new("/nonexistent/keyfob.ron")));
+        let e = loaded.needed(&[]).unwrap().1.remove(0);
         assert!(e.to_string().contains("cannot read config file"), "{e}");
+    }
+
+    #[test]
+    fn good_settings_are_kept_beside_bad_ones() {
+        let text =
+            "(\n  colors: false,\n  idle_lock_minutes: \"ten\",\n  agent_idle_minutes: 5,\n)";
+        let loaded = Config::parse_lenient(text, Path::new("c.ron"));
+        assert!(!loaded.config.colors);
+        assert_eq!(loaded.config.idle_lock_minutes, 10);
+        let shown: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(loaded.problems.len(), 2, "{shown:?}");
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.contains("'idle_lock_minutes' takes minutes"))
+        );
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.contains("unknown setting 'agent_idle_minutes'"))
+        );
+        // `list` uses no setting; the screen uses them all.
+        let loaded = Config::parse_lenient(text, Path::new("c.ron"));
+        assert_eq!(loaded.needed(&[]).unwrap().1.len(), 2);
+        let loaded = Config::parse_lenient(text, Path::new("c.ron"));
+        let e = loaded.needed(&["idle_lock_minutes", "colors"]).unwrap_err();
+        assert_eq!(e.setting(), Some("idle_lock_minutes"));
+        let loaded = Config::parse_lenient("(colors: tru", Path::new("c.ron"));
+        assert!(loaded.needed(&["colors"]).is_err());
     }
 }

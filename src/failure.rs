@@ -2,12 +2,17 @@
 //! hint line, and the exit status.
 //!
 //! Promise: messages come from typed errors that never hold secrets; nothing here formats a
-//! secret.
+//! secret. The engine's errors carry facts; the advice that names commands and flags is added
+//! here (`hint_for`), and so are the warnings about a vault's trust ([`trust_warning`]).
 
 use std::fmt;
+use std::path::Path;
 
 use crate::config::ConfigError;
-use crate::engine::store::VaultError;
+use crate::engine::crypto::CryptoError;
+use crate::engine::storage::{self, LockError};
+use crate::engine::store::{Notice, VaultError, short_keys};
+use crate::engine::trust::Standing;
 
 /// A failure ready to be shown to a person.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,9 +57,121 @@ impl From<VaultError> for Failure {
     fn from(e: VaultError) -> Failure {
         Failure {
             message: e.to_string(),
-            hint: e.hint(),
+            hint: hint_for(&e),
             exit: 1,
         }
+    }
+}
+
+/// The second line for a vault error: what the person can do about it.
+pub fn hint_for(e: &VaultError) -> Option<String> {
+    let backup_hint = |path: &Path| {
+        let backup = storage::sibling(
+            &storage::resolve(path).unwrap_or(path.to_path_buf()),
+            ".bak",
+        );
+        backup.exists().then(|| {
+            format!(
+                "the previous version is kept in '{}': open it with --vault to check it, then copy it over the vault",
+                backup.display()
+            )
+        })
+    };
+    match e {
+        VaultError::Missing { .. } => {
+            Some("create one with `keyfob init` (or point --vault / KEYFOB_VAULT at yours)".into())
+        }
+        VaultError::Exists { .. } => {
+            Some("use --vault PATH to create a vault somewhere else".into())
+        }
+        VaultError::NotAFile { .. } => {
+            Some("point --vault / KEYFOB_VAULT at the vault file".into())
+        }
+        VaultError::Crypto { path, source } => match source {
+            CryptoError::Truncated | CryptoError::Tampered | CryptoError::NotAge => {
+                backup_hint(path)
+            }
+            CryptoError::NeedsIdentity => {
+                Some("pass --identity FILE or set KEYFOB_IDENTITY".into())
+            }
+            CryptoError::NeedsPassphrase => {
+                Some("leave out --identity / KEYFOB_IDENTITY and give the passphrase".into())
+            }
+            CryptoError::ExcessiveWork(_) => Some(format!(
+                "keyfob opens passphrase vaults up to 2^{}; re-seal it with `age` at a lower work factor",
+                crate::engine::crypto::MAX_LOG_N
+            )),
+            _ => None,
+        },
+        VaultError::Document { path, .. } => backup_hint(path),
+        VaultError::Refused { standing, .. } => refusal_hint(standing),
+        VaultError::Storage(_) | VaultError::Lock(LockError::Io(_)) => {
+            Some("the vault was not changed".into())
+        }
+        VaultError::Read(_) | VaultError::Lock(LockError::Busy { .. }) => None,
+    }
+}
+
+/// What to do when the trust rules refused a save.
+fn refusal_hint(standing: &Standing) -> Option<String> {
+    Some(match standing {
+        Standing::Forged { .. } => "do not add seeds to it; if you changed its recipients on purpose, re-seal it with `keyfob passwd --recipient …` naming your key".into(),
+        Standing::UnknownIdentity => "put the identity's public key beside it as FILE.pub (`ssh-keygen -y -f FILE > FILE.pub`)".into(),
+        Standing::Unreviewed { .. } | Standing::Changed { .. } => "if you (or someone you trust) made this change, run `keyfob trust` to review the recipients and record them".into(),
+        Standing::StateUnreadable(_) => "run `keyfob trust` to review the recipients and record them again".into(),
+        Standing::Trusted | Standing::FirstUse => return None,
+    })
+}
+
+/// The warning to show on every open of a vault that is not trusted as it is, if any.
+pub fn trust_warning(path: &Path, standing: &Standing) -> Option<String> {
+    let path = path.display();
+    Some(match standing {
+        Standing::Trusted | Standing::FirstUse => return None,
+        Standing::Forged { recipients } => format!(
+            "vault '{path}' does not list your identity among its recipients ({}): it may be forged; keyfob will not save to it",
+            short_keys(recipients)
+        ),
+        Standing::UnknownIdentity => format!(
+            "cannot check that vault '{path}' still lists your identity (its public key is unknown); keyfob will not save to it"
+        ),
+        Standing::Unreviewed { others } => format!(
+            "vault '{path}' is also sealed to keys this machine has not trusted yet ({}); run `keyfob trust` to review them before saving",
+            short_keys(others)
+        ),
+        Standing::Changed {
+            added,
+            removed,
+            kind_changed,
+        } => {
+            if *kind_changed {
+                format!(
+                    "vault '{path}' switched between a passphrase and recipients since this machine trusted it; saves wait for `keyfob trust`"
+                )
+            } else {
+                format!(
+                    "the recipients of vault '{path}' changed since this machine trusted them (added: {}; removed: {}); saves wait for `keyfob trust`",
+                    short_keys(added),
+                    short_keys(removed)
+                )
+            }
+        }
+        Standing::StateUnreadable(reason) => format!(
+            "cannot tell which recipients of vault '{path}' are trusted ({reason}); saves wait for `keyfob trust`"
+        ),
+    })
+}
+
+/// A notice from the store, as a warning line.
+pub fn notice_text(notice: &Notice) -> String {
+    match notice {
+        Notice::StateNotSaved(e) => format!(
+            "could not record which recipients this machine trusts ({e}); keyfob will check them again next time"
+        ),
+        Notice::WritableByOthers { path } => format!(
+            "vault '{}' or its folder can be changed by other users: anyone who can replace it can feed you a forged vault (chmod 600 the file, 700 the folder)",
+            path.display()
+        ),
     }
 }
 
@@ -64,12 +181,38 @@ impl From<crate::engine::storage::StorageError> for Failure {
     }
 }
 
+impl From<crate::engine::storage::ReadError> for Failure {
+    fn from(e: crate::engine::storage::ReadError) -> Failure {
+        Failure::new(e.to_string())
+    }
+}
+
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Failure {
-        Failure::new(e.to_string()).with_hint(
-            "see assets/config.ron in keyfob's source for the settings and their defaults",
-        )
+        let hint = match e.setting().and_then(|name| {
+            crate::config::SETTINGS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(n, takes)| format!("'{n}' takes {takes}; fix or remove it"))
+        }) {
+            Some(hint) => hint,
+            None => format!(
+                "the settings are {}; any left out keeps its default",
+                crate::config::SETTINGS
+                    .iter()
+                    .map(|(n, takes)| format!("{n} ({takes})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        Failure::new(e.to_string()).with_hint(hint)
     }
+}
+
+/// Prints a warning line on stderr (a closed or full stderr is ignored).
+pub fn warn(text: impl fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "warning: {text}");
 }
 
 /// Test builds only: panics at `point` when the variable `KEYFOB_TEST_PANIC` names it, so the

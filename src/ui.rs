@@ -57,6 +57,10 @@ pub fn run(context: &Context) -> Result<(), Failure> {
     let now = Context::now(None);
     let mut app = app::App::new(session.vault().entries.clone(), settings, now);
     app.clock = crate::clock::health();
+    // The trust warnings (also printed before the screen opened, where they are hidden).
+    if let Some(first) = crate::unlock::warnings(&session).into_iter().next() {
+        app.set_status(app::StatusKind::Error, first);
+    }
     let route = crate::clipboard::Route::detect(context.config.clipboard);
     runtime::run(app, session, access, route)
 }

@@ -12,19 +12,25 @@
 //!   vault needs the identity: on the terminal, or from `--passphrase-file` (which a
 //!   recipient vault has no other use for) — that is how a script unlocks one.
 //! - Hardware keys' plugins talk to the person through [`crate::prompt`].
+//! - Identity and passphrase files are read through the storage layer's capped reader
+//!   (regular files or `-` only; 1 MiB and 64 KiB). An identity file other users can read
+//!   gets a warning (ssh refuses such keys).
+//! - The store is set up with this machine's state folder (trust) and scrypt's minimum work
+//!   factor, and [`Access::open`] prints the vault's trust warnings on every open.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use age::secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use crate::engine::crypto::{self, Ask, Identities, IdentityError, Key, KeyLock, Protection};
+use crate::engine::passphrase;
+use crate::engine::storage::read;
 use crate::engine::store::{Loaded, Session, Store};
 use crate::failure::Failure;
 
-/// The scrypt work factor for new passphrase vaults comes from age's calibration (about one
-/// second) unless this variable sets log2(N) — for tests and slow machines; it is not a secret.
+/// The scrypt work factor for new passphrase seals is 2^18 (whatever the machine's load)
+/// unless this variable sets log2(N) — for tests; it is not a secret.
 pub const WORK_FACTOR_VAR: &str = "KEYFOB_SCRYPT_LOG_N";
 
 /// How to reach and open the vault, from global options.
@@ -36,16 +42,28 @@ pub struct Access {
 }
 
 impl Access {
+    /// The vault's store, with this machine's trust state and scrypt's minimum work factor.
     pub fn store(&self) -> Store {
-        Store::new(&self.vault).with_plugin_ui(crate::prompt::plugin_ui())
+        let store = Store::new(&self.vault)
+            .with_plugin_ui(crate::prompt::plugin_ui())
+            .with_min_work_factor(new_work_factor().unwrap_or(crypto::DEFAULT_LOG_N));
+        match crate::config::state_dir() {
+            Some(dir) => store.with_state_dir(dir),
+            None => store,
+        }
     }
 
-    /// Opens the vault, asking for what its header says it needs.
+    /// Opens the vault, asking for what its header says it needs, and prints its trust
+    /// warnings.
     pub fn open(&self) -> Result<Session, Failure> {
         let store = self.store();
         let loaded = store.load()?;
         let key = self.key(&loaded)?;
-        Ok(store.open_loaded(loaded, key)?)
+        let session = store.open_loaded(loaded, key)?;
+        for line in warnings(&session) {
+            crate::failure::warn(line);
+        }
+        Ok(session)
     }
 
     /// The key for a vault read by [`Store::load`], asking for what its header says it needs.
@@ -95,8 +113,9 @@ impl Access {
             println_tty("Choose a passphrase for the new identity (asked when keyfob starts).");
         }
         let passphrase = self.new_passphrase(self.passphrase_file.as_deref())?;
-        let (identities, file) = crypto::generate_protected(passphrase, new_work_factor()?)
-            .map_err(|e| Failure::new(format!("identity file '{}' {e}", path.display())))?;
+        let (identities, file) =
+            crypto::generate_protected(passphrase, Some(new_work_factor()?))
+                .map_err(|e| Failure::new(format!("identity file '{}' {e}", path.display())))?;
         crate::engine::storage::create_new_private(path, &file)?;
         Ok(identities.with_plugin_ui(crate::prompt::plugin_ui()))
     }
@@ -122,35 +141,88 @@ impl Access {
     }
 
     /// A new passphrase: from `file`, else asked twice on the terminal.
+    ///
+    /// On a terminal an empty answer generates a strong passphrase (as `age -p` offers), and
+    /// a weak one is used only after a second yes; from a file a weak one is a warning.
     pub fn new_passphrase(&self, file: Option<&Path>) -> Result<SecretString, Failure> {
-        let passphrase = match file {
-            Some(path) => read_passphrase_file(path)?,
-            None => {
-                let first = prompt_hidden("New passphrase: ")?;
-                let second = prompt_hidden("Repeat the passphrase: ")?;
-                if first.expose_secret() != second.expose_secret() {
-                    return Err(Failure::new(
-                        "the two passphrases differ; nothing was changed",
-                    ));
-                }
-                first
+        if let Some(path) = file {
+            let passphrase = read_passphrase_file(path)?;
+            if passphrase.expose_secret().is_empty() {
+                return Err(Failure::new("the passphrase is empty; choose a real one"));
             }
-        };
-        if passphrase.expose_secret().is_empty() {
-            return Err(Failure::new("the passphrase is empty; choose a real one"));
+            if passphrase::is_weak(passphrase.expose_secret()) {
+                crate::failure::warn(weak_text(passphrase.expose_secret()));
+            }
+            return Ok(passphrase);
         }
-        Ok(passphrase)
+        loop {
+            let first =
+                prompt_hidden("New passphrase (leave empty to have a strong one generated): ")?;
+            if first.expose_secret().is_empty() {
+                let generated = passphrase::generate()
+                    .map_err(|e| Failure::new(format!("cannot generate a passphrase: {e}")))?;
+                tell_terminal(&format!(
+                    "Using the generated passphrase {} - write it down: it is the only way into the vault",
+                    generated.expose_secret()
+                ))?;
+                return Ok(generated);
+            }
+            if passphrase::is_weak(first.expose_secret())
+                && crate::cli::confirm(&format!(
+                    "{}. Use it anyway?",
+                    weak_text(first.expose_secret())
+                )) != Some(true)
+            {
+                continue;
+            }
+            let second = prompt_hidden("Repeat the passphrase: ")?;
+            if first.expose_secret() != second.expose_secret() {
+                return Err(Failure::new(
+                    "the two passphrases differ; nothing was changed",
+                ));
+            }
+            return Ok(first);
+        }
     }
 }
 
-/// The scrypt work factor for a new passphrase seal (None = age's calibration).
-pub fn new_work_factor() -> Result<Option<u8>, Failure> {
+/// Says that a new passphrase is weak, with its estimate (never the passphrase).
+fn weak_text(text: &str) -> String {
+    format!(
+        "the new passphrase is weak (about {} bits; aim for {} or more, e.g. four or five random words)",
+        passphrase::estimate_bits(text),
+        passphrase::WEAK_BELOW_BITS
+    )
+}
+
+/// Writes a line to the controlling terminal (not stdout: scripts' output stays clean).
+fn tell_terminal(text: &str) -> Result<(), Failure> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/tty")
+        .and_then(|mut tty| writeln!(tty, "{text}"))
+        .map_err(|_| Failure::new("no terminal to show the generated passphrase on"))
+}
+
+/// What an edge should warn about an opened vault: its trust standing and the store's notices.
+pub fn warnings(session: &Session) -> Vec<String> {
+    crate::failure::trust_warning(session.path(), session.standing())
+        .into_iter()
+        .chain(session.notices().iter().map(crate::failure::notice_text))
+        .collect()
+}
+
+/// The scrypt work factor for a new passphrase seal: 2^18, or what [`WORK_FACTOR_VAR`] says.
+pub fn new_work_factor() -> Result<u8, Failure> {
     match std::env::var(WORK_FACTOR_VAR) {
-        Err(_) => Ok(None),
+        Err(_) => Ok(crypto::DEFAULT_LOG_N),
         Ok(text) => match text.trim().parse::<u8>() {
-            Ok(n) if (1..=30).contains(&n) => Ok(Some(n)),
+            Ok(n) if (1..=crypto::MAX_LOG_N).contains(&n) => Ok(n),
             _ => Err(Failure::new(format!(
-                "{WORK_FACTOR_VAR}='{text}' is not a work factor: use a number from 1 to 30"
+                "{WORK_FACTOR_VAR}='{}' is not a work factor: use a number from 1 to {}",
+                crate::engine::printable::printable(&text, 20),
+                crypto::MAX_LOG_N
             ))),
         },
     }
@@ -274,7 +346,9 @@ impl IdentityFile {
         if identities.lacks_recipients() && !identities.has_plugins() {
             // Old PEM RSA keys do not carry their public key; OpenSSH keeps it beside them.
             let pub_path = crate::engine::storage::sibling(&self.path, ".pub");
-            if let Ok(line) = std::fs::read_to_string(&pub_path) {
+            if let Ok(line) =
+                read::read_first_line(&pub_path, "public key file", read::PASSPHRASE_CAP)
+            {
                 let line = crypto::canonical_recipient(&line)
                     .map_err(|e| Failure::new(format!("'{}': {e}", pub_path.display())))?;
                 identities = identities.with_recipient(line);
@@ -290,34 +364,37 @@ pub fn read_identity_file(path: &Path) -> Result<Identities, Failure> {
     IdentityFile::read(path)?.unlock(None)
 }
 
-/// The bytes of an identity file.
+/// The bytes of an identity file (a regular file, capped), with a warning when other users
+/// can read it.
 fn read_identity_bytes(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    Ok(Zeroizing::new(std::fs::read(path).map_err(|e| {
-        Failure::new(format!(
-            "cannot read identity file '{}': {}",
-            path.display(),
-            crate::engine::storage::describe_io(&e)
-        ))
-    })?))
+    let contents = read::read_regular(path, "identity file", read::IDENTITY_CAP)?;
+    if readable_by_others(path) {
+        crate::failure::warn(format!(
+            "identity file '{}' can be read by other users (ssh refuses such keys): chmod 600 it",
+            path.display()
+        ));
+    }
+    Ok(contents)
+}
+
+/// Whether users other than the owner may read `path` (group or world read bits).
+fn readable_by_others(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
+    }
 }
 
 /// The first line of `path` ("-" = stdin), without its line ending.
 pub fn read_passphrase_file(path: &Path) -> Result<SecretString, Failure> {
-    let mut line = Zeroizing::new(String::new());
-    let result = if path == Path::new("-") {
-        std::io::stdin().lock().read_line(&mut line)
-    } else {
-        std::fs::File::open(path).and_then(|f| std::io::BufReader::new(f).read_line(&mut line))
-    };
-    result.map_err(|e| {
-        Failure::new(format!(
-            "cannot read passphrase file '{}': {}",
-            path.display(),
-            crate::engine::storage::describe_io(&e)
-        ))
-    })?;
-    let trimmed = line.trim_end_matches(['\n', '\r']);
-    Ok(SecretString::from(trimmed.to_string()))
+    let line = read::read_first_line(path, "passphrase file", read::PASSPHRASE_CAP)?;
+    Ok(SecretString::from(line.to_string()))
 }
 
 /// A line on the controlling terminal, if there is one (never on stdout).

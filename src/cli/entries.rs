@@ -1,6 +1,6 @@
 //! `add`, `edit`, `remove`: changing entries, each one locked read-modify-write.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 
 use age::secrecy::ExposeSecret;
 use clap::Args;
@@ -11,6 +11,7 @@ use crate::engine::entry::{self, Entry};
 use crate::engine::otp::{self, Kind};
 use crate::engine::query::{self, Found};
 use crate::engine::secret::Secret;
+use crate::engine::storage::read;
 use crate::engine::uri;
 use crate::engine::vault::Vault;
 use crate::failure::Failure;
@@ -18,7 +19,8 @@ use crate::unlock;
 
 #[derive(Debug, Args)]
 pub struct AddArgs {
-    /// A whole otpauth:// URI (instead of --issuer/--account/--secret)
+    /// A whole otpauth:// URI (instead of --issuer/--account/--secret); "-" reads it from the
+    /// first line of stdin (a URI in the arguments is visible to other users in `ps`)
     #[arg(long, value_name = "URI", conflicts_with_all = ["issuer", "account", "secret", "secret_stdin", "algorithm", "digits", "period", "hotp", "counter", "steam"])]
     pub uri: Option<String>,
     /// The service (e.g. GitHub)
@@ -129,17 +131,29 @@ pub fn ambiguous(query: &str, names: Vec<String>) -> Failure {
     .with_exit(3)
 }
 
+/// The first line of stdin (a secret or a URI), capped.
+fn stdin_line(what: &'static str) -> Result<Zeroizing<String>, Failure> {
+    Ok(read::read_first_line(
+        std::path::Path::new("-"),
+        what,
+        read::PASSPHRASE_CAP,
+    )?)
+}
+
+/// Warns that a secret given in the arguments can be seen by other users.
+fn warn_argv(option: &str, instead: &str) {
+    warn(format!(
+        "{option} puts the secret in keyfob's arguments, which other users of this machine can see (ps) while it runs; use {instead} instead"
+    ));
+}
+
 fn read_secret(args: &AddArgs, name: &str) -> Result<Zeroizing<String>, Failure> {
     if let Some(secret) = &args.secret {
+        // Its help says so; tests and scripts with throwaway secrets use it on purpose.
         return Ok(Zeroizing::new(secret.clone()));
     }
     if args.secret_stdin {
-        let mut text = Zeroizing::new(String::new());
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Failure::new(format!("cannot read the secret from stdin: {e}")))?;
-        let first = text.lines().next().unwrap_or_default().to_string();
-        return Ok(Zeroizing::new(first));
+        return stdin_line("secret (standard input)");
     }
     if std::io::stdin().is_terminal() {
         let typed = unlock::prompt_hidden(&format!("Secret (Base32) for {name}: "))?;
@@ -150,8 +164,17 @@ fn read_secret(args: &AddArgs, name: &str) -> Result<Zeroizing<String>, Failure>
 }
 
 fn entry_from_args(args: &AddArgs) -> Result<Entry, Failure> {
-    if let Some(text) = &args.uri {
-        let mut entry = uri::parse(text).map_err(|e| Failure::new(format!("--uri: {e}")))?;
+    if let Some(given) = &args.uri {
+        let text = if given == "-" {
+            stdin_line("URI (standard input)")?
+        } else {
+            Zeroizing::new(given.clone())
+        };
+        let mut entry = uri::parse(&text).map_err(|e| Failure::new(format!("--uri: {e}")))?;
+        if given != "-" {
+            // Once it is known to hold a real secret (errors stay one line).
+            warn_argv("--uri URI", "--uri - (the URI on standard input)");
+        }
         entry.note = args.note.clone();
         entry.tags = args.tags.clone();
         return Ok(entry);
@@ -211,7 +234,7 @@ pub fn add(context: &Context, args: &AddArgs) -> Result<u8, Failure> {
         Ok::<_, Failure>(())
     })?;
     let now = Context::now(None);
-    println!("added '{name}': {}", describe_code(&entry, now)?);
+    outln!("added '{name}': {}", describe_code(&entry, now)?)?;
     Ok(0)
 }
 
@@ -243,7 +266,7 @@ pub fn remove(context: &Context, query: &str, yes: bool) -> Result<u8, Failure> 
             "'{name}' changed or disappeared while you were asked; nothing was removed"
         ))),
     })?;
-    println!("removed '{name}'");
+    outln!("removed '{name}'")?;
     Ok(0)
 }
 
@@ -348,10 +371,10 @@ pub fn edit(context: &Context, args: &EditArgs) -> Result<u8, Failure> {
         vault.entries[position] = entry.clone();
         Ok::<_, Failure>(entry)
     })?;
-    println!(
+    outln!(
         "updated '{}': {}",
         updated.name(),
         describe_code(&updated, Context::now(None))?
-    );
+    )?;
     Ok(0)
 }

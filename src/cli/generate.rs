@@ -100,7 +100,7 @@ pub fn generate(context: &Context, args: &GenerateArgs) -> Result<u8, Failure> {
             vault.entries.extend(entries);
             Ok::<_, Failure>(())
         })?;
-        eprintln!(
+        errln!(
             "added {} entr{} to the vault",
             rows.len(),
             if rows.len() == 1 { "y" } else { "ies" }
@@ -117,7 +117,7 @@ pub fn generate(context: &Context, args: &GenerateArgs) -> Result<u8, Failure> {
             .map_err(|e| Failure::new(format!("cannot write the CSV: {e}")))?;
     } else {
         for row in &rows {
-            println!("{}", row.secret.to_base32().as_str());
+            outln!("{}", row.secret.to_base32().as_str())?;
         }
     }
     Ok(0)

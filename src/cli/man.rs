@@ -20,8 +20,7 @@ pub fn man(dir: Option<&Path>) -> Result<u8, Failure> {
             clap_mangen::Man::new(command)
                 .render(&mut out)
                 .map_err(|e| Failure::new(format!("cannot render the manual page: {e}")))?;
-            std::io::Write::write_all(&mut std::io::stdout().lock(), &out)
-                .map_err(|e| Failure::new(format!("cannot write the manual page: {e}")))?;
+            super::write_bytes(&out)?;
         }
         Some(dir) => {
             if !dir.is_dir() {

@@ -7,7 +7,7 @@ use super::{Context, clipboard_hold};
 use crate::engine::crypto::{Key, Protection};
 use crate::engine::entry::Entry;
 use crate::engine::otp::{Code, Kind};
-use crate::engine::store::Session;
+use crate::engine::store::{Session, Store};
 use crate::engine::vault::{Lookup, Vault};
 use crate::engine::width::{pad, width};
 use crate::failure::Failure;
@@ -81,11 +81,11 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
             .zip(&codes)
             .map(|(e, c)| EntryJson::new(e, *c, now))
             .collect();
-        println!("{}", json(&rows)?);
+        outln!("{}", json(&rows)?)?;
         return Ok(0);
     }
     if entries.is_empty() {
-        eprintln!("the vault is empty; add an entry with `keyfob add` or `keyfob import`");
+        errln!("the vault is empty; add an entry with `keyfob add` or `keyfob import`");
         return Ok(0);
     }
     // Padded by display width (CJK characters and emoji take two columns), not characters.
@@ -105,7 +105,7 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
             code.grouped(),
         ));
     }
-    print!("{out}");
+    out!("{out}")?;
     Ok(0)
 }
 
@@ -116,16 +116,21 @@ pub fn code(
     copy: bool,
     as_json: bool,
 ) -> Result<u8, Failure> {
+    // A copy that cannot happen fails before anything is printed or a HOTP code is used up.
+    let copier = copy
+        .then(|| clipboard_hold::Copier::prepare(context))
+        .transpose()?;
     let now = Context::now(at);
     let (entry, code) = find_code(context, query, now)?;
     check_clock(at);
-    if as_json {
-        println!("{}", json(&EntryJson::new(&entry, code, now))?);
-    } else {
-        println!("{code}");
+    // Copied first: stdout gets the code only when the whole command succeeded.
+    if let Some(copier) = copier {
+        copier.copy(code.as_str())?;
     }
-    if copy {
-        clipboard_hold::copy_from_cli(context, code.as_str())?;
+    if as_json {
+        outln!("{}", json(&EntryJson::new(&entry, code, now))?)?;
+    } else {
+        outln!("{code}")?;
     }
     Ok(0)
 }
@@ -135,16 +140,33 @@ pub fn code(
 /// so it (and any document the quick reader does not take, and every error) opens the whole
 /// vault the ordinary way.
 fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
-    let store = context.access.store();
-    let quick = |plaintext: &[u8]| -> Result<Option<(Entry, Code)>, Failure> {
-        match Vault::lookup(plaintext, query) {
-            Some(Lookup::One(entry)) if entry.kind != Kind::Hotp => {
+    let mut store = context.access.store();
+    // Read-only, but the trust warnings are shown on every open all the same.
+    let quick = |store: &mut Store,
+                 protection: Protection,
+                 key: &Key,
+                 plaintext: &[u8]|
+     -> Result<Option<(Entry, Code)>, Failure> {
+        let Some((found, listed)) = Vault::lookup_with_recipients(plaintext, query) else {
+            return Ok(None);
+        };
+        if matches!(&found, Lookup::One(entry) if entry.kind == Kind::Hotp) {
+            return Ok(None);
+        }
+        let standing = store.standing(protection, &listed, key);
+        for line in crate::failure::trust_warning(store.path(), &standing)
+            .into_iter()
+            .chain(store.notices().iter().map(crate::failure::notice_text))
+        {
+            super::warn(line);
+        }
+        match found {
+            Lookup::One(entry) => {
                 let code = code_of(&entry, now)?;
                 Ok(Some((*entry, code)))
             }
-            Some(Lookup::None) => Err(no_match(query)),
-            Some(Lookup::Many(names)) => Err(ambiguous(query, names)),
-            _ => Ok(None),
+            Lookup::None => Err(no_match(query)),
+            Lookup::Many(names) => Err(ambiguous(query, names)),
         }
     };
     // Read once: an encrypted SSH key asks for its passphrase once. A protected identity
@@ -159,7 +181,7 @@ fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), 
     };
     if let Some(Ok(key)) = &plain
         && let Some(plaintext) = store.decrypt_streaming(key)
-        && let Some(found) = quick(&plaintext)?
+        && let Some(found) = quick(&mut store, Protection::Recipients, key, &plaintext)?
     {
         return Ok(found);
     }
@@ -171,10 +193,14 @@ fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), 
         _ => context.access.key(&loaded)?,
     };
     let plaintext = store.decrypt(&loaded, &key)?;
-    if let Some(found) = quick(&plaintext)? {
+    if let Some(found) = quick(&mut store, loaded.protection(), &key, &plaintext)? {
         return Ok(found);
     }
-    open_code(store.open_decrypted(loaded, key, &plaintext)?, query, now)
+    let session = store.open_decrypted(loaded, key, &plaintext)?;
+    for line in crate::unlock::warnings(&session) {
+        super::warn(line);
+    }
+    open_code(session, query, now)
 }
 
 /// `code` on the opened vault: picks the entry, and saves a hotp entry's next counter.

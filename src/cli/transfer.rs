@@ -1,6 +1,6 @@
 //! `import` and `export`: moving seeds between keyfob and other apps.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use age::secrecy::SecretString;
@@ -83,20 +83,11 @@ pub struct ExportArgs {
 }
 
 fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    let mut bytes = Zeroizing::new(Vec::new());
-    let result = if path == Path::new("-") {
-        std::io::stdin().read_to_end(&mut bytes).map(|_| ())
-    } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes).map(|_| ()))
-    };
-    result.map_err(|e| {
-        Failure::new(format!(
-            "cannot read '{}': {}",
-            path.display(),
-            storage::describe_io(&e)
-        ))
-    })?;
-    Ok(bytes)
+    Ok(storage::read::read_input(
+        path,
+        "import file",
+        storage::read::IMPORT_CAP,
+    )?)
 }
 
 /// Reads one file, asking for its password if it turns out to be encrypted.
@@ -116,7 +107,7 @@ fn read_items(
                 if password_file.is_none() && attempts < 3 && std::io::stdin().is_terminal() =>
             {
                 if password.is_some() {
-                    eprintln!("wrong password for '{shown}'");
+                    errln!("wrong password for '{shown}'");
                 }
                 *password = Some(unlock::prompt_hidden(&format!("Password for '{shown}': "))?);
                 attempts += 1;
@@ -197,7 +188,7 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
         );
     }
     for (what, reason) in &plan.failed {
-        eprintln!("   failed  {what}: {reason}");
+        errln!("   failed  {what}: {reason}");
     }
     let short = plan.added.iter().filter(|e| e.secret.is_short()).count();
     if short > 0 {
@@ -278,7 +269,7 @@ pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
     match to_file {
         Some(path) => {
             storage::write_new_private(path, &exported.bytes)?;
-            eprintln!(
+            errln!(
                 "wrote {written} entr{} to '{}' (mode 0600)",
                 if written == 1 { "y" } else { "ies" },
                 path.display()

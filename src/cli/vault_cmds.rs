@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use super::Context;
 use crate::engine::crypto::{self, Identities, Key, Seal};
+use crate::engine::store::Backup;
 use crate::engine::vault::Vault;
 use crate::failure::Failure;
 use crate::unlock;
@@ -69,7 +70,7 @@ fn new_seal(
     }
     Ok(Seal::Passphrase {
         passphrase: context.access.new_passphrase(passphrase_file)?,
-        log_n: unlock::new_work_factor()?,
+        log_n: Some(unlock::new_work_factor()?),
     })
 }
 
@@ -79,6 +80,8 @@ pub fn init(
     new_identity: Option<&Option<PathBuf>>,
 ) -> Result<u8, Failure> {
     let mut store = context.access.store();
+    // A folder or special file at the path is refused before anything is asked.
+    store.real_path()?;
     if store.exists() {
         return Err(crate::engine::store::VaultError::Exists {
             path: store.path().to_path_buf(),
@@ -111,6 +114,9 @@ pub fn init(
         }
         return Err(e.into());
     }
+    for notice in store.notices() {
+        super::warn(crate::failure::notice_text(notice));
+    }
     let how = match (&seal, &made) {
         (Seal::Passphrase { .. }, _) => "a passphrase".to_string(),
         (Seal::Recipients(_), Some(path)) => {
@@ -118,22 +124,22 @@ pub fn init(
         }
         (Seal::Recipients(list), None) => format!("{} recipient(s)", list.len()),
     };
-    println!(
+    outln!(
         "created vault '{}' protected by {how}",
         store.path().display()
-    );
+    )?;
     match made {
         Some(path) if Some(&path) != crate::config::default_identity_path().as_ref() => {
-            eprintln!(
+            errln!(
                 "note: open it with --identity {} (or KEYFOB_IDENTITY); back up that file with the vault",
                 path.display()
             );
         }
-        Some(_) => eprintln!(
+        Some(_) => errln!(
             "note: keyfob finds this identity by itself; back it up with the vault (without it the vault cannot be opened)"
         ),
         None if matches!(seal, Seal::Recipients(_)) && context.access.identity.is_none() => {
-            eprintln!(
+            errln!(
                 "note: open it with --identity FILE (or KEYFOB_IDENTITY) holding a matching key"
             );
         }
@@ -190,10 +196,21 @@ pub fn passwd(
             (key, format!("{} recipient(s)", list.len()))
         }
     };
-    session.reseal(seal, key)?;
-    println!(
+    let backup = session.reseal(seal, key)?;
+    outln!(
         "vault '{}' is now protected by {how}",
         session.path().display()
-    );
+    )?;
+    let backup_path = context.access.store().backup_path();
+    match backup {
+        Backup::Resealed => outln!(
+            "its backup '{}' was re-sealed the same way: the old protection opens neither",
+            backup_path.display()
+        )?,
+        Backup::None => {}
+    }
+    for notice in session.notices() {
+        super::warn(crate::failure::notice_text(notice));
+    }
     Ok(0)
 }

@@ -66,6 +66,15 @@ pub fn spawn_holder(seconds: u64, osc52: Option<bool>, code: &str) -> Result<(),
     }
 }
 
+/// Tells the copying process how it went, on the pipe it reads (never panics: a parent gone
+/// away is an error, not a crash).
+fn report(line: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::new(format!("cannot answer the copying keyfob: {e}")))
+}
+
 /// The helper's side: read the code from stdin, hold it, then clear it. `osc52` is
 /// `Some(tmux)` when the code went to the terminal (then only the clear is sent).
 pub fn hold(seconds: u64, osc52: Option<bool>) -> Result<u8, Failure> {
@@ -75,7 +84,7 @@ pub fn hold(seconds: u64, osc52: Option<bool>) -> Result<u8, Failure> {
         .map_err(|e| Failure::new(e.to_string()))?;
     let delay = Duration::from_secs(seconds);
     if let Some(tmux) = osc52 {
-        println!("ok");
+        report("ok")?;
         std::thread::sleep(delay);
         let mut terminal = tty().map_err(|e| Failure::new(e.to_string()))?;
         Clipboard::new(Route::Osc52 { tmux })
@@ -85,9 +94,9 @@ pub fn hold(seconds: u64, osc52: Option<bool>) -> Result<u8, Failure> {
     }
     let mut clipboard = Clipboard::new(Route::System);
     match clipboard.connect() {
-        Ok(()) => println!("ok"),
+        Ok(()) => report("ok")?,
         Err(e) => {
-            println!("{e}");
+            report(&e.to_string())?;
             return Ok(1);
         }
     }

@@ -12,25 +12,42 @@
 //!   (A cut that happens to land on a padded length — 1 in 256 — reports as modified.)
 //! - [`Seal::encrypt`] produces standard age v1 files that stock `age -d` opens.
 //! - Passphrases and identities stay in `SecretString`/age types; nothing here prints them.
+//! - scrypt's work factor does not depend on the machine's load: new passphrase seals use
+//!   2^[`DEFAULT_LOG_N`] unless told otherwise, and opening accepts up to 2^[`MAX_LOG_N`]
+//!   (age's own defaults are calibrated on the spot, so a busy machine sealed weaker files
+//!   and refused files it had written itself).
+//! - A header with any number of stanzas is parsed in linear time (see [`WholeHeader`]).
 
 use std::fmt;
 use std::str::FromStr;
 
 use age::secrecy::SecretString;
-use std::io::Read;
 use zeroize::Zeroizing;
 
+mod header;
 mod identities;
+mod plaintext;
 pub mod plugin;
 pub mod protected;
 
+pub use header::{WHOLE_HEADER, WholeHeader};
 pub use identities::{
     Ask, Identities, IdentityError, KeyLock, generate_protected, is_protected, read_identities,
     x25519_identities,
 };
+pub use plaintext::Plaintext;
+#[cfg(test)]
+use plaintext::wipe;
 pub use plugin::{PluginUi, Prompt};
 
 const MAGIC: &[u8] = b"age-encryption.org/";
+
+/// The scrypt work factor (log2 N) of new passphrase seals: age's recommendation for about a
+/// second on a current machine, fixed so that a busy machine does not seal weaker files.
+pub const DEFAULT_LOG_N: u8 = 18;
+/// The highest scrypt work factor keyfob opens (2^22 needs 4 GiB and ~15 s); above it a file
+/// is refused before any passphrase is asked for.
+pub const MAX_LOG_N: u8 = 22;
 
 /// Plaintexts keyfob seals are padded to a multiple of this many bytes.
 pub const PAD: usize = 256;
@@ -125,49 +142,12 @@ impl fmt::Debug for Key {
     }
 }
 
-/// A decrypted vault document, wiped (including spare capacity) when dropped.
-///
-/// Like `Zeroizing<Vec<u8>>`, but eight bytes per volatile write instead of one: the
-/// byte-wise wipe of a 1,000-entry vault's 128 KB took ~45 µs, a visible part of
-/// `keyfob code`.
-pub struct Plaintext(Vec<u8>);
-
-impl std::ops::Deref for Plaintext {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Plaintext {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Plaintext(<{} bytes, redacted>)", self.0.len())
-    }
-}
-
-impl Drop for Plaintext {
-    fn drop(&mut self) {
-        let capacity = self.0.capacity();
-        self.0.resize(capacity, 0);
-        wipe(&mut self.0);
-    }
-}
-
-/// Overwrites `bytes` with zeros by volatile writes (which the optimiser may not drop), a
-/// machine word at a time where the alignment allows.
-fn wipe(bytes: &mut [u8]) {
-    use zeroize::Zeroize;
-    let (head, words, tail) = bytemuck::pod_align_to_mut::<u8, u64>(bytes);
-    head.zeroize();
-    words.zeroize();
-    tail.zeroize();
-}
-
 /// How a vault is saved: the same passphrase, or a list of recipients.
 #[derive(Clone)]
 pub enum Seal {
     Passphrase {
         passphrase: SecretString,
+        /// scrypt's work factor; `None` is [`DEFAULT_LOG_N`].
         log_n: Option<u8>,
     },
     Recipients(Vec<String>),
@@ -192,12 +172,17 @@ pub struct RecipientError {
 }
 
 /// Reads the header to learn what the file needs.
+///
+/// A passphrase file asking for more than 2^[`MAX_LOG_N`] of scrypt work is refused here,
+/// before anyone is asked for a passphrase.
 pub fn protection(bytes: &[u8]) -> Result<Protection, CryptoError> {
     let decryptor = decryptor(bytes)?;
     if decryptor.is_scrypt() {
-        Ok(Protection::Passphrase {
-            log_n: scrypt_log_n(bytes).unwrap_or(18),
-        })
+        let log_n = scrypt_log_n(bytes).unwrap_or(DEFAULT_LOG_N);
+        if log_n > MAX_LOG_N {
+            return Err(CryptoError::ExcessiveWork(log_n));
+        }
+        Ok(Protection::Passphrase { log_n })
     } else {
         Ok(Protection::Recipients)
     }
@@ -214,7 +199,7 @@ fn scrypt_log_n(bytes: &[u8]) -> Option<u8> {
         .ok()
 }
 
-fn decryptor(bytes: &[u8]) -> Result<age::Decryptor<&[u8]>, CryptoError> {
+fn decryptor(bytes: &[u8]) -> Result<age::Decryptor<WholeHeader<&[u8]>>, CryptoError> {
     if bytes.is_empty() {
         return Err(CryptoError::Truncated);
     }
@@ -225,7 +210,7 @@ fn decryptor(bytes: &[u8]) -> Result<age::Decryptor<&[u8]>, CryptoError> {
             CryptoError::NotAge
         });
     }
-    age::Decryptor::new_buffered(bytes).map_err(|e| {
+    age::Decryptor::new_buffered(WholeHeader::new(bytes)).map_err(|e| {
         let header_complete = bytes.windows(4).any(|w| w == b"\n---");
         let v1 = bytes.starts_with(b"age-encryption.org/v1\n");
         match e {
@@ -245,7 +230,8 @@ pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Plaintext, CryptoError> {
     let scrypt = decryptor.is_scrypt();
     let reader = match (key, scrypt) {
         (Key::Passphrase(passphrase), true) => {
-            let identity = age::scrypt::Identity::new(passphrase.clone());
+            let mut identity = age::scrypt::Identity::new(passphrase.clone());
+            identity.set_max_work_factor(MAX_LOG_N);
             decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity))
         }
         (Key::Identities(ids), false) => ids.decrypt(decryptor),
@@ -264,8 +250,8 @@ pub fn decrypt(bytes: &[u8], key: &Key) -> Result<Plaintext, CryptoError> {
         _ => CryptoError::Tampered,
     })?;
     // Never regrown (the plaintext is shorter than the file), so no copy is left unwiped.
-    let mut plaintext = Plaintext(Vec::with_capacity(bytes.len()));
-    reader.read_to_end(&mut plaintext.0).map_err(|e| {
+    let mut plaintext = Plaintext::with_capacity(bytes.len());
+    plaintext.fill(&mut reader).map_err(|e| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof || !body_length_fits_padding(bytes) {
             CryptoError::Truncated
         } else {
@@ -295,13 +281,13 @@ pub fn decrypt_reader(
     if ids.has_plugins() {
         return None;
     }
-    let decryptor = age::Decryptor::new_buffered(reader).ok()?;
+    let decryptor = age::Decryptor::new_buffered(WholeHeader::new(reader)).ok()?;
     if decryptor.is_scrypt() {
         return None;
     }
     let mut stream = ids.decrypt(decryptor).ok()?;
-    let mut plaintext = Plaintext(Vec::with_capacity(capacity));
-    stream.read_to_end(&mut plaintext.0).ok()?;
+    let mut plaintext = Plaintext::with_capacity(capacity);
+    plaintext.fill(&mut stream).ok()?;
     Some(plaintext)
 }
 
@@ -316,9 +302,7 @@ impl Seal {
         let encryptor = match self {
             Seal::Passphrase { passphrase, log_n } => {
                 let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
-                if let Some(log_n) = log_n {
-                    recipient.set_work_factor((*log_n).clamp(1, 30));
-                }
+                recipient.set_work_factor(log_n.unwrap_or(DEFAULT_LOG_N).clamp(1, MAX_LOG_N));
                 age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
             }
             Seal::Recipients(list) => {

@@ -64,15 +64,17 @@ fn is_default_period(p: &u32) -> bool {
 }
 
 /// Whether `text` holds a control character, which [`Entry::normalize`] replaces in names.
+/// Bidirectional controls count too (see [`crate::engine::printable::is_unsafe`]).
 pub fn has_control(text: &str) -> bool {
     // Control characters (Cc) are U+0000..=U+001F and U+007F..=U+009F, which UTF-8 writes as
-    // bytes below 0x20, 0x7F, or 0xC2 then 0x80..=0x9F: a cheap byte scan rules most names out
-    // before the exact check (every open normalises every entry).
+    // bytes below 0x20, 0x7F, or 0xC2 then 0x80..=0x9F; the bidi controls start with 0xD8
+    // (U+061C) or 0xE2 (U+200E..): a cheap byte scan rules most names out before the exact
+    // check (every open normalises every entry).
     // (`fold`, not `any`: without an early exit the scan runs on whole vectors.)
     let suspect = text.bytes().fold(false, |seen, b| {
-        seen | (b < 0x20) | (b == 0x7f) | (b == 0xc2)
+        seen | (b < 0x20) | (b == 0x7f) | (b == 0xc2) | (b == 0xd8) | (b == 0xe2)
     });
-    suspect && text.chars().any(char::is_control)
+    suspect && text.chars().any(super::printable::is_unsafe)
 }
 
 /// `Issuer:Account`, or whichever of the two is present.
@@ -152,12 +154,19 @@ impl Entry {
         trimmed(&mut self.account);
         // Names are printed on terminals (list, errors, the TUI): a control character from an
         // imported file must not reach one as an escape sequence (an OSC 52 in an issuer
-        // would set the clipboard). It is shown as U+FFFD instead.
+        // would set the clipboard), nor a bidi control reorder what is shown (a right-to-left
+        // override makes "PayPal" of other letters). It is shown as U+FFFD instead.
         let printable = |s: &mut String| {
             if has_control(s) {
                 *s = s
                     .chars()
-                    .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+                    .map(|c| {
+                        if super::printable::is_unsafe(c) {
+                            '\u{FFFD}'
+                        } else {
+                            c
+                        }
+                    })
                     .collect();
             }
         };

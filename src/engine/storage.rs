@@ -1,13 +1,17 @@
-//! Bytes on disk: atomic replacement, the backup copy and the writer lock.
+//! Bytes on disk: atomic replacement, the backup copy, the writer lock, and capped reads.
 //!
 //! Promises:
 //! - [`replace`] never leaves a half-written file under the vault's name: it writes a temp file
 //!   (0600) in the same folder, fsyncs it, keeps the previous vault as `<name>.bak` (0600, via a
 //!   hard link so the old bytes are never rewritten), renames the temp file over the vault and
 //!   fsyncs the folder. If any step before the rename fails, the vault is untouched.
+//! - [`resolve`] follows a vault path that is a symbolic link to the file it names, so saves
+//!   replace the link's target (the link stays a link) and the temp file, `.bak` and `.lock`
+//!   live beside the target.
 //! - [`lock`] takes an exclusive advisory lock on `<name>.lock` (std `File::lock`), waiting up to
-//!   the given time; the guard releases it on drop.
-//! - Folders keyfob creates are 0700.
+//!   the given time, never through a symbolic link; the guard releases it on drop.
+//! - Reads go through [`read`]: regular files only (or `-`), size-capped, never blocking.
+//! - Folders keyfob creates are 0700; files 0600.
 //!
 //! Nothing here knows about encryption or the vault's content.
 
@@ -15,6 +19,12 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+mod lock;
+pub mod read;
+
+pub use lock::{LockGuard, lock};
+pub use read::ReadError;
 
 /// An IO failure, with what was being done and to which path.
 #[derive(Debug, thiserror::Error)]
@@ -53,7 +63,10 @@ pub fn describe_io(e: &io::Error) -> String {
     }
 }
 
-fn err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StorageError + 'a {
+pub(crate) fn err<'a>(
+    action: &'static str,
+    path: &'a Path,
+) -> impl FnOnce(io::Error) -> StorageError + 'a {
     move |source| StorageError {
         action,
         path: path.to_path_buf(),
@@ -94,7 +107,7 @@ pub fn create_private_dir(dir: &Path) -> Result<(), StorageError> {
 }
 
 /// Opens a file for writing with mode 0600 (set at creation, never wider).
-fn private_options() -> OpenOptions {
+pub(crate) fn private_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     options.write(true).read(true);
     #[cfg(unix)]
@@ -105,102 +118,65 @@ fn private_options() -> OpenOptions {
     options
 }
 
-/// Reads a whole file. `Ok(None)` when it does not exist.
-pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, StorageError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(err("cannot read", path)(e)),
+/// Reads a whole vault-sized regular file. `Ok(None)` when it does not exist.
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ReadError> {
+    match read::read_regular(path, "vault", read::VAULT_CAP) {
+        // The vault is ciphertext: no need to wipe it.
+        Ok(mut bytes) => Ok(Some(std::mem::take(&mut *bytes))),
+        Err(ReadError::Missing { .. }) => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
-/// Holds the exclusive writer lock until dropped.
-#[derive(Debug)]
-pub struct LockGuard {
-    file: File,
-}
-
-impl Drop for LockGuard {
-    fn drop(&mut self) {
-        let _ = self.file.unlock();
+/// Whether other users can change the file at `path`: it is group- or world-writable, or its
+/// folder is world-writable without the sticky bit (anyone could replace the file).
+pub fn writable_by_others(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).map(|m| m.permissions().mode()).ok();
+        let file = mode(path).is_some_and(|m| m & 0o022 != 0);
+        let folder = mode(parent_dir(path)).is_some_and(|m| m & 0o002 != 0 && m & 0o1000 == 0);
+        file || folder
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = path;
+        false
     }
 }
 
-/// Takes the exclusive lock on `<path>.lock` (creating the folder, 0700, if needed), waiting
-/// up to `timeout` for another writer to let go.
-///
-/// The wait is a blocking `flock` (in a helper thread, so it can time out): the kernel wakes
-/// every waiter the moment the holder lets go. Polling with back-off, as before, let fresh
-/// writers (polling every few ms) overtake ones that had waited longest (polling every 50 ms),
-/// so with eight busy writers some waited the full 5 s and failed although the lock was free
-/// many times meanwhile.
-pub fn lock(path: &Path, timeout: Duration) -> Result<LockGuard, LockError> {
-    let lock_path = sibling(path, ".lock");
-    create_private_dir(parent_dir(path))?;
-    let file = private_options()
-        .create(true)
-        .truncate(false)
-        .open(&lock_path)
-        .map_err(err("cannot open the lock file", &lock_path))?;
-    match file.try_lock() {
-        Ok(()) => return Ok(LockGuard { file }),
-        Err(fs::TryLockError::WouldBlock) => {}
-        Err(fs::TryLockError::Error(e)) => {
-            return Err(err("cannot lock", &lock_path)(e).into());
+/// How many symbolic links [`resolve`] follows before giving up (Linux's own limit).
+const MAX_LINKS: usize = 40;
+
+/// The file a vault path stands for: `path` itself, or, when it is a symbolic link, the file
+/// the chain of links ends at (which need not exist yet). Folders on the way may be links;
+/// only the last component is followed here, as the kernel would.
+pub fn resolve(path: &Path) -> Result<PathBuf, StorageError> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINKS {
+        match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = fs::read_link(&current)
+                    .map_err(err("cannot read the symbolic link", &current))?;
+                current = if target.is_absolute() {
+                    target
+                } else {
+                    parent_dir(&current).join(target)
+                };
+            }
+            _ => return Ok(current),
         }
     }
-    match wait_for_lock(&file, timeout) {
-        Ok(true) => Ok(LockGuard { file }),
-        Ok(false) => Err(LockError::Busy {
-            path: path.to_path_buf(),
-            waited: timeout,
-        }),
-        Err(e) => Err(err("cannot lock", &lock_path)(e).into()),
-    }
+    Err(err("cannot follow the symbolic link", path)(
+        io::Error::other("too many levels of symbolic links"),
+    ))
 }
 
-/// Where a blocking wait for the lock stands.
-enum Wait {
-    Waiting,
-    Got,
-    Failed(io::Error),
-    GaveUp,
-}
-
-/// Blocks on the lock of `file` for at most `timeout`; `Ok(false)` when the time ran out.
-/// The helper thread locks a duplicate of the descriptor (a `flock` belongs to the open file,
-/// so the lock it takes is `file`'s). If it gets the lock after we gave up, it lets go at once.
-fn wait_for_lock(file: &File, timeout: Duration) -> io::Result<bool> {
-    use std::sync::{Arc, Condvar, Mutex};
-    let waiter = file.try_clone()?;
-    let shared = Arc::new((Mutex::new(Wait::Waiting), Condvar::new()));
-    let theirs = Arc::clone(&shared);
-    std::thread::Builder::new()
-        .name("keyfob-lock".into())
-        .spawn(move || {
-            let result = waiter.lock();
-            let (state, ready) = &*theirs;
-            let mut state = state.lock().unwrap_or_else(|p| p.into_inner());
-            match (&*state, result) {
-                (Wait::Waiting, Ok(())) => *state = Wait::Got,
-                (Wait::Waiting, Err(e)) => *state = Wait::Failed(e),
-                (_, Ok(())) => {
-                    let _ = waiter.unlock();
-                }
-                (_, Err(_)) => {}
-            }
-            ready.notify_all();
-        })?;
-    let (state, ready) = &*shared;
-    let state = state.lock().unwrap_or_else(|p| p.into_inner());
-    let (mut state, _) = ready
-        .wait_timeout_while(state, timeout, |s| matches!(s, Wait::Waiting))
-        .unwrap_or_else(|p| p.into_inner());
-    match std::mem::replace(&mut *state, Wait::GaveUp) {
-        Wait::Got => Ok(true),
-        Wait::Failed(e) => Err(e),
-        Wait::Waiting | Wait::GaveUp => Ok(false),
-    }
+/// `Some(kind)` when `path` exists and is not a regular file (a folder, a FIFO, a device).
+pub fn not_a_file(path: &Path) -> Option<&'static str> {
+    let meta = fs::metadata(path).ok()?;
+    (!meta.is_file()).then(|| read::kind_of(meta.file_type()))
 }
 
 /// A place where [`replace`] can be made to fail, for fault-injection tests.
@@ -252,7 +228,17 @@ fn keep_backup(path: &Path) -> Result<(), StorageError> {
     let backup = sibling(path, ".bak");
     let staging = sibling(path, ".bak.tmp");
     let _ = fs::remove_file(&staging);
-    if fs::hard_link(path, &staging).is_err() {
+    // The link shares the vault's inode and so its mode: narrow it to 0600 (a vault someone
+    // loosened to 0644 must not leave a world-readable backup). Where that is not allowed (a
+    // file owned by someone else), copy into a new 0600 file instead.
+    let linked = fs::hard_link(path, &staging).is_ok() && {
+        let narrowed = restrict(&staging).is_ok();
+        if !narrowed {
+            let _ = fs::remove_file(&staging);
+        }
+        narrowed
+    };
+    if !linked {
         let bytes = fs::read(path).map_err(err("cannot read", path))?;
         let mut file = private_options()
             .create_new(true)
@@ -268,6 +254,72 @@ fn keep_backup(path: &Path) -> Result<(), StorageError> {
     // staging link would stay behind. The backup is right either way; drop the extra link.
     let _ = fs::remove_file(&staging);
     Ok(())
+}
+
+/// Sets mode 0600.
+fn restrict(path: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
+/// Atomically replaces `path` with `bytes` (temp file 0600, fsync, rename, fsync the folder)
+/// without keeping a backup: for the backup itself, and for small state files.
+pub fn replace_plain(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
+    let dir = parent_dir(path);
+    create_private_dir(dir)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(&temp_prefix(path))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err("cannot write in folder", dir))?;
+    temp.as_file_mut()
+        .write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(err("cannot write", temp.path()))?;
+    temp.persist(path)
+        .map_err(|e| err("cannot replace", path)(e.error))?;
+    sync_dir(dir)
+}
+
+/// Replaces `path` with `bytes` like [`replace`], but writes `backup` as the new `<path>.bak`
+/// (atomically, first) instead of keeping the previous file: for re-sealing, where the
+/// previous file opens with a passphrase or key that is being retired. `None` removes the
+/// backup. At every moment the backup opens with nothing the vault itself does not accept
+/// (between the two renames it opens with what the vault will accept a moment later).
+pub fn replace_with_backup(
+    path: &Path,
+    bytes: &[u8],
+    backup: Option<&[u8]>,
+    hook: &mut dyn WriteHook,
+) -> Result<(), StorageError> {
+    let backup_path = sibling(path, ".bak");
+    match backup {
+        Some(old) => replace_plain(&backup_path, old)?,
+        None => match fs::remove_file(&backup_path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(err("cannot remove", &backup_path)(e)),
+        },
+    }
+    let dir = parent_dir(path);
+    remove_stale_temps(path);
+    let mut temp = tempfile::Builder::new()
+        .prefix(&temp_prefix(path))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(err("cannot write in folder", dir))?;
+    hook.write_all(temp.as_file_mut(), bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(err("cannot write", temp.path()))?;
+    temp.persist(path)
+        .map_err(|e| err("cannot replace", path)(e.error))?;
+    sync_dir(dir)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), StorageError> {
@@ -334,146 +386,4 @@ pub fn create_new_private(path: &Path, bytes: &[u8]) -> Result<(), StorageError>
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Instant;
-
-    #[cfg(unix)]
-    fn mode(path: &Path) -> u32 {
-        use std::os::unix::fs::PermissionsExt;
-        fs::metadata(path).unwrap().permissions().mode() & 0o777
-    }
-
-    #[test]
-    fn replace_keeps_a_backup_and_private_modes() {
-        let dir = tempfile::tempdir().unwrap();
-        let vault = dir.path().join("sub/dir/vault.age");
-        replace(&vault, b"one", &mut PlainWrite).unwrap();
-        assert_eq!(fs::read(&vault).unwrap(), b"one");
-        assert!(!sibling(&vault, ".bak").exists());
-        replace(&vault, b"two", &mut PlainWrite).unwrap();
-        assert_eq!(fs::read(&vault).unwrap(), b"two");
-        assert_eq!(fs::read(sibling(&vault, ".bak")).unwrap(), b"one");
-        replace(&vault, b"three", &mut PlainWrite).unwrap();
-        assert_eq!(fs::read(sibling(&vault, ".bak")).unwrap(), b"two");
-        #[cfg(unix)]
-        {
-            assert_eq!(mode(&vault), 0o600);
-            assert_eq!(mode(&sibling(&vault, ".bak")), 0o600);
-            assert_eq!(mode(vault.parent().unwrap()), 0o700);
-            assert_eq!(mode(&dir.path().join("sub")), 0o700);
-        }
-        let leftovers: Vec<_> = fs::read_dir(vault.parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        assert_eq!(leftovers.len(), 2, "{leftovers:?}");
-    }
-
-    struct FailingWrite;
-    impl WriteHook for FailingWrite {
-        fn write_all(&mut self, file: &mut File, bytes: &[u8]) -> io::Result<()> {
-            file.write_all(&bytes[..bytes.len() / 2])?;
-            Err(io::Error::from(io::ErrorKind::StorageFull))
-        }
-    }
-
-    #[test]
-    fn a_failed_write_leaves_the_vault_and_no_temp() {
-        let dir = tempfile::tempdir().unwrap();
-        let vault = dir.path().join("vault.age");
-        replace(&vault, b"original", &mut PlainWrite).unwrap();
-        let e = replace(&vault, b"replacement", &mut FailingWrite).unwrap_err();
-        assert!(e.to_string().contains("free some space"), "{e}");
-        assert_eq!(fs::read(&vault).unwrap(), b"original");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn a_backup_that_already_is_the_vault_leaves_no_staging_link() {
-        // Found by the crash harness (about once in 1,000 kills): a save killed between
-        // keeping the backup and the final rename leaves vault and .bak as one file.
-        let dir = tempfile::tempdir().unwrap();
-        let vault = dir.path().join("vault.age");
-        replace(&vault, b"one", &mut PlainWrite).unwrap();
-        fs::hard_link(&vault, sibling(&vault, ".bak")).unwrap();
-        replace(&vault, b"two", &mut PlainWrite).unwrap();
-        assert_eq!(fs::read(&vault).unwrap(), b"two");
-        assert_eq!(fs::read(sibling(&vault, ".bak")).unwrap(), b"one");
-        let mut names: Vec<_> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        assert_eq!(names, ["vault.age", "vault.age.bak"]);
-    }
-
-    #[test]
-    fn stale_temps_are_cleaned() {
-        let dir = tempfile::tempdir().unwrap();
-        let vault = dir.path().join("vault.age");
-        fs::write(dir.path().join(".vault.age.abc123.tmp"), b"junk").unwrap();
-        replace(&vault, b"x", &mut PlainWrite).unwrap();
-        assert!(!dir.path().join(".vault.age.abc123.tmp").exists());
-    }
-
-    #[test]
-    fn lock_is_exclusive_and_times_out() {
-        let dir = tempfile::tempdir().unwrap();
-        let vault = dir.path().join("vault.age");
-        let guard = lock(&vault, Duration::from_millis(100)).unwrap();
-        let start = Instant::now();
-        let e = lock(&vault, Duration::from_millis(200)).unwrap_err();
-        assert!(start.elapsed() >= Duration::from_millis(200));
-        assert!(e.to_string().contains("another keyfob is changing"), "{e}");
-        drop(guard);
-        lock(&vault, Duration::from_millis(100)).unwrap();
-        #[cfg(unix)]
-        assert_eq!(mode(&sibling(&vault, ".lock")), 0o600);
-    }
-
-    #[test]
-    fn a_waiter_gets_the_lock_as_soon_as_it_is_free() {
-        let dir = tempfile::tempdir().unwrap();
-        let vault = dir.path().join("vault.age");
-        // Best of three, so a busy machine's scheduling delay does not fail the test.
-        let best = (0..3)
-            .map(|_| {
-                let guard = lock(&vault, Duration::from_secs(1)).unwrap();
-                let path = vault.clone();
-                let waiter = std::thread::spawn(move || {
-                    let guard = lock(&path, Duration::from_secs(5)).unwrap();
-                    (Instant::now(), guard)
-                });
-                std::thread::sleep(Duration::from_millis(300));
-                let released = Instant::now();
-                drop(guard);
-                let (got, _guard) = waiter.join().unwrap();
-                got.duration_since(released)
-            })
-            .min()
-            .unwrap();
-        // Woken by the release itself, not by a later poll.
-        assert!(best < Duration::from_millis(100), "{best:?}");
-    }
-
-    #[test]
-    fn a_waiter_that_gave_up_does_not_keep_the_lock() {
-        let dir = tempfile::tempdir().unwrap();
-        let vault = dir.path().join("vault.age");
-        let guard = lock(&vault, Duration::from_secs(1)).unwrap();
-        for _ in 0..3 {
-            assert!(matches!(
-                lock(&vault, Duration::from_millis(50)),
-                Err(LockError::Busy { .. })
-            ));
-        }
-        drop(guard);
-        // The abandoned waits may take the lock for an instant; they must let go of it.
-        let guard = lock(&vault, Duration::from_secs(1)).unwrap();
-        drop(guard);
-        std::thread::sleep(Duration::from_millis(50));
-        let again = File::open(sibling(&vault, ".lock")).unwrap();
-        assert!(again.try_lock().is_ok(), "nobody holds the lock any more");
-    }
-}
+mod tests;

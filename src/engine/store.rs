@@ -1,21 +1,41 @@
 //! The vault file as a whole: open it, change it without losing anyone's update, create it,
-//! re-seal it.
+//! re-seal it — and never seal a seed to a key the owner did not choose.
 //!
 //! Promises:
 //! - [`Session::update`] holds the writer lock for the whole read-modify-write, re-reads the
 //!   file under the lock (so a change made meanwhile by another process is never overwritten
 //!   with a stale copy), applies the change to a copy, and writes only if the change succeeded.
 //!   On any error the file is byte-identical to before.
-//! - A save seals to the same passphrase (and scrypt work factor) or recipients the vault was
-//!   opened with; the recipients are stored in the document so they survive.
+//! - A save seals to the same passphrase or recipients the vault holds now (re-derived from
+//!   the file as re-read under the lock); the recipients are stored in the document so they
+//!   survive. A passphrase vault keeps its scrypt work factor, raised to the store's minimum.
+//! - The trust rules ([`crate::engine::trust`]) are applied on every open
+//!   ([`Session::standing`]) and every save: a save that would drop the opening identity, or
+//!   seal to recipients this machine has not trusted, is refused with nothing written. Creating
+//!   and re-sealing record what they seal to as trusted; [`Session::trust`] records the
+//!   current recipients. Without a state folder ([`Store::with_state_dir`]) only the identity
+//!   rule applies.
+//! - A vault path that is a symbolic link stays one: the file it ends at is replaced, with the
+//!   temp file, `.bak` and `.lock` beside it. A path that is a folder or a special file is
+//!   refused before anything is created.
+//! - [`Session::reseal`] re-seals the backup too, first, so the old passphrase or key opens
+//!   no file keyfob keeps.
 //! - Creating never replaces an existing vault.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::crypto::{self, CryptoError, Key, PluginUi, Protection, Seal};
-use super::storage::{self, LockError, PlainWrite, StorageError, WriteHook};
+use super::storage::{self, LockError, PlainWrite, ReadError, StorageError, WriteHook};
+use super::trust::Standing;
 use super::vault::{DocumentError, Vault};
+
+mod rules;
+mod state;
+
+pub use rules::short_keys;
+use rules::{own_keys, refusal, sealed};
+pub use state::StateFile;
 
 /// How long a writer waits for another one to finish.
 pub const LOCK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -27,6 +47,8 @@ pub enum VaultError {
     Missing { path: PathBuf },
     #[error("a vault already exists at '{}'; keyfob will not overwrite it", path.display())]
     Exists { path: PathBuf },
+    #[error("vault '{}' is {kind}, not a regular file; nothing was changed", path.display())]
+    NotAFile { path: PathBuf, kind: &'static str },
     #[error("vault '{}' {source}", path.display())]
     Crypto {
         path: PathBuf,
@@ -39,49 +61,32 @@ pub enum VaultError {
         #[source]
         source: DocumentError,
     },
+    #[error("{}; nothing was saved", refusal(path, standing))]
+    Refused { path: PathBuf, standing: Standing },
+    #[error(transparent)]
+    Read(#[from] ReadError),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error(transparent)]
     Lock(#[from] LockError),
 }
 
-impl VaultError {
-    /// A second line telling the person what to do, where there is something to say.
-    pub fn hint(&self) -> Option<String> {
-        let backup_hint = |path: &Path| {
-            let backup = storage::sibling(path, ".bak");
-            backup.exists().then(|| {
-                format!(
-                    "the previous version is kept in '{}': open it with --vault to check it, then copy it over the vault",
-                    backup.display()
-                )
-            })
-        };
-        match self {
-            VaultError::Missing { .. } => Some(
-                "create one with `keyfob init` (or point --vault / KEYFOB_VAULT at yours)".into(),
-            ),
-            VaultError::Exists { .. } => {
-                Some("use --vault PATH to create a vault somewhere else".into())
-            }
-            VaultError::Crypto { path, source } => match source {
-                CryptoError::Truncated | CryptoError::Tampered | CryptoError::NotAge => {
-                    backup_hint(path)
-                }
-                CryptoError::NeedsIdentity => {
-                    Some("pass --identity FILE or set KEYFOB_IDENTITY".into())
-                }
-                CryptoError::NeedsPassphrase => {
-                    Some("leave out --identity / KEYFOB_IDENTITY and give the passphrase".into())
-                }
-                _ => None,
-            },
-            VaultError::Document { path, .. } => backup_hint(path),
-            VaultError::Storage(_) => Some("the vault was not changed".into()),
-            VaultError::Lock(LockError::Io(_)) => Some("the vault was not changed".into()),
-            VaultError::Lock(LockError::Busy { .. }) => None,
-        }
-    }
+/// Something an edge should tell the person, beside the result.
+#[derive(Debug)]
+pub enum Notice {
+    /// What this machine trusts could not be recorded.
+    StateNotSaved(StorageError),
+    /// The vault file or its folder can be written by other users.
+    WritableByOthers { path: PathBuf },
+}
+
+/// What [`Session::reseal`] did with the backup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backup {
+    /// Re-sealed to the new passphrase or recipients.
+    Resealed,
+    /// There was none.
+    None,
 }
 
 /// Where a vault lives, and how it is written.
@@ -91,6 +96,9 @@ pub struct Store {
     hook: Box<dyn WriteHook + Send>,
     /// How plugin recipients (hardware keys) reach the person when the vault is sealed.
     plugin_ui: PluginUi,
+    state_dir: Option<PathBuf>,
+    min_log_n: u8,
+    notices: Vec<Notice>,
 }
 
 impl std::fmt::Debug for Store {
@@ -108,6 +116,9 @@ impl Store {
             lock_timeout: LOCK_TIMEOUT,
             hook: Box::new(PlainWrite),
             plugin_ui: PluginUi::quiet(),
+            state_dir: None,
+            min_log_n: 1,
+            notices: Vec::new(),
         }
     }
 
@@ -128,8 +139,25 @@ impl Store {
         self
     }
 
+    /// Keeps what this machine trusts for the vault in `dir` (see [`crate::engine::trust`]).
+    pub fn with_state_dir(mut self, dir: impl Into<PathBuf>) -> Store {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// Saves of a passphrase vault use at least this scrypt work factor.
+    pub fn with_min_work_factor(mut self, log_n: u8) -> Store {
+        self.min_log_n = log_n;
+        self
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What the edges should tell about the last create.
+    pub fn notices(&self) -> &[Notice] {
+        &self.notices
     }
 
     /// First run is decided by the vault file, never by its folder.
@@ -137,14 +165,36 @@ impl Store {
         self.path.is_file()
     }
 
+    /// The file saves replace: the path, or where its symbolic links lead. A folder or a
+    /// special file there is refused.
+    pub fn real_path(&self) -> Result<PathBuf, VaultError> {
+        let real = storage::resolve(&self.path)?;
+        match storage::not_a_file(&real) {
+            Some(kind) => Err(VaultError::NotAFile {
+                path: self.path.clone(),
+                kind,
+            }),
+            None => Ok(real),
+        }
+    }
+
     pub fn backup_path(&self) -> PathBuf {
-        storage::sibling(&self.path, ".bak")
+        let real = storage::resolve(&self.path).unwrap_or_else(|_| self.path.clone());
+        storage::sibling(&real, ".bak")
     }
 
     fn read(&self) -> Result<Vec<u8>, VaultError> {
-        storage::read_optional(&self.path)?.ok_or_else(|| VaultError::Missing {
-            path: self.path.clone(),
-        })
+        match storage::read_optional(&self.path) {
+            Ok(Some(bytes)) => Ok(bytes),
+            Ok(None) => Err(VaultError::Missing {
+                path: self.path.clone(),
+            }),
+            Err(ReadError::NotAFile { kind, .. }) => Err(VaultError::NotAFile {
+                path: self.path.clone(),
+                kind,
+            }),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn crypto_err(&self) -> impl FnOnce(CryptoError) -> VaultError + '_ {
@@ -157,11 +207,6 @@ impl Store {
     /// What the file needs to be opened (reads the header only).
     pub fn protection(&self) -> Result<Protection, VaultError> {
         crypto::protection(&self.read()?).map_err(self.crypto_err())
-    }
-
-    fn decode(&self, bytes: &[u8], key: &Key) -> Result<Vault, VaultError> {
-        let plaintext = crypto::decrypt(bytes, key).map_err(self.crypto_err())?;
-        self.document(&plaintext)
     }
 
     fn document(&self, plaintext: &[u8]) -> Result<Vault, VaultError> {
@@ -199,46 +244,52 @@ impl Store {
 
     /// The document, decrypted with identities straight from the file (see
     /// [`crypto::decrypt_reader`]), for a read-only look-up. `None` for anything else — no
-    /// file, a passphrase vault, any error — and the caller takes the ordinary path
-    /// ([`Store::load`], [`Store::decrypt`]), which says what is wrong.
+    /// file, a special file, a passphrase vault, any error — and the caller takes the
+    /// ordinary path ([`Store::load`], [`Store::decrypt`]), which says what is wrong.
     pub fn decrypt_streaming(&self, key: &Key) -> Option<crypto::Plaintext> {
-        let file = std::fs::File::open(&self.path).ok()?;
-        let size = usize::try_from(file.metadata().ok()?.len()).ok()?;
+        let (file, size) = storage::read::open_regular(&self.path, "vault").ok()?;
+        if size > storage::read::VAULT_CAP {
+            return None;
+        }
+        let size = usize::try_from(size).ok()?;
         crypto::decrypt_reader(std::io::BufReader::new(file), size, key)
     }
 
     /// Opens the vault from what [`Store::load`] read and [`Store::decrypt`] made of it.
     pub fn open_decrypted(
-        self,
+        mut self,
         loaded: Loaded,
         key: Key,
         plaintext: &[u8],
     ) -> Result<Session, VaultError> {
         let Loaded { bytes, protection } = loaded;
         let vault = self.document(plaintext)?;
-        let seal = match (&key, protection) {
-            (Key::Passphrase(passphrase), Protection::Passphrase { log_n }) => Seal::Passphrase {
-                passphrase: passphrase.clone(),
-                log_n: Some(log_n),
-            },
-            (Key::Identities(ids), _) if vault.recipients.is_empty() => {
-                Seal::Recipients(ids.recipients().to_vec())
-            }
-            _ => Seal::Recipients(vault.recipients.clone()),
-        };
-        Ok(Session {
+        let seal = seal_for(&key, protection, &vault.recipients, self.min_log_n);
+        if let Ok(real) = storage::resolve(&self.path)
+            && storage::writable_by_others(&real)
+        {
+            self.notices.push(Notice::WritableByOthers {
+                path: self.path.clone(),
+            });
+        }
+        let mut session = Session {
+            standing: Standing::Trusted,
             store: self,
             key,
             seal,
             vault,
             on_disk: bytes,
-        })
+        };
+        session.standing = session.judge(true);
+        Ok(session)
     }
 
-    /// Creates a new vault; refuses if one exists. The document records the seal's recipients.
+    /// Creates a new vault; refuses if one exists. The document records the seal's recipients,
+    /// and this machine trusts what it sealed to.
     pub fn create(&mut self, mut vault: Vault, seal: &Seal) -> Result<(), VaultError> {
-        let _guard = storage::lock(&self.path, self.lock_timeout)?;
-        if self.exists() {
+        let real = self.real_path()?;
+        let _guard = storage::lock(&real, self.lock_timeout)?;
+        if real.exists() {
             return Err(VaultError::Exists {
                 path: self.path.clone(),
             });
@@ -250,8 +301,26 @@ impl Store {
         let bytes = seal
             .encrypt_with(&crypto::pad(&vault.to_ron()), &self.plugin_ui)
             .map_err(self.crypto_err())?;
-        storage::replace(&self.path, &bytes, self.hook.as_mut())?;
+        storage::replace(&real, &bytes, self.hook.as_mut())?;
+        if let Err(e) = self.record(sealed(seal)) {
+            self.notices.push(Notice::StateNotSaved(e));
+        }
         Ok(())
+    }
+}
+
+/// The seal a save uses: the opening passphrase (work factor at least `min_log_n`), or the
+/// recipients the document lists (an older vault that lists none: the opening identity).
+fn seal_for(key: &Key, protection: Protection, listed: &[String], min_log_n: u8) -> Seal {
+    match (key, protection) {
+        (Key::Passphrase(passphrase), Protection::Passphrase { log_n }) => Seal::Passphrase {
+            passphrase: passphrase.clone(),
+            log_n: Some(log_n.max(min_log_n)),
+        },
+        (Key::Identities(ids), _) if listed.is_empty() => {
+            Seal::Recipients(ids.recipients().to_vec())
+        }
+        _ => Seal::Recipients(listed.to_vec()),
     }
 }
 
@@ -269,100 +338,8 @@ impl Loaded {
     }
 }
 
-/// An opened vault: its content as last read or written, and how to read and seal it again.
-pub struct Session {
-    store: Store,
-    key: Key,
-    seal: Seal,
-    vault: Vault,
-    on_disk: Vec<u8>,
-}
-
-impl std::fmt::Debug for Session {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
-            .field("path", &self.store.path)
-            .field("entries", &self.vault.entries.len())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Session {
-    pub fn vault(&self) -> &Vault {
-        &self.vault
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.store.path
-    }
-
-    pub fn seal(&self) -> &Seal {
-        &self.seal
-    }
-
-    /// How the vault was opened (its identities' public keys, whether a person was asked).
-    pub fn key(&self) -> &Key {
-        &self.key
-    }
-
-    /// Re-reads the file if another process changed it. Returns whether it had changed.
-    pub fn refresh(&mut self) -> Result<bool, VaultError> {
-        let bytes = self.store.read()?;
-        if bytes == self.on_disk {
-            return Ok(false);
-        }
-        self.vault = self.store.decode(&bytes, &self.key)?;
-        self.on_disk = bytes;
-        Ok(true)
-    }
-
-    /// Applies `change` to the current vault under the writer lock and saves the result.
-    /// If `change` fails, nothing is written and its error is returned.
-    pub fn update<T, E>(&mut self, change: impl FnOnce(&mut Vault) -> Result<T, E>) -> Result<T, E>
-    where
-        E: From<VaultError>,
-    {
-        let _guard =
-            storage::lock(&self.store.path, self.store.lock_timeout).map_err(VaultError::from)?;
-        self.refresh()?;
-        let mut next = self.vault.clone();
-        let out = change(&mut next)?;
-        self.write_locked(next)?;
-        Ok(out)
-    }
-
-    /// Re-seals the vault to a new passphrase or recipients (`keyfob passwd`). `key` is how it
-    /// will be opened from now on, if this process can still open it.
-    pub fn reseal(&mut self, seal: Seal, key: Option<Key>) -> Result<(), VaultError> {
-        let _guard = storage::lock(&self.store.path, self.store.lock_timeout)?;
-        self.refresh()?;
-        let mut next = self.vault.clone();
-        next.recipients = match &seal {
-            Seal::Recipients(list) => list.clone(),
-            Seal::Passphrase { .. } => Vec::new(),
-        };
-        let previous = std::mem::replace(&mut self.seal, seal);
-        if let Err(e) = self.write_locked(next) {
-            self.seal = previous;
-            return Err(e);
-        }
-        if let Some(key) = key {
-            self.key = key;
-        }
-        Ok(())
-    }
-
-    fn write_locked(&mut self, next: Vault) -> Result<(), VaultError> {
-        let bytes = self
-            .seal
-            .encrypt_with(&crypto::pad(&next.to_ron()), &self.store.plugin_ui)
-            .map_err(self.store.crypto_err())?;
-        storage::replace(&self.store.path, &bytes, self.store.hook.as_mut())?;
-        self.vault = next;
-        self.on_disk = bytes;
-        Ok(())
-    }
-}
+mod session;
+pub use session::Session;
 
 #[cfg(test)]
 mod tests;

@@ -143,11 +143,16 @@ impl Vault {
     /// with the same names: then the caller opens the vault the ordinary way, which also gives
     /// every error. The outcome is the one `from_bytes` and [`super::query::find`] would give.
     pub fn lookup(bytes: &[u8], query: &str) -> Option<Lookup> {
+        Vault::lookup_with_recipients(bytes, query).map(|(found, _)| found)
+    }
+
+    /// [`Vault::lookup`], with the recipients the document lists (for the trust rules).
+    pub fn lookup_with_recipients(bytes: &[u8], query: &str) -> Option<(Lookup, Vec<String>)> {
         use super::query::{Found, Matcher};
         let text = std::str::from_utf8(bytes).ok()?;
         // Only the entries that match at all are kept, in document order.
         let (mut matcher, mut hits, mut index) = (Matcher::new(query), Vec::new(), 0);
-        canonical::scan_each(text, |listed| {
+        let recipients = canonical::scan_each(text, |listed| {
             if matcher.offer(index, &listed) {
                 hits.push((index, listed));
             }
@@ -157,7 +162,7 @@ impl Vault {
             let at = hits.binary_search_by_key(&i, |(index, _)| *index).ok()?;
             Some(&hits[at].1)
         };
-        Some(match matcher.finish() {
+        let found = match matcher.finish() {
             Found::One(i) => Lookup::One(Box::new(canonical::build(text, hit(i)?)?)),
             Found::None => Lookup::None,
             Found::Many(indices) => Lookup::Many(
@@ -166,7 +171,8 @@ impl Vault {
                     .map(|i| hit(*i).map(|l| super::entry::display_name(l.issuer, l.account)))
                     .collect::<Option<_>>()?,
             ),
-        })
+        };
+        Some((found, recipients))
     }
 }
 

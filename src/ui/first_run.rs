@@ -131,7 +131,7 @@ fn choose(access: &Access) -> Result<(Seal, Key, Access), Failure> {
                 let passphrase = access.new_passphrase(access.passphrase_file.as_deref())?;
                 let seal = Seal::Passphrase {
                     passphrase: passphrase.clone(),
-                    log_n: unlock::new_work_factor()?,
+                    log_n: Some(unlock::new_work_factor()?),
                 };
                 return Ok((seal, Key::Passphrase(passphrase), access.clone()));
             }

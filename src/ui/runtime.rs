@@ -49,7 +49,7 @@ type Screen = Terminal<QuietBackend<BufWriter<Stdout>>>;
 const CLOCK_CHECK: u64 = 60;
 
 /// Largest file the screen reads for an import (exports are small; QR images are not huge).
-const MAX_FILE: u64 = 64 * 1024 * 1024;
+const MAX_FILE: u64 = crate::engine::storage::read::IMPORT_CAP;
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -307,26 +307,15 @@ impl Loop {
 fn read_file(path: &str) -> Result<Hidden<Zeroizing<Vec<u8>>>, String> {
     let expanded = super::first_run::expand_home(path.trim());
     let path = Path::new(&expanded);
-    let describe = |e: io::Error| {
-        format!(
-            "cannot read '{}': {}",
-            path.display(),
-            crate::engine::storage::describe_io(&e)
-        )
-    };
-    let meta = std::fs::metadata(path).map_err(describe)?;
-    if meta.is_dir() {
+    if path.is_dir() {
         return Err(format!(
             "'{}' is a folder; name a file in it (Tab completes)",
             path.display()
         ));
     }
-    if meta.len() > MAX_FILE {
-        return Err(format!("'{}' is too large to be an export", path.display()));
-    }
-    std::fs::read(path)
-        .map(|bytes| Hidden(Zeroizing::new(bytes)))
-        .map_err(describe)
+    crate::engine::storage::read::read_regular(path, "import file", MAX_FILE)
+        .map(Hidden)
+        .map_err(|e| e.to_string())
 }
 
 /// File names that complete `prefix` (folders end in `/`).

@@ -89,8 +89,11 @@ impl TextInput {
                 true
             }
             Edit::Paste(s) => {
-                let clean: Zeroizing<String> =
-                    Zeroizing::new(s.chars().filter(|c| !c.is_control()).collect());
+                let clean: Zeroizing<String> = Zeroizing::new(
+                    s.chars()
+                        .filter(|c| !crate::engine::printable::is_unsafe(*c))
+                        .collect(),
+                );
                 let at = self.byte_at(self.cursor);
                 self.text.insert_str(at, &clean);
                 self.cursor += clean.chars().count();

@@ -361,7 +361,11 @@ fn cases(files: &Path) -> Vec<Case> {
             &["import", &f("nope.txt")],
             "cannot read",
         ),
-        case("import a folder", &["import", &f("")], "cannot read"),
+        case(
+            "import a folder",
+            &["import", &f("")],
+            "is a folder, not a regular file",
+        ),
         case(
             "import unknown content",
             &["import", &f("garbage.json")],
@@ -482,14 +486,14 @@ fn cases(files: &Path) -> Vec<Case> {
         .no_identity(),
         case("identity needed", &["list"], "needs an identity").no_identity(),
         case(
-            "config missing",
-            &["list", "--config", &f("nope.ron")],
+            "config missing (the screen uses it)",
+            &["ui", "--config", &f("nope.ron")],
             "cannot read config file",
         ),
         case(
-            "config unknown setting",
-            &["list", "--config", &f("bad-config.ron")],
-            "line 1",
+            "config bad value for the screen",
+            &["ui", "--config", &f("bad-config.ron")],
+            "'colors' takes true or false",
         ),
         case("vault not age", &["list"], "not an age-encrypted file").on(On::NotAge),
         case("vault truncated", &["list"], "truncated").on(On::Truncated),
@@ -537,13 +541,17 @@ fn cases(files: &Path) -> Vec<Case> {
 
 /// Files the cases point at.
 fn inputs(dir: &Path) {
-    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
+    // 0600, as a person's identity and passphrase files are (wider ones get a warning).
+    let write = |name: &str, bytes: &[u8]| {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        crate::common::private(&dir.join(name));
+    };
     write("garbage.json", b"{\"hello\": [1, 2, 3]}\n");
     write("empty.txt", b"");
     write("good.txt", b"otpauth://totp/A:b?secret=JBSWY3DPEHPK3PXP\n");
     write("binary.bin", &[0xff, 0xfe, 0x00, 0x80, 0x81]);
     write("wrong-pass.txt", b"not the passphrase\n");
-    write("bad-config.ron", b"(clipboard_clear_secs: 5)\n");
+    write("bad-config.ron", b"(colors: 5)\n");
 }
 
 /// A vault for each `On`, and the bytes of every file in its folder before the case.

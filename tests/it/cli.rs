@@ -665,6 +665,7 @@ fn each_way_a_vault_fails_to_open_has_its_own_message() {
         use age::secrecy::ExposeSecret;
         let key = age::x25519::Identity::generate().to_string();
         fs::write(&other_identity, key.expose_secret()).unwrap();
+        crate::common::private(&other_identity);
     }
     let mut tampered = good.clone();
     let at = tampered.len() - 40;
@@ -1100,13 +1101,36 @@ fn kefob_vault_env_is_honoured_and_flag_wins() {
 #[test]
 fn bad_config_is_named() {
     let tv = TestVault::new();
+    tv.add("GitHub", "me", RFC_SECRET_B32);
     let config = tv.dir.path().join("config.ron");
     fs::write(&config, "(\n  clipboard_clear_secs: 5,\n)\n").unwrap();
+    // Issue 9 item 11: `list` and `code` use no setting, so a typo (or a setting from a
+    // newer keyfob) is a warning and the code still comes out.
+    for args in [&["list"][..], &["code", "GitHub"]] {
+        tv.cmd()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .assert()
+            .success()
+            .stdout(contains("GitHub").or(predicates::str::is_match("^[0-9]{6}\n$").unwrap()))
+            .stderr(
+                contains("config.ron', line 2")
+                    .and(contains("unknown setting 'clipboard_clear_secs'")),
+            );
+    }
+    // A command that uses the setting refuses a bad value, and the hint names the setting.
+    fs::write(&config, "(\n  clipboard_clear_seconds: \"5\",\n)\n").unwrap();
     tv.cmd()
         .arg("--config")
         .arg(&config)
-        .arg("list")
+        .args(["code", "GitHub", "--copy"])
         .assert()
         .code(1)
-        .stderr(contains("config.ron', line 2").and(contains("clipboard_clear_secs")));
+        .stdout("")
+        .stderr(
+            contains("'clipboard_clear_seconds' takes seconds")
+                .and(contains("hint: 'clipboard_clear_seconds' takes"))
+                .and(contains("assets/").not()),
+        );
 }

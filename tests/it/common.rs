@@ -10,13 +10,30 @@ use tempfile::TempDir;
 
 /// The test identity (tests/fixtures/keys/age_identity.txt).
 pub fn identity_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/keys/age_identity.txt")
+    key_file("age_identity.txt")
 }
 
+/// A file of tests/fixtures/keys, made 0600 (git keeps no read bits, and keyfob warns about
+/// identity files other users can read).
 pub fn key_file(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/keys")
-        .join(name)
+        .join(name);
+    private(&path);
+    path
+}
+
+/// Sets mode 0600 on a test file if it is wider.
+pub fn private(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if mode(path) & 0o077 != 0 {
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+}
+
+/// Where the tests' keyfob keeps its per-machine state unless a test gives it its own.
+pub fn shared_state_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("keyfob-test-state")
 }
 
 /// The Microsoft sample secret and the RFC 4226/6238 one, in Base32.
@@ -45,6 +62,7 @@ pub fn keyfob() -> Command {
     // Never fall back to the real home folder.
     cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
+    cmd.env("XDG_STATE_HOME", shared_state_dir());
     // The machine's NTP state must not add warnings to what tests compare (tests of the
     // warning set it to `unsynced`).
     cmd.env("KEYFOB_TEST_CLOCK", "synced");
@@ -65,6 +83,7 @@ pub fn clean_env(cmd: &mut std::process::Command) {
     }
     cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
+    cmd.env("XDG_STATE_HOME", shared_state_dir());
     cmd.env("KEYFOB_TEST_CLOCK", "synced");
 }
 
@@ -180,10 +199,16 @@ impl TestVault {
         tv
     }
 
+    /// This vault's own state folder (what the machine trusts).
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
     /// `keyfob --vault … (--identity …| --passphrase-file …)`.
     pub fn cmd(&self) -> Command {
         let mut cmd = keyfob();
         cmd.env("KEYFOB_SCRYPT_LOG_N", "10");
+        cmd.env("XDG_STATE_HOME", self.state_dir());
         cmd.arg("--vault").arg(&self.vault);
         if let Some(id) = &self.identity {
             cmd.arg("--identity").arg(id);

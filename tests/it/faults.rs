@@ -198,7 +198,10 @@ fn an_injected_write_failure_changes_nothing() {
         let e = result.unwrap_err();
         let message = e.to_string();
         assert!(message.contains("free some space"), "{message}");
-        assert_eq!(e.hint().as_deref(), Some("the vault was not changed"));
+        assert_eq!(
+            keyfob::failure::hint_for(&e).as_deref(),
+            Some("the vault was not changed")
+        );
         assert_eq!(files(dir.path()), before, "allow {allow}: files changed");
         assert_eq!(
             session.vault().entries,

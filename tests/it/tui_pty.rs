@@ -58,6 +58,7 @@ impl Screen {
         cmd.env("TERM", "xterm-256color")
             .env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data")
             .env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config")
+            .env("XDG_STATE_HOME", tv.state_dir())
             .env("KEYFOB_SCRYPT_LOG_N", "10")
             .env("KEYFOB_TEST_CLOCK", "synced")
             .arg("--vault")

@@ -23,7 +23,7 @@ const ARMOR_BEGIN: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
 
 /// The largest scrypt work factor (log2 N) a protected identity may ask for: opening accepts
 /// up to 2^22, as for a vault.
-pub const MAX_LOG_N: u8 = 22;
+pub use super::MAX_LOG_N;
 
 /// Whether `contents` is an age-encrypted file (binary or armored) rather than an identity
 /// in the clear.
@@ -74,8 +74,8 @@ pub fn open(contents: &[u8], passphrase: SecretString) -> Result<Plaintext, Cryp
         })?;
     // Identity files are small; the buffer is never regrown past this, so no copy is left
     // unwiped.
-    let mut text = Plaintext(Vec::with_capacity(contents.len()));
-    reader.read_to_end(&mut text.0).map_err(|e| {
+    let mut text = Plaintext::with_capacity(contents.len());
+    text.fill(&mut reader).map_err(|e| {
         if e.kind() == std::io::ErrorKind::UnexpectedEof {
             CryptoError::Truncated
         } else {
@@ -87,7 +87,7 @@ pub fn open(contents: &[u8], passphrase: SecretString) -> Result<Plaintext, Cryp
 
 /// A new protected identity file for `identity`: what `age-keygen | age -p -a` writes (a
 /// `# public key:` comment and the secret key line, passphrase-encrypted and armored).
-/// `log_n` is the scrypt work factor (None: age's calibration).
+/// `log_n` is the scrypt work factor (None: [`super::DEFAULT_LOG_N`]).
 pub fn seal_new(
     identity: &age::x25519::Identity,
     passphrase: SecretString,
@@ -100,9 +100,8 @@ pub fn seal_new(
         secret.expose_secret()
     ));
     let mut recipient = age::scrypt::Recipient::new(passphrase);
-    if let Some(log_n) = log_n {
-        recipient.set_work_factor(log_n.clamp(1, 30));
-    }
+    // Fixed, never age's load-dependent calibration (a busy machine would seal weaker files).
+    recipient.set_work_factor(log_n.unwrap_or(super::DEFAULT_LOG_N).clamp(1, 30));
     let encryptor =
         age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
             .map_err(|e| CryptoError::Encrypt(e.to_string()))?;

@@ -285,3 +285,71 @@ fn wipe_zeroes_exactly_its_bytes() {
 }
 
 mod protected_and_plugins;
+#[test]
+fn header_parsing_is_linear() {
+    // 8,000 unknown stanzas (about 250 KB): age's own line-by-line reads took 23 s to reject
+    // this; read whole it is one pass. Both entry points (slice and streaming) are checked.
+    let (ids, seal) = x25519();
+    let sealed = seal.encrypt(&pad("(version: 1)")).unwrap();
+    let first = sealed.iter().position(|b| *b == b'\n').unwrap() + 1;
+    let mut forged = sealed[..first].to_vec();
+    for i in 0..8000 {
+        forged.extend_from_slice(format!("-> unknown{i} aGVsbG8\nZm9vYmFy\n").as_bytes());
+    }
+    forged.extend_from_slice(&sealed[first..]);
+    let key = Key::Identities(ids);
+    let start = std::time::Instant::now();
+    assert_eq!(decrypt(&forged, &key).unwrap_err(), CryptoError::Tampered);
+    assert!(decrypt_reader(std::io::Cursor::new(&forged), forged.len(), &key).is_none());
+    let took = start.elapsed();
+    assert!(took < std::time::Duration::from_millis(1500), "{took:?}");
+    // The wrapper hands over the header up to its MAC line and nothing after it.
+    let mut reader = WholeHeader::new(&sealed[..]);
+    let mut header = Vec::new();
+    std::io::BufRead::read_until(&mut reader, b'\n', &mut header).unwrap();
+    assert!(header.ends_with(b"\n"));
+    let mac_line = header.split(|b| *b == b'\n').rev().nth(1).unwrap();
+    assert!(mac_line.starts_with(b"--- "));
+    assert!(sealed.starts_with(&header));
+}
+
+#[test]
+fn work_factors_are_fixed_and_capped() {
+    let sealed = Seal::Passphrase {
+        passphrase: SecretString::from("pw".to_string()),
+        log_n: Some(5),
+    }
+    .encrypt(b"data")
+    .unwrap();
+    assert_eq!(
+        protection(&sealed).unwrap(),
+        Protection::Passphrase { log_n: 5 }
+    );
+    let text = String::from_utf8_lossy(&sealed[..100]).into_owned();
+    let mut heavy = sealed.clone();
+    let at = text.find(" 5\n").unwrap();
+    heavy.splice(at..at + 3, b" 23\n".iter().copied());
+    assert_eq!(
+        protection(&heavy).unwrap_err(),
+        CryptoError::ExcessiveWork(23)
+    );
+    let key = Key::Passphrase(SecretString::from("pw".to_string()));
+    assert_eq!(
+        decrypt(&heavy, &key).unwrap_err(),
+        CryptoError::ExcessiveWork(23)
+    );
+}
+
+#[test]
+fn decrypted_documents_are_locked_in_memory_where_allowed() {
+    let (ids, seal) = x25519();
+    let sealed = seal.encrypt(&pad("(version: 1)")).unwrap();
+    let opened = decrypt(&sealed, &Key::Identities(ids)).unwrap();
+    assert_eq!(&opened[..], pad("(version: 1)").as_slice());
+    let limit = rustix::process::getrlimit(rustix::process::Resource::Memlock);
+    if limit.current.is_some_and(|bytes| bytes < 64 * 1024) {
+        eprintln!("note: RLIMIT_MEMLOCK is below 64 KiB here; locking is best effort, not checked");
+        return;
+    }
+    assert!(opened.is_locked());
+}

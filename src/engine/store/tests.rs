@@ -4,6 +4,7 @@ use super::*;
 use crate::engine::crypto::x25519_identities;
 use crate::engine::entry::Entry;
 use crate::engine::secret::Secret;
+use crate::engine::trust::Trusted;
 use age::secrecy::SecretString;
 
 fn identity() -> age::x25519::Identity {
@@ -179,5 +180,123 @@ fn missing_vault_says_how_to_create_one() {
         .open(key(&identity()))
         .unwrap_err();
     assert!(e.to_string().starts_with("no vault at '"), "{e}");
-    assert!(e.hint().unwrap().contains("keyfob init"));
+    assert!(matches!(e, VaultError::Missing { .. }), "{e}");
+}
+
+#[test]
+fn saves_raise_a_weak_work_factor_to_the_minimum() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let pass = || SecretString::from("pw".to_string());
+    let seal = Seal::Passphrase {
+        passphrase: pass(),
+        log_n: Some(4),
+    };
+    Store::new(&path).create(Vault::default(), &seal).unwrap();
+    let mut session = Store::new(&path)
+        .with_min_work_factor(6)
+        .open(Key::Passphrase(pass()))
+        .unwrap();
+    session
+        .update(|v| {
+            v.entries.push(entry("x"));
+            Ok::<_, VaultError>(())
+        })
+        .unwrap();
+    assert_eq!(
+        Store::new(&path).protection().unwrap(),
+        Protection::Passphrase { log_n: 6 }
+    );
+}
+
+#[test]
+fn a_save_never_drops_the_opening_identity_even_without_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let me = identity();
+    let attacker = identity();
+    // Sealed to both (anyone can do that with public keys), listing only the attacker.
+    let forged = Vault {
+        recipients: vec![attacker.to_public().to_string()],
+        ..Vault::default()
+    };
+    let bytes = Seal::Recipients(vec![
+        me.to_public().to_string(),
+        attacker.to_public().to_string(),
+    ])
+    .encrypt(&crypto::pad(&forged.to_ron()))
+    .unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let mut session = Store::new(&path).open(key(&me)).unwrap();
+    assert!(matches!(session.standing(), Standing::Forged { .. }));
+    let e = session
+        .update(|v| {
+            v.entries.push(entry("seed"));
+            Ok::<_, VaultError>(())
+        })
+        .unwrap_err();
+    assert!(e.to_string().contains("it may be forged"), "{e}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+    // Without a state folder there is nothing to record the trust in.
+    assert!(session.trust().is_err());
+    let state = dir.path().join("state");
+    let mut session = Store::new(&path)
+        .with_state_dir(&state)
+        .open(key(&me))
+        .unwrap();
+    let e = session.trust().unwrap_err();
+    assert!(e.to_string().contains("it may be forged"), "{e}");
+}
+
+#[test]
+fn the_state_folder_pins_recipients_and_records_changes_made_here() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = dir.path().join("vault.age");
+    let me = identity();
+    let backup = identity();
+    let both = vec![me.to_public().to_string(), backup.to_public().to_string()];
+    Store::new(&path)
+        .with_state_dir(&state)
+        .create(Vault::default(), &Seal::Recipients(both.clone()))
+        .unwrap();
+    let mut session = Store::new(&path)
+        .with_state_dir(&state)
+        .open(key(&me))
+        .unwrap();
+    assert_eq!(session.standing(), &Standing::Trusted);
+    // Another machine (no state) may not save to a vault sealed to a second key ...
+    let other_state = dir.path().join("other");
+    let mut elsewhere = Store::new(&path)
+        .with_state_dir(&other_state)
+        .open(key(&me))
+        .unwrap();
+    assert!(matches!(elsewhere.standing(), Standing::Unreviewed { .. }));
+    assert!(
+        elsewhere
+            .update(|_| Ok::<_, VaultError>(()))
+            .unwrap_err()
+            .to_string()
+            .contains("not trusted yet")
+    );
+    // ... until it trusts them.
+    assert_eq!(elsewhere.trust().unwrap(), Trusted::recipients(&both));
+    elsewhere.update(|_| Ok::<_, VaultError>(())).unwrap();
+    // A re-seal made here is trusted here, and the backup follows the new seal.
+    let outcome = session
+        .reseal(Seal::Recipients(vec![me.to_public().to_string()]), None)
+        .unwrap();
+    assert_eq!(outcome, Backup::Resealed);
+    let backup_bytes = std::fs::read(storage::sibling(&path, ".bak")).unwrap();
+    assert!(crypto::decrypt(&backup_bytes, &key(&backup)).is_err());
+    assert!(crypto::decrypt(&backup_bytes, &key(&me)).is_ok());
+    session.update(|_| Ok::<_, VaultError>(())).unwrap();
+    // The other machine still trusts the old set: the change shows there.
+    assert!(
+        elsewhere
+            .update(|_| Ok::<_, VaultError>(()))
+            .unwrap_err()
+            .to_string()
+            .contains("changed since this machine trusted them")
+    );
 }

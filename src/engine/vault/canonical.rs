@@ -69,14 +69,19 @@ pub(super) fn scan(text: &str) -> Option<Vec<Listed<'_>>> {
 }
 
 /// [`scan`], handing each entry to `each` as it is read instead of keeping the list (a look-up
-/// keeps only the matches). When the result is `None`, `each` may have seen some entries.
-pub(super) fn scan_each<'a>(text: &'a str, mut each: impl FnMut(Listed<'a>)) -> Option<()> {
-    let (version, _, _) = document(text, |r| {
+/// keeps only the matches), and returning the document's recipients. When the result is
+/// `None`, `each` may have seen some entries.
+pub(super) fn scan_each<'a>(
+    text: &'a str,
+    mut each: impl FnMut(Listed<'a>),
+) -> Option<Vec<String>> {
+    let (version, recipients, _) = document(text, |r| {
         let start = r.pos;
         each(r.fields()?.listing(start)?);
         Some(())
     })?;
-    (version <= super::CURRENT_VERSION).then_some(())
+    (version <= super::CURRENT_VERSION)
+        .then(|| recipients.into_iter().map(str::to_string).collect())
 }
 
 /// The entry `listed` (from [`scan_each`] of the same `text`), read in full and validated.

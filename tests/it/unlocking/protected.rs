@@ -296,10 +296,10 @@ fn first_run_makes_a_protected_key() {
     pty.wait_for("i  an identity file you already have", 0);
     pty.wait_for("[K/p/i, q quits]", 0);
     pty.send("\r");
-    pty.wait_for("New passphrase:", 0);
-    pty.send("first run pw\r");
+    pty.wait_for("New passphrase", 0);
+    pty.send("first run passphrase\r");
     pty.wait_for("Repeat the passphrase:", 0);
-    pty.send("first run pw\r");
+    pty.send("first run passphrase\r");
     pty.wait_for("No entries yet", 0);
     pty.send("q");
     assert_eq!(pty.exit_code(), 0);
@@ -307,12 +307,12 @@ fn first_run_makes_a_protected_key() {
     assert!(home.vault().is_file());
     let mut pty = start();
     pty.wait_for("Passphrase for identity", 0);
-    pty.send("first run pw\r");
+    pty.send("first run passphrase\r");
     pty.wait_for("No entries yet", 0);
     pty.send("L");
     pty.wait_for("Enter unlocks your identity file", 0);
     let mark = pty.raw.len();
-    pty.send("first run pw\r");
+    pty.send("first run passphrase\r");
     pty.wait_for("No entries yet", mark);
     pty.send("q");
     assert_eq!(pty.exit_code(), 0);

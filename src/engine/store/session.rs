@@ -1,0 +1,193 @@
+//! An opened vault: reading it again, changing it under the lock, re-sealing it, and the
+//! trust rules on each of those (see the promises in [`super`]).
+
+use super::{Backup, Notice, Store, VaultError, own_keys, seal_for, sealed};
+use crate::engine::crypto::{self, Key, Seal};
+use crate::engine::storage;
+use crate::engine::trust::{self, Standing, Trusted};
+use crate::engine::vault::Vault;
+
+/// An opened vault: its content as last read or written, and how to read and seal it again.
+pub struct Session {
+    pub(super) store: Store,
+    pub(super) key: Key,
+    pub(super) seal: Seal,
+    pub(super) vault: Vault,
+    pub(super) on_disk: Vec<u8>,
+    pub(super) standing: Standing,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("path", &self.store.path)
+            .field("entries", &self.vault.entries.len())
+            .field("standing", &self.standing)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    pub fn vault(&self) -> &Vault {
+        &self.vault
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.store.path
+    }
+
+    pub fn seal(&self) -> &Seal {
+        &self.seal
+    }
+
+    /// How the vault was opened (its identities' public keys, whether a person was asked).
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+
+    /// Where the vault stands with this machine's trust, as of the last read.
+    pub fn standing(&self) -> &Standing {
+        &self.standing
+    }
+
+    /// What the edges should tell the person about opening or saving.
+    pub fn notices(&self) -> &[Notice] {
+        &self.store.notices
+    }
+
+    /// The public keys of the identity that opened the vault (none for a passphrase).
+    pub fn own_keys(&self) -> Vec<String> {
+        own_keys(&self.key).unwrap_or_default()
+    }
+
+    /// Applies the trust rules to the vault as last read (see [`Store::judge`]).
+    pub(super) fn judge(&mut self, on_open: bool) -> Standing {
+        self.store.judge(&self.seal, &self.key, on_open)
+    }
+
+    /// Re-reads the file if another process changed it. Returns whether it had changed.
+    pub fn refresh(&mut self) -> Result<bool, VaultError> {
+        let bytes = self.store.read()?;
+        if bytes == self.on_disk {
+            return Ok(false);
+        }
+        let protection = crypto::protection(&bytes).map_err(self.store.crypto_err())?;
+        let plaintext = crypto::decrypt(&bytes, &self.key).map_err(self.store.crypto_err())?;
+        let vault = self.store.document(&plaintext)?;
+        self.seal = seal_for(
+            &self.key,
+            protection,
+            &vault.recipients,
+            self.store.min_log_n,
+        );
+        self.vault = vault;
+        self.on_disk = bytes;
+        self.standing = self.judge(true);
+        Ok(true)
+    }
+
+    /// Applies `change` to the current vault under the writer lock and saves the result.
+    /// If `change` fails, or the trust rules refuse the save, nothing is written.
+    pub fn update<T, E>(&mut self, change: impl FnOnce(&mut Vault) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<VaultError>,
+    {
+        let real = self.store.real_path()?;
+        let _guard = storage::lock(&real, self.store.lock_timeout).map_err(VaultError::from)?;
+        self.refresh()?;
+        // Judged afresh under the lock: `keyfob trust` may have run meanwhile.
+        self.standing = self.judge(false);
+        if !self.standing.allows_save() {
+            return Err(VaultError::Refused {
+                path: self.store.path.clone(),
+                standing: self.standing.clone(),
+            }
+            .into());
+        }
+        let mut next = self.vault.clone();
+        let out = change(&mut next)?;
+        if matches!(self.seal, Seal::Passphrase { .. }) {
+            next.recipients.clear();
+        }
+        self.write_locked(&real, next)?;
+        Ok(out)
+    }
+
+    /// Records the recipients the vault is sealed to now as trusted on this machine (`keyfob
+    /// trust`), after reading it again. Refused when the opening identity is not among them:
+    /// trusting would not make such a vault safe to save. Returns what was recorded.
+    pub fn trust(&mut self) -> Result<Trusted, VaultError> {
+        if self.store.state_dir.is_none() {
+            return Err(VaultError::Storage(storage::StorageError {
+                action: "cannot record what this machine trusts for",
+                path: self.store.path.clone(),
+                source: std::io::Error::other("keyfob has no state folder (no home folder?)"),
+            }));
+        }
+        self.refresh()?;
+        let sealed = sealed(&self.seal);
+        let verdict = trust::assess(Ok(Some(&sealed)), &sealed, own_keys(&self.key).as_deref());
+        if !verdict.standing.allows_save() {
+            return Err(VaultError::Refused {
+                path: self.store.path.clone(),
+                standing: verdict.standing,
+            });
+        }
+        self.store.record(sealed.clone())?;
+        self.standing = Standing::Trusted;
+        Ok(sealed)
+    }
+
+    /// Re-seals the vault to a new passphrase or recipients (`keyfob passwd`). `key` is how it
+    /// will be opened from now on, if this process can still open it.
+    ///
+    /// The person names the new seal, so this is allowed whatever the vault's standing, and
+    /// what it seals to becomes what this machine trusts. The backup (`.bak`, the vault as it
+    /// was) is re-sealed to the new seal first, so no file keyfob keeps opens with the old
+    /// passphrase or key; if that cannot be written, nothing is changed.
+    pub fn reseal(&mut self, seal: Seal, key: Option<Key>) -> Result<Backup, VaultError> {
+        let real = self.store.real_path()?;
+        let _guard = storage::lock(&real, self.store.lock_timeout)?;
+        self.refresh()?;
+        let mut next = self.vault.clone();
+        next.recipients = match &seal {
+            Seal::Recipients(list) => list.clone(),
+            Seal::Passphrase { .. } => Vec::new(),
+        };
+        let bytes = seal
+            .encrypt_with(&crypto::pad(&next.to_ron()), &self.store.plugin_ui)
+            .map_err(self.store.crypto_err())?;
+        // The backup holds the vault as it was: the same entries, so the same document, and
+        // so the same bytes as the new vault (sealing it again would double the scrypt work).
+        let had_backup = storage::sibling(&real, ".bak").exists();
+        let backup = had_backup.then_some(&bytes[..]);
+        storage::replace_with_backup(&real, &bytes, backup, self.store.hook.as_mut())?;
+        let outcome = if had_backup {
+            Backup::Resealed
+        } else {
+            Backup::None
+        };
+        if let Err(e) = self.store.record(sealed(&seal)) {
+            self.store.notices.push(Notice::StateNotSaved(e));
+        }
+        self.seal = seal;
+        self.vault = next;
+        self.on_disk = bytes;
+        self.standing = Standing::Trusted;
+        if let Some(key) = key {
+            self.key = key;
+        }
+        Ok(outcome)
+    }
+
+    fn write_locked(&mut self, real: &std::path::Path, next: Vault) -> Result<(), VaultError> {
+        let bytes = self
+            .seal
+            .encrypt_with(&crypto::pad(&next.to_ron()), &self.store.plugin_ui)
+            .map_err(self.store.crypto_err())?;
+        storage::replace(real, &bytes, self.store.hook.as_mut())?;
+        self.vault = next;
+        self.on_disk = bytes;
+        Ok(())
+    }
+}
