@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::config::{self, Config};
+pub use crate::context::Context;
 use crate::failure::Failure;
 use crate::unlock::Access;
 
@@ -22,11 +23,23 @@ mod output;
 pub(crate) mod clipboard_hold;
 mod entries;
 mod generate;
+mod man;
 mod show;
 mod stdin;
 mod transfer;
 mod trust;
 mod vault_cmds;
+
+/// The heading global options stand under, apart from each subcommand's own options.
+const GLOBAL: &str = "Global options";
+
+/// `code`'s exit statuses (the contract's), shown under its help.
+const CODE_EXIT: &str = "Exit status:\n  0  the code was printed\n  1  an error (the message says which)\n  \
+    2  no entry matches QUERY\n  3  several entries match (they are listed on stderr; make QUERY exact, e.g. issuer:account)";
+
+/// The exit statuses of commands that pick one entry by QUERY.
+const PICK_EXIT: &str =
+    "Exit status: 0 done, 1 error, 2 no entry matches QUERY, 3 several match (listed on stderr).";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,18 +53,18 @@ mod vault_cmds;
 )]
 pub struct Cli {
     /// The vault file [default: <data dir>/keyfob/vault.age]
-    #[arg(long, global = true, env = "KEYFOB_VAULT", value_name = "PATH")]
+    #[arg(long, global = true, env = "KEYFOB_VAULT", value_name = "PATH", help_heading = GLOBAL)]
     pub vault: Option<PathBuf>,
     /// Settings file [default: <config dir>/keyfob/config.ron]
-    #[arg(long, global = true, env = "KEYFOB_CONFIG", value_name = "PATH")]
+    #[arg(long, global = true, env = "KEYFOB_CONFIG", value_name = "PATH", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
     /// Unlock with an age identity file (plain, passphrase-protected, or a hardware key's
     /// AGE-PLUGIN-… lines) or an OpenSSH private key (ed25519/RSA)
-    #[arg(long, global = true, env = "KEYFOB_IDENTITY", value_name = "FILE")]
+    #[arg(long, global = true, env = "KEYFOB_IDENTITY", value_name = "FILE", help_heading = GLOBAL)]
     pub identity: Option<PathBuf>,
     /// Read the passphrase (the vault's, or a protected identity's) from the first line of
     /// FILE ("-" = stdin) instead of asking
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -84,6 +97,7 @@ pub enum Command {
         at: Option<u64>,
     },
     /// Print the current code of the entry matching QUERY
+    #[command(after_help = CODE_EXIT)]
     Code {
         /// Matched against issuer, account, issuer:account and serial (exact match wins)
         query: String,
@@ -98,13 +112,16 @@ pub enum Command {
         json: bool,
     },
     /// Delete one entry
+    #[command(after_help = PICK_EXIT)]
     Remove {
+        /// Which entry (same matching as `code`)
         query: String,
         /// Do not ask for confirmation
         #[arg(long, short)]
         yes: bool,
     },
     /// Change an entry's fields
+    #[command(after_help = PICK_EXIT)]
     Edit(Deferred<entries::EditArgs>),
     /// Re-encrypt the vault with a new passphrase or new recipients
     Passwd {
@@ -125,8 +142,16 @@ pub enum Command {
     Generate(Deferred<generate::GenerateArgs>),
     /// Print a shell completion script
     Completions {
+        /// The shell to complete for
         #[arg(value_enum)]
         shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a folder
+    #[command(hide = true)]
+    Man {
+        /// Write keyfob.1 and keyfob-COMMAND.1 into this folder instead of printing
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// (internal) Hold a copied code in the clipboard and clear it later
     #[command(name = "__hold-clipboard", hide = true)]
@@ -191,24 +216,6 @@ impl From<AlgorithmArg> for crate::engine::otp::Algorithm {
             AlgorithmArg::Sha256 => Self::Sha256,
             AlgorithmArg::Sha512 => Self::Sha512,
         }
-    }
-}
-
-/// What every command gets: where the vault is and the settings.
-pub struct Context {
-    pub access: Access,
-    pub config: Config,
-}
-
-impl Context {
-    /// The current Unix time, or `--at`.
-    pub fn now(at: Option<u64>) -> u64 {
-        at.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        })
     }
 }
 
@@ -363,6 +370,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             write_bytes(&script)?;
             Ok(0)
         }
+        Command::Man { dir } => man::man(dir.as_deref()),
         Command::HoldClipboard(args) => clipboard_hold::hold(args),
     }
 }
@@ -371,8 +379,13 @@ fn run(cli: Cli) -> Result<u8, Failure> {
 /// are warnings (a broken setting must not cost an unattended `code` its code).
 fn settings_used(command: &Command) -> &'static [&'static str] {
     match command {
-        Command::Ui => &["clipboard_clear_seconds", "idle_lock_minutes", "colors"],
-        Command::Code { copy: true, .. } => &["clipboard_clear_seconds"],
+        Command::Ui => &[
+            "clipboard_clear_seconds",
+            "idle_lock_minutes",
+            "colors",
+            "clipboard",
+        ],
+        Command::Code { copy: true, .. } => &["clipboard_clear_seconds", "clipboard"],
         _ => &[],
     }
 }

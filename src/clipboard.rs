@@ -1,17 +1,40 @@
 //! Copying codes to the clipboard, and clearing them again.
 //!
-//! Promises (the contract's clipboard rules):
-//! - Over SSH (`SSH_CONNECTION` or `SSH_TTY` set) or with no display (Linux without `DISPLAY`
-//!   and `WAYLAND_DISPLAY`), codes go to the terminal as OSC 52
-//!   (`ESC ] 52 ; c ; <base64> ESC \`), wrapped in tmux's DCS passthrough when `TMUX` is set.
-//! - Otherwise the system clipboard through arboard; the [`Clipboard`] keeps arboard's handle
-//!   alive (on X11 the contents die with it).
-//! - Clearing the system clipboard only happens if it still holds our code.
+//! Promises (the contract's clipboard rules, and the `clipboard` setting):
+//! - `auto` (the default): over SSH (`SSH_CONNECTION` or `SSH_TTY` set) or with no display
+//!   (Linux without `DISPLAY` and `WAYLAND_DISPLAY`), codes go to the terminal as OSC 52
+//!   (`ESC ] 52 ; c ; <base64> ESC \`), inside tmux (`TMUX` set) also wrapped in tmux's DCS
+//!   passthrough; otherwise to the system clipboard through arboard. `osc52` and `system`
+//!   force a way; `off` never copies.
+//! - The [`Clipboard`] keeps arboard's handle alive (on X11 the contents die with it).
+//! - Honest reports: an OSC 52 copy is only *sent* to the terminal (keyfob cannot see whether
+//!   the terminal, or a tmux in between, took it), so [`Route::describe`] says "sent to the
+//!   terminal", never "copied"; clearing it is likewise only a request ([`Cleared::Requested`]).
+//!   The system clipboard is cleared only if it still holds our code, and [`Cleared`] says
+//!   which happened.
 
 use std::io::{self, Write};
 
 use crossterm::Command;
 use crossterm::clipboard::CopyToClipboard;
+use serde::Deserialize;
+
+pub mod hold;
+
+/// The `clipboard` setting: how copies leave keyfob.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Setting {
+    /// OSC 52 over SSH or without a display, else the system clipboard.
+    #[default]
+    Auto,
+    /// Always OSC 52 (the terminal's clipboard).
+    Osc52,
+    /// Always the system clipboard (arboard).
+    System,
+    /// Never copy.
+    Off,
+}
 
 /// Where a copy goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,8 +45,25 @@ pub enum Route {
     System,
 }
 
+/// What the hint says when an OSC 52 copy may not have arrived: the two settings that most
+/// often stop it (keyfob cannot see a tmux on the person's own machine).
+pub const OSC52_HINT: &str =
+    "no paste? local tmux: set -g set-clipboard on · tmux here: allow-passthrough on";
+
 impl Route {
-    /// Picks the route from the environment, as the contract says.
+    /// Picks the route for `setting` from the environment (`None`: copying is off).
+    pub fn choose(setting: Setting, var: impl Fn(&str) -> Option<String>) -> Option<Route> {
+        let set = |name: &str| var(name).is_some_and(|v| !v.is_empty());
+        let tmux = set("TMUX");
+        match setting {
+            Setting::Off => None,
+            Setting::Osc52 => Some(Route::Osc52 { tmux }),
+            Setting::System => Some(Route::System),
+            Setting::Auto => Some(Route::from_env(var)),
+        }
+    }
+
+    /// Picks the route from the environment, as the contract says (the `auto` setting).
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Route {
         let set = |name: &str| var(name).is_some_and(|v| !v.is_empty());
         let tmux = set("TMUX");
@@ -37,28 +77,54 @@ impl Route {
         }
     }
 
-    /// From the real process environment.
-    pub fn detect() -> Route {
-        Route::from_env(|name| std::env::var(name).ok())
+    /// The route for `setting` from the real process environment.
+    pub fn detect(setting: Setting) -> Option<Route> {
+        Route::choose(setting, |name| std::env::var(name).ok())
     }
 
-    /// For the status line: where the code went.
+    /// Where the code went, as far as keyfob knows: "copied to the system clipboard" or
+    /// "sent to the terminal (OSC 52)" — never "copied" for OSC 52.
     pub fn describe(self) -> &'static str {
         match self {
-            Route::Osc52 { tmux: false } => "terminal clipboard (OSC 52)",
-            Route::Osc52 { tmux: true } => "terminal clipboard (OSC 52 via tmux)",
-            Route::System => "system clipboard",
+            Route::Osc52 { tmux: false } => "sent to the terminal (OSC 52)",
+            Route::Osc52 { tmux: true } => "sent to the terminal (OSC 52, through tmux)",
+            Route::System => "copied to the system clipboard",
         }
     }
 }
 
-/// The OSC 52 sequence that puts `text` on the clipboard (empty `text` clears it).
+/// What a clear did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cleared {
+    /// The system clipboard held our code and is empty now.
+    Emptied,
+    /// The system clipboard holds something else now: left alone.
+    LeftAlone,
+    /// An empty OSC 52 was sent: the terminal may or may not have emptied its clipboard.
+    Requested,
+}
+
+impl Cleared {
+    /// For the status line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Cleared::Emptied => "cleared the code from the system clipboard",
+            Cleared::LeftAlone => "left the clipboard alone: it no longer holds the code",
+            Cleared::Requested => "asked the terminal to empty its clipboard (OSC 52)",
+        }
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard (empty `text` clears it). Inside
+/// tmux it is sent twice: plain (for a tmux with `set-clipboard on`) and wrapped in tmux's
+/// DCS passthrough (for one with `allow-passthrough on`), so either setting lets it through.
 pub fn osc52(text: &str, tmux: bool) -> String {
     let mut sequence = String::new();
     // Writing into a String cannot fail.
     let _ = CopyToClipboard::to_clipboard_from(text.as_bytes()).write_ansi(&mut sequence);
     if tmux {
-        format!("\x1bPtmux;{}\x1b\\", sequence.replace('\x1b', "\x1b\x1b"))
+        let wrapped = format!("\x1bPtmux;{}\x1b\\", sequence.replace('\x1b', "\x1b\x1b"));
+        format!("{sequence}{wrapped}")
     } else {
         sequence
     }
@@ -164,17 +230,23 @@ impl Clipboard {
     }
 
     /// Clears the clipboard; for the system clipboard only if it still holds `ours`.
-    pub fn clear(&mut self, ours: &str, terminal: &mut dyn Write) -> Result<(), ClipboardError> {
+    pub fn clear(
+        &mut self,
+        ours: &str,
+        terminal: &mut dyn Write,
+    ) -> Result<Cleared, ClipboardError> {
         match self.route {
-            Route::Osc52 { .. } => self.copy("", terminal),
+            Route::Osc52 { .. } => self.copy("", terminal).map(|()| Cleared::Requested),
             Route::System => {
                 let clipboard = self.system()?;
                 if clipboard.get_text().is_ok_and(|current| current == ours) {
                     clipboard
                         .clear()
                         .map_err(|e| ClipboardError::System(e.to_string()))?;
+                    Ok(Cleared::Emptied)
+                } else {
+                    Ok(Cleared::LeftAlone)
                 }
-                Ok(())
             }
         }
     }
@@ -212,12 +284,56 @@ mod tests {
     }
 
     #[test]
+    fn the_setting_forces_a_way_or_turns_copying_off() {
+        let ssh = [
+            ("SSH_CONNECTION", "1.2.3.4 5 6.7.8.9 22"),
+            ("TMUX", "/tmp/t,1,0"),
+        ];
+        let desk = [("DISPLAY", ":0")];
+        assert_eq!(
+            Route::choose(Setting::Auto, env(&ssh)),
+            Some(Route::Osc52 { tmux: true })
+        );
+        assert_eq!(
+            Route::choose(Setting::Auto, env(&desk)),
+            Some(Route::System)
+        );
+        assert_eq!(
+            Route::choose(Setting::Osc52, env(&desk)),
+            Some(Route::Osc52 { tmux: false })
+        );
+        assert_eq!(
+            Route::choose(Setting::System, env(&ssh)),
+            Some(Route::System)
+        );
+        assert_eq!(Route::choose(Setting::Off, env(&desk)), None);
+        assert_eq!(Route::choose(Setting::Off, env(&ssh)), None);
+    }
+
+    #[test]
+    fn osc52_is_never_called_copied_or_cleared() {
+        for tmux in [false, true] {
+            let text = Route::Osc52 { tmux }.describe();
+            assert!(text.starts_with("sent to the terminal (OSC 52"), "{text}");
+            assert!(!text.contains("copied"), "{text}");
+        }
+        let cleared = Cleared::Requested.describe();
+        assert!(!cleared.contains("cleared"), "{cleared}");
+        assert!(OSC52_HINT.contains("set-clipboard on"));
+        assert!(OSC52_HINT.contains("allow-passthrough on"));
+        assert!(
+            OSC52_HINT.chars().count() <= 79,
+            "fits the hint line at 80 columns"
+        );
+    }
+
+    #[test]
     fn osc52_bytes() {
         // base64("123456") = "MTIzNDU2"
         assert_eq!(osc52("123456", false), "\x1b]52;c;MTIzNDU2\x1b\\");
         assert_eq!(
             osc52("123456", true),
-            "\x1bPtmux;\x1b\x1b]52;c;MTIzNDU2\x1b\x1b\\\x1b\\"
+            "\x1b]52;c;MTIzNDU2\x1b\\\x1bPtmux;\x1b\x1b]52;c;MTIzNDU2\x1b\x1b\\\x1b\\"
         );
         assert_eq!(osc52("", false), "\x1b]52;c;\x1b\\");
     }
@@ -227,7 +343,10 @@ mod tests {
         let mut clipboard = Clipboard::new(Route::Osc52 { tmux: false });
         let mut out = Vec::new();
         clipboard.copy("654321", &mut out).unwrap();
-        clipboard.clear("654321", &mut out).unwrap();
+        assert_eq!(
+            clipboard.clear("654321", &mut out).unwrap(),
+            Cleared::Requested
+        );
         assert_eq!(out, b"\x1b]52;c;NjU0MzIx\x1b\\\x1b]52;c;\x1b\\");
     }
 }

@@ -27,6 +27,9 @@ pub struct Config {
     pub idle_lock_minutes: u64,
     /// Colours in the TUI (NO_COLOR also turns them off).
     pub colors: bool,
+    /// How copies leave keyfob: auto (OSC 52 over SSH or without a display, else the system
+    /// clipboard), osc52, system, or off.
+    pub clipboard: crate::clipboard::Setting,
 }
 
 impl Default for Config {
@@ -35,8 +38,16 @@ impl Default for Config {
             clipboard_clear_seconds: 30,
             idle_lock_minutes: 10,
             colors: true,
+            clipboard: crate::clipboard::Setting::Auto,
         }
     }
+}
+
+/// The `clipboard` setting alone (every other field ignored), for the lenient reader.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ClipboardOnly {
+    clipboard: crate::clipboard::Setting,
 }
 
 /// Every setting: its name and what it takes (for hints).
@@ -50,6 +61,7 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "minutes before the screen locks, 0 = never (default 10)",
     ),
     ("colors", "true or false (default true)"),
+    ("clipboard", "auto, osc52, system or off (default auto)"),
 ];
 
 /// A config file, or a setting in it, that could not be used.
@@ -191,6 +203,12 @@ impl Config {
                     Ok(v) => config.colors = v,
                     Err(_) => problems.push(bad("colors", takes(name))),
                 },
+                // An identifier (`auto`) reaches `ron::Value` as a bare unit, so this one is
+                // read from the text on its own.
+                "clipboard" => match ron::from_str::<ClipboardOnly>(text) {
+                    Ok(only) => config.clipboard = only.clipboard,
+                    Err(_) => problems.push(bad("clipboard", takes(name))),
+                },
                 other => problems.push(ConfigError::Unknown {
                     path: path.to_path_buf(),
                     name: crate::engine::printable::printable(other, 40),
@@ -285,6 +303,33 @@ mod tests {
         let text = e.to_string();
         assert!(text.starts_with("config file 'c.ron', line 2"), "{text}");
         assert!(text.contains("colours"), "{text}");
+    }
+
+    #[test]
+    fn the_clipboard_setting_reads_its_four_words() {
+        use crate::clipboard::Setting;
+        for (word, want) in [
+            ("auto", Setting::Auto),
+            ("osc52", Setting::Osc52),
+            ("system", Setting::System),
+            ("off", Setting::Off),
+        ] {
+            let c = Config::parse(&format!("(clipboard: {word})"), Path::new("c.ron")).unwrap();
+            assert_eq!(c.clipboard, want);
+        }
+        let e = Config::parse("(clipboard: tmux)", Path::new("c.ron")).unwrap_err();
+        assert!(e.to_string().contains("tmux"), "{e}");
+        // Setting by setting: a good clipboard beside a typo is kept; a bad one is named.
+        let loaded = Config::parse_lenient("(clipboard: system, colours: false)", Path::new("c"));
+        assert_eq!(loaded.config.clipboard, Setting::System);
+        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+        let loaded = Config::parse_lenient("(clipboard: tmux)", Path::new("c.ron"));
+        assert_eq!(loaded.config.clipboard, Setting::Auto);
+        assert_eq!(loaded.problems[0].setting(), Some("clipboard"));
+        assert!(
+            loaded.needed(&["clipboard"]).is_err(),
+            "copying refuses to guess"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Promises: no terminal, clipboard or argument-parsing crates here, and no clock — every
 //! function that needs the time takes it as a parameter, so tests can freeze it.
 
+pub mod clock;
 pub mod crypto;
 pub mod entra;
 pub mod entry;
@@ -22,3 +23,4 @@ pub mod store;
 pub mod trust;
 pub mod uri;
 pub mod vault;
+pub mod width;

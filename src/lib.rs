@@ -1,13 +1,16 @@
 //! keyfob: a terminal authenticator over one age-encrypted vault.
 //!
-//! `engine` is the pure core; `cli` and `ui` are the two faces; `config`, `clipboard`,
-//! `unlock`, `prompt` and `failure` are the edges they share.
+//! `engine` is the pure core; `cli` and `ui` are the two faces; `context`, `config`,
+//! `clipboard`, `unlock`, `prompt` and `failure` are the edges they share. `cli` reaches the
+//! screen only through `ui::run`; `ui` never imports `cli`.
 
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod clipboard;
+pub mod clock;
 pub mod config;
+pub mod context;
 pub mod engine;
 pub mod failure;
 pub mod hardening;

@@ -11,7 +11,7 @@
 
 use std::io::IsTerminal;
 
-use crate::cli::Context;
+use crate::context::Context;
 use crate::engine::crypto::{Key, KeyLock};
 use crate::engine::store::Session;
 use crate::failure::Failure;
@@ -22,6 +22,7 @@ pub mod backend;
 pub mod filter;
 pub mod first_run;
 pub mod form;
+pub mod hidden;
 pub mod import_flow;
 pub mod keymap;
 pub mod runtime;
@@ -29,6 +30,7 @@ pub mod text;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod watch;
 pub mod worker;
 
 /// Opens the TUI.
@@ -51,13 +53,15 @@ pub fn run(context: &Context) -> Result<(), Failure> {
         ),
         relock: relock(&session),
     };
-    let now = crate::cli::Context::now(None);
+    let now = Context::now(None);
     let mut app = app::App::new(session.vault().entries.clone(), settings, now);
+    app.clock = crate::clock::health();
     // The trust warnings (also printed before the screen opened, where they are hidden).
     if let Some(first) = crate::unlock::warnings(&session).into_iter().next() {
         app.set_status(app::StatusKind::Error, first);
     }
-    runtime::run(app, session, access)
+    let route = crate::clipboard::Route::detect(context.config.clipboard);
+    runtime::run(app, session, access, route)
 }
 
 /// What the lock screen will ask for, from how the vault was opened.

@@ -1,20 +1,16 @@
-//! `code --copy`: copying from a short-lived process.
+//! `code --copy`: copying from a short-lived process, and the hidden `__hold-clipboard`
+//! command behind it (the work is in [`crate::clipboard::hold`], shared with the screen).
 //!
-//! Promises: the same routes as the TUI (OSC 52 to the controlling terminal over SSH or without
-//! a display, arboard otherwise). A process that exits cannot clear the clipboard later, and on
-//! X11 its clipboard contents die with it, so a small detached helper (`keyfob
-//! __hold-clipboard`) receives the code on a pipe (never in its arguments or environment),
-//! holds it, and clears it after the configured delay.
-
-use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::time::Duration;
+//! Promises: the same routes as the TUI (the `clipboard` setting; by default OSC 52 to the
+//! controlling terminal over SSH or without a display, arboard otherwise); a copy that cannot
+//! happen fails before the code is printed or a HOTP code is used up; the code reaches the
+//! helper on a pipe only; OSC 52 is reported as sent, never as copied.
 
 use clap::Args;
-use zeroize::Zeroizing;
 
 use super::Context;
-use crate::clipboard::{Clipboard, Route};
+use crate::clipboard::hold::{self, spawn_holder, tty};
+use crate::clipboard::{Clipboard, OSC52_HINT, Route};
 use crate::failure::Failure;
 
 #[derive(Debug, Args)]
@@ -27,28 +23,26 @@ pub struct HoldArgs {
     pub osc52: Option<String>,
 }
 
-fn tty() -> std::io::Result<std::fs::File> {
-    std::fs::OpenOptions::new().write(true).open("/dev/tty")
-}
-
 /// A copy that is known to be possible before the code is worked out: `code --copy` with no
 /// terminal to send OSC 52 to must fail before it prints anything or uses up a HOTP code.
 pub struct Copier {
-    route: Route,
+    /// `None`: copying is off (`clipboard: off`).
+    route: Option<Route>,
     seconds: u64,
     terminal: Option<std::fs::File>,
 }
 
 impl Copier {
-    /// Checks the route the clipboard rules pick (opening the terminal for OSC 52).
+    /// Checks the route the clipboard rules and the setting pick (opening the terminal for
+    /// OSC 52).
     pub fn prepare(context: &Context) -> Result<Copier, Failure> {
-        let route = Route::detect();
+        let route = Route::detect(context.config.clipboard);
         let terminal = match route {
-            Route::Osc52 { .. } => Some(tty().map_err(|_| {
+            Some(Route::Osc52 { .. }) => Some(tty().map_err(|_| {
                 Failure::new("--copy: no terminal to send the OSC 52 copy sequence to")
                     .with_hint("run it from a terminal, or drop --copy and pipe the code instead")
             })?),
-            Route::System => None,
+            Some(Route::System) | None => None,
         };
         Ok(Copier {
             route,
@@ -57,10 +51,15 @@ impl Copier {
         })
     }
 
-    /// Copies `code` as the clipboard rules say and arranges for it to be cleared.
+    /// Copies `code`, arranges for it to be cleared, and says on stderr where it went — for
+    /// OSC 52 that it was sent (with a hint line: keyfob cannot see whether the terminal took
+    /// it).
     pub fn copy(mut self, code: &str) -> Result<(), Failure> {
         let seconds = self.seconds;
-        let route = self.route;
+        let Some(route) = self.route else {
+            super::warn("not copied: copying is off (clipboard: off in the settings)");
+            return Ok(());
+        };
         match (route, self.terminal.as_mut()) {
             (Route::Osc52 { tmux }, Some(terminal)) => {
                 Clipboard::new(route)
@@ -72,95 +71,23 @@ impl Copier {
             }
             _ => spawn_holder(seconds, None, code)?,
         }
-        let clearing = if seconds > 0 {
-            format!("; it will be cleared in {seconds} s")
-        } else {
-            String::new()
+        let clearing = match (seconds, route) {
+            (0, _) => String::new(),
+            (s, Route::Osc52 { .. }) => format!("; an empty one follows in {s} s"),
+            (s, Route::System) => format!("; it will be cleared in {s} s"),
         };
-        errln!("copied to the {}{clearing}", route.describe());
+        errln!("{}{clearing}", route.describe());
+        if matches!(route, Route::Osc52 { .. }) {
+            errln!("hint: {OSC52_HINT}");
+        }
         Ok(())
     }
 }
 
-pub(crate) fn spawn_holder(seconds: u64, osc52: Option<bool>, code: &str) -> Result<(), Failure> {
-    let exe = std::env::current_exe()
-        .map_err(|e| Failure::new(format!("--copy: cannot find keyfob's own program: {e}")))?;
-    let mut command = Command::new(exe);
-    command
-        .arg("__hold-clipboard")
-        .arg("--seconds")
-        .arg(seconds.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    if let Some(tmux) = osc52 {
-        command
-            .arg("--osc52")
-            .arg(if tmux { "tmux" } else { "plain" });
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::process::CommandExt;
-        // Its own process group: a Ctrl-C in the shell does not cut the clearing short.
-        command.process_group(0);
-    }
-    let mut child = command
-        .spawn()
-        .map_err(|e| Failure::new(format!("--copy: cannot start the clipboard helper: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(code.as_bytes())
-            .map_err(|e| Failure::new(format!("--copy: cannot hand over the code: {e}")))?;
-    }
-    // The helper says "ok" once it holds the clipboard, or why it cannot.
-    let mut report = String::new();
-    if let Some(stdout) = child.stdout.take() {
-        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut report);
-    }
-    match report.trim() {
-        "ok" => Ok(()),
-        "" => Err(Failure::new(
-            "--copy: the clipboard helper stopped without copying",
-        )),
-        problem => Err(Failure::new(format!("--copy: {problem}"))),
-    }
-}
-
-/// The helper's side: hold the code, then clear it.
+/// `__hold-clipboard`: the helper's side.
 pub fn hold(args: &HoldArgs) -> Result<u8, Failure> {
-    let mut code = Zeroizing::new(String::new());
-    std::io::stdin()
-        .read_to_string(&mut code)
-        .map_err(|e| Failure::new(e.to_string()))?;
-    let delay = Duration::from_secs(args.seconds);
-    if let Some(mode) = &args.osc52 {
-        outln!("ok")?;
-        std::thread::sleep(delay);
-        let mut terminal = tty().map_err(|e| Failure::new(e.to_string()))?;
-        let route = Route::Osc52 {
-            tmux: mode == "tmux",
-        };
-        Clipboard::new(route)
-            .clear("", &mut terminal)
-            .map_err(|e| Failure::new(e.to_string()))?;
-        return Ok(0);
-    }
-    let mut clipboard = Clipboard::new(Route::System);
-    match clipboard.connect() {
-        Ok(()) => outln!("ok")?,
-        Err(e) => {
-            outln!("{e}")?;
-            return Ok(1);
-        }
-    }
-    let deadline = (args.seconds > 0).then(|| std::time::Instant::now() + delay);
-    clipboard
-        .hold_system(&code, deadline)
-        .map_err(|e| Failure::new(e.to_string()))?;
-    if deadline.is_some() {
-        clipboard
-            .clear(&code, &mut std::io::sink())
-            .map_err(|e| Failure::new(e.to_string()))?;
-    }
-    Ok(0)
+    hold::hold(
+        args.seconds,
+        args.osc52.as_deref().map(|mode| mode == "tmux"),
+    )
 }

@@ -67,14 +67,19 @@ pub struct AddArgs {
 pub struct EditArgs {
     /// Which entry (same matching as `code`)
     pub query: String,
+    /// New issuer (the service's name)
     #[arg(long)]
     pub issuer: Option<String>,
+    /// New account name
     #[arg(long)]
     pub account: Option<String>,
+    /// Code length, 6 to 8
     #[arg(long)]
     pub digits: Option<u8>,
+    /// Seconds per code (totp and steam)
     #[arg(long)]
     pub period: Option<u32>,
+    /// HMAC algorithm
     #[arg(long, value_enum)]
     pub algorithm: Option<AlgorithmArg>,
     /// HOTP counter

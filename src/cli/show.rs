@@ -10,6 +10,7 @@ use crate::engine::ops::{Op, Outcome};
 use crate::engine::otp::{Code, Kind};
 use crate::engine::store::{Session, Store};
 use crate::engine::vault::{Lookup, Vault};
+use crate::engine::width::{pad, width};
 use crate::failure::Failure;
 
 /// One entry as `list --json` / `code --json` print it. No secrets.
@@ -56,9 +57,20 @@ fn json<T: Serialize>(value: &T) -> Result<String, Failure> {
     serde_json::to_string_pretty(value).map_err(|e| Failure::new(format!("cannot write JSON: {e}")))
 }
 
+/// Warns on stderr when the codes depend on a clock the kernel calls unsynchronised (not with
+/// `--at`, which fixes the time).
+fn check_clock(at: Option<u64>) {
+    if at.is_none()
+        && let Some(text) = crate::clock::warning(crate::clock::health())
+    {
+        super::warn(text);
+    }
+}
+
 pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Failure> {
     let session = context.access.open()?;
     let now = Context::now(at);
+    check_clock(at);
     let entries = &session.vault().entries;
     let codes = entries
         .iter()
@@ -77,9 +89,10 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
         errln!("the vault is empty; add an entry with `keyfob add` or `keyfob import`");
         return Ok(0);
     }
-    let width = |f: fn(&Entry) -> usize| entries.iter().map(f).max().unwrap_or(0);
-    let issuer_w = width(|e| e.issuer.chars().count()).max(6);
-    let account_w = width(|e| e.account.chars().count()).max(7);
+    // Padded by display width (CJK characters and emoji take two columns), not characters.
+    let widest = |f: fn(&Entry) -> &str| entries.iter().map(|e| width(f(e))).max().unwrap_or(0);
+    let issuer_w = widest(|e| &e.issuer).max(6);
+    let account_w = widest(|e| &e.account).max(7);
     let mut out = String::new();
     for (entry, code) in entries.iter().zip(&codes) {
         let left = match entry.remaining(now) {
@@ -87,9 +100,9 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
             None => format!("#{}", entry.counter),
         };
         out.push_str(&format!(
-            "{:<issuer_w$}  {:<account_w$}  {:<9}  {left}\n",
-            entry.issuer,
-            entry.account,
+            "{}  {}  {:<9}  {left}\n",
+            pad(&entry.issuer, issuer_w),
+            pad(&entry.account, account_w),
             code.grouped(),
         ));
     }
@@ -110,6 +123,7 @@ pub fn code(
         .transpose()?;
     let now = Context::now(at);
     let (entry, code) = find_code(context, query, now)?;
+    check_clock(at);
     // Copied first: stdout gets the code only when the whole command succeeded.
     if let Some(copier) = copier {
         copier.copy(code.as_str())?;

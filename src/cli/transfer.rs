@@ -4,6 +4,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use age::secrecy::SecretString;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, ValueEnum};
 use zeroize::Zeroizing;
 
@@ -21,10 +22,14 @@ pub struct ImportArgs {
     /// Export files to read ("-" = stdin)
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// The files' format: auto (detect from the content), otpauth, google-migration,
-    /// entra-csv, aegis, 2fas, andotp, bitwarden, freeotp-plus, ente, proton, stratum, steam,
-    /// qr (PNG/JPEG screenshots of QR codes)
-    #[arg(long, default_value = "auto", value_name = "FORMAT")]
+    /// The files' format (auto: detect it from the content)
+    #[arg(
+        long,
+        default_value = "auto",
+        value_name = "FORMAT",
+        value_parser = import_formats(),
+        ignore_case = true
+    )]
     pub format: String,
     /// Show what would be imported without changing the vault
     #[arg(long)]
@@ -32,6 +37,18 @@ pub struct ImportArgs {
     /// Password of encrypted exports, from the first line of this file ("-" = stdin)
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+}
+
+/// `import --format`'s values: `auto` and every format of the importer registry, so help,
+/// errors and shell completion list exactly the formats keyfob reads.
+fn import_formats() -> PossibleValuesParser {
+    let mut values = vec![PossibleValue::new("auto").help("detect the format from the content")];
+    values.extend(
+        import::formats()
+            .iter()
+            .map(|f| PossibleValue::new(f.name()).help(f.summary())),
+    );
+    PossibleValuesParser::new(values)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,6 +65,7 @@ pub enum ExportFormat {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
+    /// What to write
     #[arg(long, value_enum)]
     pub format: ExportFormat,
     /// Write here instead of stdout ("-" = stdout); files are created 0600

@@ -75,6 +75,8 @@ pub enum ImportError {
 pub trait Format: Sync {
     /// The name used with `--format`.
     fn name(&self) -> &'static str;
+    /// What it reads, in a few words (for `--help` and shell completion).
+    fn summary(&self) -> &'static str;
     /// Whether `bytes` look like this format (for `--format auto`).
     fn sniff(&self, bytes: &[u8]) -> bool;
     /// Reads every entry; `password` for encrypted exports.

@@ -5,36 +5,21 @@
 //! frozen screen. Secrets held here (entries, typed text) are zeroized when dropped and never
 //! shown by `Debug`.
 
-use std::ops::Deref;
-
 use zeroize::Zeroizing;
 
 use super::asking::Asking;
 use super::filter::Filter;
 use super::form::Form;
+use super::hidden::Hidden;
 use super::import_flow::ImportFlow;
 use super::text::{Edit, TextInput};
 use super::theme::Theme;
+use crate::clipboard::{Cleared, Route};
+use crate::engine::clock::ClockHealth;
 use crate::engine::entry::Entry;
 use crate::engine::ops::Op;
+use crate::engine::width::width;
 use crate::prompt::{Answer, Question};
-
-/// A value that must not show up in `Debug` output or logs (a passphrase, file bytes, a code).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Hidden<T>(pub T);
-
-impl<T> std::fmt::Debug for Hidden<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<hidden>")
-    }
-}
-
-impl<T> Deref for Hidden<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
 
 /// Settings the screen runs with (from the config and the environment).
 #[derive(Debug, Clone)]
@@ -83,7 +68,10 @@ pub enum Mode {
     List,
     /// Typing in the filter.
     Filter,
-    Help,
+    /// The keys, scrolled down by `scroll` lines.
+    Help {
+        scroll: usize,
+    },
     /// The QR code of the selected entry.
     Qr,
     /// Asking before deleting this entry.
@@ -135,6 +123,8 @@ pub enum Effect {
     /// Copy a code (report `Msg::Copied`).
     Copy(Hidden<Zeroizing<String>>),
     ClearClipboard,
+    /// Re-read the vault file, which changed on disk (report `Msg::Reloaded`).
+    Reload,
     /// Forget the opened vault (the idle lock).
     Lock,
     /// Open the vault again with this passphrase (or SSH key passphrase; may be empty).
@@ -149,6 +139,16 @@ pub enum Effect {
     /// The person's answer to a plugin's question (see `Msg::Asked`).
     Answer(Answer),
     Quit,
+}
+
+/// What a copy did, as the loop reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Copied {
+    /// Handed to the clipboard this way (OSC 52: sent, not known to have arrived).
+    Done(Route),
+    /// Copying is off (`clipboard: off`).
+    Off,
+    Failed(String),
 }
 
 /// The result of a save, as the loop reports it.
@@ -198,8 +198,16 @@ pub enum Msg {
     Yes,
     /// Any other key (closes pagers, says no to questions).
     Other,
-    Copied(Result<&'static str, String>),
+    Copied(Copied),
+    /// What clearing the clipboard did (or why it failed).
+    Cleared(Result<Cleared, String>),
     Saved(Result<Saved, String>),
+    /// The system clock's state, checked again.
+    Clock(ClockHealth),
+    /// The vault file changed on disk (another keyfob saved, or it was replaced).
+    VaultChanged,
+    /// The vault as re-read after a change on disk (`None`: its content had not changed).
+    Reloaded(Result<Option<Vec<Entry>>, String>),
     Unlocked(Result<Vec<Entry>, String>),
     FileRead {
         purpose: ReadPurpose,
@@ -217,7 +225,11 @@ impl Msg {
             self,
             Msg::Tick
                 | Msg::Copied(_)
+                | Msg::Cleared(_)
                 | Msg::Saved(_)
+                | Msg::VaultChanged
+                | Msg::Clock(_)
+                | Msg::Reloaded(_)
                 | Msg::Unlocked(_)
                 | Msg::FileRead { .. }
                 | Msg::Completed(_)
@@ -249,10 +261,18 @@ pub struct App {
     pub status: Option<Status>,
     /// When the copied code is to be cleared.
     pub clipboard_until: Option<u64>,
+    /// A one-line hint shown instead of the key hints until the next key.
+    pub notice: Option<&'static str>,
+    /// Whether this session already showed the OSC 52 hint.
+    pub osc52_hinted: bool,
     /// When the person last pressed a key.
     pub last_input: u64,
     /// Saves and unlocks in flight.
     pub pending: usize,
+    /// What the kernel says about the system clock (a warning shows when it is suspect).
+    pub clock: ClockHealth,
+    /// The widest issuer and account among the entries, in columns (for the list's layout).
+    pub name_widths: (usize, usize),
     pub(crate) matcher: Filter,
 }
 
@@ -276,8 +296,12 @@ impl App {
             mode: Mode::List,
             status: None,
             clipboard_until: None,
+            notice: None,
+            osc52_hinted: false,
             last_input: now,
             pending: 0,
+            clock: ClockHealth::default(),
+            name_widths: (0, 0),
             matcher: Filter::default(),
         };
         app.set_entries(entries, None);
@@ -287,6 +311,20 @@ impl App {
     /// Rows available to the list.
     pub fn list_rows(&self) -> usize {
         usize::from(self.size.1.saturating_sub(CHROME_ROWS).max(1))
+    }
+
+    /// Lines of the help that fit on screen (its box keeps 4 rows for frame and footer).
+    pub fn help_rows(&self) -> usize {
+        let total = super::keymap::table::help_line_count();
+        usize::from(self.size.1)
+            .min(total + 4)
+            .saturating_sub(4)
+            .max(1)
+    }
+
+    /// How far the help can scroll: its last line at the bottom of the box.
+    pub fn help_max_scroll(&self) -> usize {
+        super::keymap::table::help_line_count().saturating_sub(self.help_rows())
     }
 
     /// The selected entry, if any row is shown.
@@ -301,6 +339,9 @@ impl App {
     pub fn set_entries(&mut self, entries: Vec<Entry>, focus: Option<&Entry>) {
         let keep = focus.cloned().or_else(|| self.selected_entry().cloned());
         self.entries = entries;
+        self.name_widths = self.entries.iter().fold((0, 0), |(i, a), e| {
+            (i.max(width(&e.issuer)), a.max(width(&e.account)))
+        });
         self.matcher.index(&self.entries);
         self.refilter();
         if let Some(keep) = keep {

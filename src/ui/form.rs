@@ -5,14 +5,16 @@
 //!   bad character and its position, from `Secret::parse_base32`).
 //! - A whole `otpauth://` (or any format the importer knows, e.g. `otpauth-migration://`) can
 //!   be pasted into the first field; a path there is read as a file (a QR image, an export).
+//!   When it holds one entry, the fields below show that entry (issuer, account, secret, type,
+//!   algorithm, digits, period or counter): what will be saved. Changing one of them hands
+//!   over from the URI to the fields.
 //! - Editing never shows the stored secret; leaving the secret empty keeps it.
 //! - Typed text is zeroized (`TextInput`), and `Debug` shows no field's content.
 
 use super::text::{Edit, TextInput};
 use crate::engine::entry::Entry;
 use crate::engine::import::{self, ImportError, Item};
-use crate::engine::otp::{self, Algorithm, Kind};
-use crate::engine::secret::Secret;
+use crate::engine::otp::{Algorithm, Kind};
 
 /// A form field, in screen order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +98,8 @@ pub struct Form {
     pub tags: TextInput,
     /// Entries read from the file the first field names.
     pub from_file: Option<Vec<Item>>,
+    /// The fields below the first one show the one entry it holds (a pasted URI or a file).
+    pub filled: bool,
     pub check: Check,
 }
 
@@ -114,6 +118,7 @@ impl Form {
             number: TextInput::new("30"),
             tags: TextInput::default(),
             from_file: None,
+            filled: false,
             check: Check::Empty,
         };
         form.revalidate();
@@ -138,6 +143,7 @@ impl Form {
             number: TextInput::new(&number),
             tags: TextInput::new(&entry.tags.join(", ")),
             from_file: None,
+            filled: false,
             check: Check::Empty,
         };
         form.revalidate();
@@ -221,6 +227,10 @@ impl Form {
             field => {
                 if field == Field::Uri {
                     self.from_file = None;
+                } else if self.filled && self.uses_uri() {
+                    // Changing a field the URI filled: the fields take over from the URI.
+                    self.uri.set("");
+                    self.filled = false;
                 }
                 if let Some(input) = self.input_mut(field) {
                     input.apply(edit);
@@ -228,6 +238,34 @@ impl Form {
             }
         }
         self.revalidate();
+        if self.focus == Field::Uri {
+            self.fill_from_uri();
+        }
+    }
+
+    /// When the first field holds exactly one entry, shows it in the fields below, so the
+    /// person sees what will be saved (and can change it there).
+    fn fill_from_uri(&mut self) {
+        let entry = match &self.check {
+            Check::Ready { entries, .. } if self.uses_uri() && entries.len() == 1 => {
+                entries[0].clone()
+            }
+            _ => {
+                self.filled = false;
+                return;
+            }
+        };
+        self.issuer.set(&entry.issuer);
+        self.account.set(&entry.account);
+        self.secret.set(&entry.secret.to_base32());
+        self.kind = entry.kind;
+        self.algorithm = entry.algorithm;
+        self.digits.set(&entry.digits.to_string());
+        self.number.set(&match entry.kind {
+            Kind::Hotp => entry.counter.to_string(),
+            Kind::Totp | Kind::Steam => entry.period.to_string(),
+        });
+        self.filled = true;
     }
 
     /// What Enter does now.
@@ -249,7 +287,8 @@ impl Form {
         self.check = match items {
             Ok(items) => {
                 self.from_file = Some(items);
-                return self.revalidate();
+                self.revalidate();
+                return self.fill_from_uri();
             }
             Err(ImportError::NeedsPassword) => Check::Invalid {
                 field: Field::Uri,
@@ -273,143 +312,6 @@ impl Form {
     pub fn revalidate(&mut self) {
         self.check = self.validate();
     }
-
-    fn validate(&self) -> Check {
-        if self.uses_uri() {
-            return self.validate_uri();
-        }
-        let adding = !self.is_edit();
-        if adding && self.issuer.is_empty() && self.account.is_empty() && self.secret.is_empty() {
-            return Check::Empty;
-        }
-        match self.build() {
-            Ok((entry, warnings)) => Check::Ready {
-                entries: vec![entry],
-                warnings,
-            },
-            Err((field, message)) => Check::Invalid { field, message },
-        }
-    }
-
-    fn validate_uri(&self) -> Check {
-        let text = self.uri.as_str().trim();
-        let items = if let Some(items) = &self.from_file {
-            Ok(items.clone())
-        } else if text.contains("://") {
-            import::detect(text.as_bytes()).and_then(|f| f.read(text.as_bytes(), None))
-        } else {
-            return Check::NeedsRead;
-        };
-        let items = match items {
-            Ok(items) => items,
-            Err(e) => {
-                return Check::Invalid {
-                    field: Field::Uri,
-                    message: e.to_string(),
-                };
-            }
-        };
-        let mut entries = Vec::new();
-        let mut warnings = Vec::new();
-        for item in items {
-            match item {
-                Item::Entry(entry) => entries.push(*entry),
-                Item::Failed { what, reason } => warnings.push(format!("{what}: {reason}")),
-            }
-        }
-        if entries.is_empty() {
-            let message = warnings
-                .pop()
-                .unwrap_or_else(|| "no entry found in it".into());
-            return Check::Invalid {
-                field: Field::Uri,
-                message,
-            };
-        }
-        let tags = split_tags(self.tags.as_str());
-        for entry in &mut entries {
-            entry.tags.extend(tags.iter().cloned());
-            if entry.secret.is_short() {
-                warnings.push(short_warning(entry));
-            }
-        }
-        Check::Ready { entries, warnings }
-    }
-
-    /// The entry the manual fields describe, or the field at fault and why.
-    fn build(&self) -> Result<(Entry, Vec<String>), (Field, String)> {
-        let original = match &self.purpose {
-            Purpose::Edit(entry) => Some(entry),
-            Purpose::Add => None,
-        };
-        let issuer = self.issuer.as_str().trim();
-        let account = self.account.as_str().trim();
-        let secret = match (original, self.secret.is_empty()) {
-            (Some(entry), true) => entry.secret.clone(),
-            _ => Secret::parse_base32(self.secret.as_str())
-                .map_err(|e| (Field::Secret, e.to_string()))?,
-        };
-        if issuer.is_empty() && account.is_empty() {
-            return Err((Field::Issuer, "give an issuer or an account name".into()));
-        }
-        let mut entry = match original {
-            Some(entry) => (**entry).clone(),
-            None => Entry::new("", "", secret.clone()),
-        };
-        entry.issuer = issuer.to_string();
-        entry.account = account.to_string();
-        entry.secret = secret;
-        entry.kind = self.kind;
-        entry.algorithm = self.algorithm;
-        if self.kind != Kind::Steam {
-            entry.digits = number(self.digits.as_str())
-                .filter(|d| (otp::MIN_DIGITS..=otp::MAX_DIGITS).contains(d))
-                .ok_or((Field::Digits, "use 6, 7 or 8".to_string()))?;
-        }
-        match self.kind {
-            Kind::Hotp => {
-                entry.counter = number(self.number.as_str())
-                    .ok_or((Field::Number, "a whole number, 0 or more".to_string()))?;
-            }
-            Kind::Totp | Kind::Steam => {
-                entry.period = number(self.number.as_str())
-                    .filter(|p| (1..=otp::MAX_PERIOD).contains(p))
-                    .ok_or((
-                        Field::Number,
-                        "seconds from 1 to 86400 (30 or 60 are usual)".to_string(),
-                    ))?;
-            }
-        }
-        entry.tags = split_tags(self.tags.as_str());
-        entry
-            .validate()
-            .map_err(|e| (Field::Number, e.to_string()))?;
-        let mut warnings = Vec::new();
-        if entry.secret.is_short() {
-            warnings.push(short_warning(&entry));
-        }
-        Ok((entry, warnings))
-    }
-}
-
-fn short_warning(entry: &Entry) -> String {
-    format!(
-        "'{}': the secret is only {} bits (128 are recommended; hardware tokens use fewer)",
-        entry.name(),
-        entry.secret.bits()
-    )
-}
-
-fn number<T: std::str::FromStr>(text: &str) -> Option<T> {
-    text.trim().parse().ok()
-}
-
-fn split_tags(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// Left goes back, anything else forward.
@@ -422,6 +324,8 @@ fn cycle<T: Copy + PartialEq>(order: &[T], current: T, edit: &Edit) -> T {
         _ => current,
     }
 }
+
+mod check;
 
 #[cfg(test)]
 mod tests;

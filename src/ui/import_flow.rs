@@ -8,7 +8,7 @@
 use age::secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use super::app::Hidden;
+use super::hidden::Hidden;
 use super::text::{Edit, TextInput};
 use crate::engine::entry::Entry;
 use crate::engine::import::{self, ImportError, Item};

@@ -5,6 +5,8 @@
 //! - Ticks land on whole-second boundaries (`event::poll` until the next second), so a code
 //!   changes on screen the moment it changes in time; an idle screen draws once a second and
 //!   the backend sends only what changed.
+//! - Each tick also `stat`s the vault file ([`Watch`]); a change made by another keyfob is
+//!   re-read on the vault thread and shown within about a second (the contract says 2).
 //! - The terminal is restored (raw mode off, alternate screen left, cursor shown) on quit, on
 //!   error, on panic and on SIGTERM/SIGQUIT (caught as a flag the loop reads at least once a
 //!   second; saves already started are finished before the process ends). SIGHUP keeps its
@@ -29,9 +31,11 @@ use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use ratatui::Terminal;
 use zeroize::Zeroizing;
 
-use super::app::{App, Effect, Hidden, Msg};
+use super::app::{App, Copied, Effect, Msg};
 use super::backend::QuietBackend;
+use super::hidden::Hidden;
 use super::keymap;
+use super::watch::Watch;
 use super::worker::{Job, Worker};
 use crate::clipboard::{Clipboard, Route};
 use crate::engine::store::Session;
@@ -40,6 +44,9 @@ use crate::prompt::{Answer, Asked};
 use crate::unlock::Access;
 
 type Screen = Terminal<QuietBackend<BufWriter<Stdout>>>;
+
+/// Seconds between two looks at the kernel's clock state (it changes when NTP syncs).
+const CLOCK_CHECK: u64 = 60;
 
 /// Largest file the screen reads for an import (exports are small; QR images are not huge).
 const MAX_FILE: u64 = crate::engine::storage::read::IMPORT_CAP;
@@ -95,8 +102,15 @@ impl Drop for Guard {
     }
 }
 
-/// Runs the screen until the person quits.
-pub fn run(mut app: App, session: Session, access: Access) -> Result<(), Failure> {
+/// Runs the screen until the person quits. `copy_to` is where copies go (`None`: copying is
+/// off).
+pub fn run(
+    mut app: App,
+    session: Session,
+    access: Access,
+    copy_to: Option<Route>,
+) -> Result<(), Failure> {
+    let watch = Watch::new(access.vault.clone());
     let worker = Worker::start(session, access);
     let fail = |e: io::Error| Failure::new(format!("the terminal failed: {e}"));
     let guard = Guard::enter().map_err(fail)?;
@@ -114,10 +128,11 @@ pub fn run(mut app: App, session: Session, access: Access) -> Result<(), Failure
     let (ask, questions) = mpsc::channel();
     let route = crate::prompt::route_to_screen(ask);
     let mut state = Loop {
-        clipboard: Clipboard::new(Route::detect()),
+        clipboard: copy_to.map(Clipboard::new),
         copied: None,
         quit: false,
         stopped,
+        watch,
         questions: Some(questions),
         reply: None,
     };
@@ -137,12 +152,15 @@ pub fn run(mut app: App, session: Session, access: Access) -> Result<(), Failure
 }
 
 struct Loop {
-    clipboard: Clipboard,
+    /// `None` when copying is off.
+    clipboard: Option<Clipboard>,
     /// The code we last copied (to clear it only if it is still ours).
     copied: Option<Zeroizing<String>>,
     quit: bool,
     /// Set by SIGTERM or SIGQUIT: leave the way `q` does.
     stopped: Arc<AtomicBool>,
+    /// The vault file, checked once a second for changes made by other keyfobs.
+    watch: Watch,
     /// Plugins' questions from the vault thread.
     questions: Option<Receiver<Asked>>,
     /// Where the answer to the open question goes.
@@ -200,6 +218,12 @@ impl Loop {
             if now != second {
                 second = now;
                 inbox.push_back(Msg::Tick);
+                if self.watch.changed() {
+                    inbox.push_back(Msg::VaultChanged);
+                }
+                if now.is_multiple_of(CLOCK_CHECK) {
+                    inbox.push_back(Msg::Clock(crate::clock::health()));
+                }
             }
             while let Some(msg) = inbox.pop_front() {
                 effects.extend(app.update(msg, now));
@@ -223,27 +247,31 @@ impl Loop {
                 op,
                 now: now_secs(),
             }),
+            Effect::Reload => worker.send(Job::Refresh),
             Effect::Lock => worker.send(Job::Lock),
             Effect::Unlock(typed) => worker.send(Job::Unlock(typed)),
             Effect::Copy(code) => {
+                let Some(clipboard) = self.clipboard.as_mut() else {
+                    return Ok(Some(Msg::Copied(Copied::Off)));
+                };
                 let out = screen.backend_mut().writer_mut();
-                let result = self.clipboard.copy(&code, out).and_then(|()| {
+                let result = clipboard.copy(&code, out).and_then(|()| {
                     out.flush()
                         .map_err(crate::clipboard::ClipboardError::Terminal)
                 });
                 self.copied = Some(code.0);
-                Some(Msg::Copied(
-                    result
-                        .map(|()| self.clipboard.route().describe())
-                        .map_err(|e| e.to_string()),
-                ))
+                Some(Msg::Copied(match result {
+                    Ok(()) => Copied::Done(clipboard.route()),
+                    Err(e) => Copied::Failed(e.to_string()),
+                }))
             }
             Effect::ClearClipboard => {
                 let ours = self.copied.take().unwrap_or_default();
+                let clipboard = self.clipboard.as_mut();
                 let out = screen.backend_mut().writer_mut();
-                let _ = self.clipboard.clear(&ours, out);
+                let result = clipboard.map(|c| c.clear(&ours, out).map_err(|e| e.to_string()));
                 out.flush()?;
-                None
+                result.map(Msg::Cleared)
             }
             Effect::ReadFile { path, purpose } => Some(Msg::FileRead {
                 purpose,
@@ -261,13 +289,15 @@ impl Loop {
 
     /// Leaves the pending clear to the helper process (the screen is gone by now).
     fn hand_over(&mut self, seconds: u64) {
-        let route = self.clipboard.route();
+        let Some(route) = self.clipboard.as_ref().map(Clipboard::route) else {
+            return;
+        };
         let code = self.copied.take().unwrap_or_default();
         let (osc52, text) = match route {
             Route::Osc52 { tmux } => (Some(tmux), Zeroizing::new(String::new())),
             Route::System => (None, code),
         };
-        if let Err(e) = crate::cli::clipboard_hold::spawn_holder(seconds, osc52, &text) {
+        if let Err(e) = crate::clipboard::hold::spawn_holder(seconds, osc52, &text) {
             let _ = writeln!(
                 io::stderr(),
                 "warning: the copied code will not be cleared: {}",

@@ -5,9 +5,10 @@
 
 use zeroize::Zeroizing;
 
-use super::app::{App, Effect, Hidden, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
+use super::app::{App, Effect, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
 use super::asking;
 use super::form::{self, Check, Form};
+use super::hidden::Hidden;
 use super::import_flow::{self, ImportFlow, Stage};
 use super::text::Edit;
 use crate::engine::entry::{Entry, EntryId};
@@ -20,6 +21,7 @@ impl App {
         self.now = now;
         if msg.is_input() {
             self.last_input = now;
+            self.notice = None;
         }
         let mut fx = Vec::new();
         match msg {
@@ -30,6 +32,14 @@ impl App {
             }
             Msg::Quit => fx.push(Effect::Quit),
             Msg::Copied(result) => self.copied(result),
+            Msg::Cleared(result) if !self.is_locked() => match result {
+                Ok(done) => self.set_status(StatusKind::Info, done.describe()),
+                Err(e) => self.set_status(
+                    StatusKind::Error,
+                    format!("clearing the clipboard failed: {e}"),
+                ),
+            },
+            Msg::Cleared(_) => {}
             Msg::Saved(result) => {
                 self.pending = self.pending.saturating_sub(1);
                 match result {
@@ -40,6 +50,16 @@ impl App {
                     Ok(_) => {}
                     Err(e) => self.set_status(StatusKind::Error, e),
                 }
+            }
+            Msg::Clock(health) => self.clock = health,
+            Msg::VaultChanged if !self.is_locked() => {
+                self.pending += 1;
+                fx.push(Effect::Reload);
+            }
+            Msg::VaultChanged => {}
+            Msg::Reloaded(result) => {
+                self.pending = self.pending.saturating_sub(1);
+                self.reloaded(result);
             }
             Msg::Unlocked(result) => {
                 self.pending = self.pending.saturating_sub(1);
@@ -68,8 +88,9 @@ impl App {
                 let mode = std::mem::take(&mut self.mode);
                 self.mode = match mode {
                     Mode::List => self.on_list(input, &mut fx),
-                    Mode::Filter => self.on_filter(input),
-                    Mode::Help | Mode::Qr => Mode::List,
+                    Mode::Filter => self.on_filter(input, &mut fx),
+                    Mode::Help { scroll } => self.on_help(scroll, &input),
+                    Mode::Qr => Mode::List,
                     Mode::ConfirmDelete(entry) => {
                         if matches!(input, Msg::Yes) {
                             if let Some(id) = self.stored_id(&entry) {
@@ -94,9 +115,6 @@ impl App {
         if self.clipboard_until.is_some_and(|t| self.now >= t) {
             self.clipboard_until = None;
             fx.push(Effect::ClearClipboard);
-            if !self.is_locked() {
-                self.set_status(StatusKind::Info, "clipboard cleared");
-            }
         }
         let idle = self.settings.idle_lock_minutes.saturating_mul(60);
         if idle > 0 && !self.is_locked() && self.now.saturating_sub(self.last_input) >= idle {
@@ -141,27 +159,6 @@ impl App {
         entry.id
     }
 
-    fn copied(&mut self, result: Result<&'static str, String>) {
-        match result {
-            Ok(route) => {
-                let name = self.selected_entry().map(|e| e.name()).unwrap_or_default();
-                let seconds = self.settings.clear_seconds;
-                let clearing = if seconds > 0 {
-                    self.clipboard_until = Some(self.now + seconds);
-                    format!(", clears in {seconds} s")
-                } else {
-                    self.clipboard_until = None;
-                    String::new()
-                };
-                self.set_status(
-                    StatusKind::Good,
-                    format!("copied '{name}' to the {route}{clearing}"),
-                );
-            }
-            Err(e) => self.set_status(StatusKind::Error, format!("copy failed: {e}")),
-        }
-    }
-
     fn on_list(&mut self, msg: Msg, fx: &mut Vec<Effect>) -> Mode {
         let page = isize::try_from(self.list_rows()).unwrap_or(1);
         match msg {
@@ -176,16 +173,7 @@ impl App {
                 self.filter.take();
                 self.refilter();
             }
-            Msg::Copy | Msg::Enter => {
-                if let Some(entry) = self.selected_entry() {
-                    match entry.code(self.now) {
-                        Ok(code) => {
-                            fx.push(Effect::Copy(Hidden(Zeroizing::new(code.to_string()))));
-                        }
-                        Err(e) => self.set_status(StatusKind::Error, e.to_string()),
-                    }
-                }
-            }
+            Msg::Copy | Msg::Enter => self.copy_selected(fx),
             Msg::Add => return Mode::Form(Box::new(Form::add())),
             Msg::EditEntry => {
                 if let Some(entry) = self.selected_entry() {
@@ -211,7 +199,7 @@ impl App {
                 None => {}
             },
             Msg::ShowQr if self.selected_entry().is_some() => return Mode::Qr,
-            Msg::Help => return Mode::Help,
+            Msg::Help => return Mode::Help { scroll: 0 },
             Msg::Import => return Mode::Import(Box::default()),
             Msg::LockNow => {
                 self.lock(fx, false);
@@ -222,12 +210,31 @@ impl App {
         Mode::List
     }
 
-    fn on_filter(&mut self, msg: Msg) -> Mode {
+    /// The help pager: the moving keys scroll it, any other key closes it.
+    fn on_help(&self, scroll: usize, msg: &Msg) -> Mode {
+        let page = self.help_rows();
+        let scroll = match msg {
+            Msg::Down => scroll.saturating_add(1),
+            Msg::Up => scroll.saturating_sub(1),
+            Msg::PageDown => scroll.saturating_add(page),
+            Msg::PageUp => scroll.saturating_sub(page),
+            _ => return Mode::List,
+        };
+        Mode::Help {
+            scroll: scroll.min(self.help_max_scroll()),
+        }
+    }
+
+    fn on_filter(&mut self, msg: Msg, fx: &mut Vec<Effect>) -> Mode {
         match msg {
             Msg::Text(edit) if self.filter.apply(&edit) => self.refilter(),
             Msg::Up => self.move_by(-1),
             Msg::Down => self.move_by(1),
-            Msg::Enter => return Mode::List,
+            Msg::Enter => {
+                // `/sla⏎`: keep the filter, back to the list, and copy the selected match.
+                self.copy_selected(fx);
+                return Mode::List;
+            }
             Msg::Escape => {
                 self.filter.take();
                 self.refilter();
@@ -382,6 +389,8 @@ fn on_locked(mut lock: LockScreen, msg: Msg, pending: &mut usize, fx: &mut Vec<E
     }
     Mode::Locked(lock)
 }
+
+mod reports;
 
 #[cfg(test)]
 pub(crate) mod tests;

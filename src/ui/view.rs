@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use super::app::{App, Mode, StatusKind};
+use super::keymap::{self, table};
 use super::theme::Role;
 
 mod dialogs;
@@ -18,8 +19,14 @@ mod list;
 mod qr;
 mod screens;
 
+/// Width of the key column in the help (tests keep every key and line within 80 columns).
+pub use screens::KEYS_WIDTH as HELP_KEYS_WIDTH;
+
 #[cfg(test)]
 mod tests;
+
+/// The title line's warning when the kernel says the clock is not synchronised.
+pub const CLOCK_WARNING: &str = "⚠ clock not synchronised: codes may be wrong ";
 
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
@@ -51,7 +58,7 @@ impl Widget for &App {
         self.status_line(status, buf);
         self.hints(hints, buf);
         match &self.mode {
-            Mode::Help => screens::help(self, area, buf),
+            Mode::Help { scroll } => screens::help(self, *scroll, area, buf),
             Mode::ConfirmDelete(entry) => dialogs::confirm_delete(self, entry, area, buf),
             Mode::Form(form) => dialogs::form(self, form, area, buf),
             Mode::Import(flow) => dialogs::import(self, flow, area, buf),
@@ -92,11 +99,25 @@ impl App {
                 self.style(Role::Dim),
             ));
         }
-        Line::from(spans).render(area, buf);
-        let help = "? help ";
-        let width = u16::try_from(help.len()).unwrap_or(u16::MAX);
-        if area.width > width + 50 {
-            buf.set_string(area.right() - width, area.y, help, self.style(Role::Dim));
+        let line = Line::from(spans);
+        let used = u16::try_from(line.width()).unwrap_or(u16::MAX);
+        // On the right: a clock warning when the kernel says the clock is not synchronised
+        // (it wins over "? help"; on a narrow screen, over the whole title), else the way to
+        // the help.
+        let (text, role) = if self.clock.is_suspect() {
+            (CLOCK_WARNING, Role::Warning)
+        } else {
+            ("? help ", Role::Dim)
+        };
+        let width = u16::try_from(text.chars().count()).unwrap_or(u16::MAX);
+        let fits = area.width >= used.saturating_add(width + 2);
+        if !fits && self.clock.is_suspect() {
+            Line::styled(format!(" {text}"), self.style(role)).render(area, buf);
+            return;
+        }
+        line.render(area, buf);
+        if fits {
+            buf.set_string(area.right() - width, area.y, text, self.style(role));
         }
     }
 
@@ -112,32 +133,18 @@ impl App {
         Line::styled(format!(" {}", status.text), self.style(role)).render(area, buf);
     }
 
+    /// The keys of what the screen is doing, from the key table (or a one-off notice).
     fn hints(&self, area: Rect, buf: &mut Buffer) {
-        let pairs: &[(&str, &str)] = match self.mode {
-            Mode::Filter => &[
-                ("type", "to narrow"),
-                ("↑↓", "move"),
-                ("Enter", "keep filter"),
-                ("Esc", "clear"),
-            ],
-            _ => &[
-                ("⏎", "copy"),
-                ("/", "filter"),
-                ("a", "add"),
-                ("e", "edit"),
-                ("d", "delete"),
-                ("Q", "QR"),
-                ("i", "import"),
-                ("?", "help"),
-                ("q", "quit"),
-            ],
-        };
-        key_line(self, pairs).render(area, buf);
+        if let Some(notice) = self.notice {
+            Line::styled(format!(" {notice}"), self.style(Role::Warning)).render(area, buf);
+            return;
+        }
+        key_line(self, &table::hints(keymap::scope_of(self))).render(area, buf);
     }
 }
 
 /// " k what  k what …" with the keys highlighted.
-fn key_line(app: &App, pairs: &[(&str, &str)]) -> Line<'static> {
+fn key_line(app: &App, pairs: &[(String, &str)]) -> Line<'static> {
     let mut spans = Vec::with_capacity(pairs.len() * 2);
     for (key, what) in pairs {
         spans.push(Span::styled(format!(" {key}"), app.style(Role::Key)));

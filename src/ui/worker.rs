@@ -3,9 +3,9 @@
 //!
 //! Promises: jobs run one at a time in the order sent; a save applies its [`Op`] with
 //! `Session::apply` (locked, re-read, then written: the engine's one change path, shared with
-//! the command line); `Lock` drops the session — entries and key — and `Unlock` opens the file
-//! afresh (through the same identity-file code the command line uses). Results come back as
-//! [`Msg`]s.
+//! the command line); `Refresh` re-reads a file another keyfob changed (`Session::refresh`);
+//! `Lock` drops the session — entries and key — and `Unlock` opens the file afresh (through
+//! the same identity-file code the command line uses). Results come back as [`Msg`]s.
 
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::thread::JoinHandle;
@@ -13,7 +13,8 @@ use std::thread::JoinHandle;
 use age::secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use super::app::{Hidden, Msg, Saved};
+use super::app::{Msg, Saved};
+use super::hidden::Hidden;
 use crate::engine::crypto::{Ask, Key, Protection};
 use crate::engine::entry::Entry;
 use crate::engine::ops::{Op, Outcome};
@@ -30,6 +31,8 @@ pub enum Job {
         op: Op,
         now: u64,
     },
+    /// Re-read the file (it changed on disk).
+    Refresh,
     Lock,
     Unlock(Hidden<Zeroizing<String>>),
 }
@@ -63,6 +66,7 @@ impl Worker {
                 "the vault thread stopped; nothing was saved".into(),
             ))),
             Job::Unlock(_) => Some(Msg::Unlocked(Err("the vault thread stopped".into()))),
+            Job::Refresh => Some(Msg::Reloaded(Err("the vault thread stopped".into()))),
             Job::Lock => None,
         };
         match &self.jobs {
@@ -89,6 +93,7 @@ fn serve(
     for job in inbox {
         let reply = match job {
             Job::Save { op, now } => Some(Msg::Saved(save(session.as_mut(), &op, now))),
+            Job::Refresh => Some(Msg::Reloaded(refresh(session.as_mut()))),
             Job::Lock => {
                 session = None;
                 None
@@ -122,6 +127,19 @@ fn save(session: Option<&mut Session>, op: &Op, now: u64) -> Result<Saved, Strin
         summary,
         focus: focus.cloned().map(Box::new),
     })
+}
+
+/// Re-reads the vault file; `None` if its content is what the session already has (or the
+/// vault is locked). A passphrase vault costs one scrypt here, off the drawing path.
+fn refresh(session: Option<&mut Session>) -> Result<Option<Vec<Entry>>, String> {
+    let Some(session) = session else {
+        return Ok(None);
+    };
+    match session.refresh() {
+        Ok(true) => Ok(Some(session.vault().entries.clone())),
+        Ok(false) => Ok(None),
+        Err(e) => Err(Failure::from(e).message),
+    }
 }
 
 /// What the status line says about a saved change, and the entry to select afterwards (read

@@ -379,7 +379,7 @@ fn cases(files: &Path) -> Vec<Case> {
         case(
             "import unknown format",
             &["import", "--format", "keepass", &f("good.txt")],
-            "unknown import format 'keepass'",
+            "invalid value 'keepass' for '--format <FORMAT>'",
         ),
         case(
             "import not utf-8",

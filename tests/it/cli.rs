@@ -181,6 +181,73 @@ fn list_text_and_json() {
     assert!(!text.contains(RFC_SECRET_B32), "no secrets in list --json");
 }
 
+/// `code` and `list` warn on stderr when the kernel says the clock is not synchronised (the
+/// state is passed in through the test build's `KEYFOB_TEST_CLOCK`); not with `--at`.
+#[test]
+fn an_unsynchronised_clock_is_warned_about_by_code_and_list() {
+    let tv = TestVault::new();
+    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
+    for args in [&["code", "github"][..], &["list"][..]] {
+        let out = tv
+            .cmd()
+            .args(args)
+            .env("KEYFOB_TEST_CLOCK", "unsynced")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.starts_with("warning: the system clock is not synchronised"),
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(!out.stdout.is_empty(), "the codes are still printed");
+        // With --at the clock does not matter.
+        let out = tv
+            .cmd()
+            .args(args)
+            .args(["--at", "59"])
+            .env("KEYFOB_TEST_CLOCK", "unsynced")
+            .output()
+            .unwrap();
+        assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
+        // A synchronised clock: nothing said.
+        let out = tv.cmd().args(args).output().unwrap();
+        assert!(out.stderr.is_empty(), "{args:?}: {out:?}");
+    }
+}
+
+/// `list` lines up its columns by display width: CJK names and emoji take two columns each.
+#[test]
+fn list_aligns_cjk_and_emoji_names() {
+    let tv = TestVault::new();
+    tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
+    tv.add("楽天銀行", "山田太郎", MS_SECRET);
+    tv.add(
+        "🔑 Keys",
+        "emoji@example.com",
+        "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+    );
+    let out = tv.cmd().args(["list", "--at", "59"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let columns: Vec<usize> = text
+        .lines()
+        .map(|line| {
+            let at = line
+                .find(|c: char| c.is_ascii_digit() && line.contains(" s"))
+                .unwrap();
+            let before = &line[..at];
+            keyfob::engine::width::width(before)
+        })
+        .collect();
+    assert_eq!(columns.len(), 3, "{text}");
+    assert!(
+        columns.iter().all(|c| *c == columns[0]),
+        "{columns:?}\n{text}"
+    );
+}
+
 // ---------- add ----------
 
 #[test]
@@ -912,7 +979,7 @@ fn import_refuses_unknown_content_and_missing_files() {
         .arg(&file)
         .assert()
         .code(1)
-        .stderr(contains("unknown import format 'keepass'"));
+        .stderr(contains("invalid value 'keepass' for '--format <FORMAT>'"));
     assert_eq!(tv.bytes(), before);
 }
 

@@ -63,6 +63,9 @@ pub fn keyfob() -> Command {
     cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
     cmd.env("XDG_STATE_HOME", shared_state_dir());
+    // The machine's NTP state must not add warnings to what tests compare (tests of the
+    // warning set it to `unsynced`).
+    cmd.env("KEYFOB_TEST_CLOCK", "synced");
     cmd
 }
 
@@ -81,6 +84,7 @@ pub fn clean_env(cmd: &mut std::process::Command) {
     cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
     cmd.env("XDG_STATE_HOME", shared_state_dir());
+    cmd.env("KEYFOB_TEST_CLOCK", "synced");
 }
 
 /// The test identity as a library key.

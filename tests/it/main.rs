@@ -6,6 +6,8 @@
 mod bad_input;
 mod change_path;
 mod cli;
+mod cli_help;
+mod clipboard;
 mod common;
 mod concurrency;
 mod crash;
@@ -16,6 +18,7 @@ mod fuzz_bodies;
 mod hostile;
 mod hygiene;
 mod import;
+mod layering;
 mod peer_exports;
 mod robustness;
 mod trust;

@@ -27,6 +27,10 @@ impl Format for Aegis {
         "aegis"
     }
 
+    fn summary(&self) -> &'static str {
+        "Aegis vault export, plain or encrypted"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         json::sniff(bytes)
             .is_some_and(|v| v.get("header").is_some_and(Value::is_object) && v.get("db").is_some())

@@ -37,6 +37,10 @@ impl Format for AndOtp {
         "andotp"
     }
 
+    fn summary(&self) -> &'static str {
+        "andOTP backup, plain or encrypted"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         if looks_encrypted(bytes) {
             return true;

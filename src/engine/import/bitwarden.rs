@@ -21,6 +21,10 @@ impl Format for Bitwarden {
         "bitwarden"
     }
 
+    fn summary(&self) -> &'static str {
+        "Bitwarden JSON or CSV export"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         if let Some(v) = json::sniff(bytes) {
             // Password-protected exports have "data" instead of "items".

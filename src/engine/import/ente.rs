@@ -21,6 +21,10 @@ impl Format for Ente {
         "ente"
     }
 
+    fn summary(&self) -> &'static str {
+        "Ente Auth plain text export"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         is_encrypted(bytes)
             || (first_line_is(bytes, "otpauth")

@@ -31,6 +31,10 @@ impl Format for EntraCsv {
         "entra-csv"
     }
 
+    fn summary(&self) -> &'static str {
+        "Entra ID hardware-token CSV"
+    }
+
     /// At least three of the six column names in the first line (so a file with one column
     /// missing is still recognised, and then told which).
     fn sniff(&self, bytes: &[u8]) -> bool {

@@ -17,6 +17,10 @@ impl Format for FreeOtpPlus {
         "freeotp-plus"
     }
 
+    fn summary(&self) -> &'static str {
+        "FreeOTP+ JSON backup"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         json::sniff(bytes).is_some_and(|v| v.get("tokens").is_some_and(Value::is_array))
     }

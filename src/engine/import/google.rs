@@ -15,6 +15,10 @@ impl Format for GoogleMigration {
         "google-migration"
     }
 
+    fn summary(&self) -> &'static str {
+        "Google Authenticator transfer (otpauth-migration://)"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         first_line_is(bytes, "otpauth-migration")
     }

@@ -36,6 +36,10 @@ impl Format for Otpauth {
         "otpauth"
     }
 
+    fn summary(&self) -> &'static str {
+        "otpauth:// and otpauth-migration:// URIs, one a line"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         first_line_is(bytes, "otpauth") || first_line_is(bytes, "otpauth-migration")
     }

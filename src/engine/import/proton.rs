@@ -18,6 +18,10 @@ impl Format for Proton {
         "proton"
     }
 
+    fn summary(&self) -> &'static str {
+        "Proton Authenticator JSON export"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         json::sniff(bytes).is_some_and(|v| {
             v.get("entries")

@@ -21,6 +21,10 @@ impl Format for Qr {
         "qr"
     }
 
+    fn summary(&self) -> &'static str {
+        "PNG or JPEG images holding QR codes"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         bytes.starts_with(PNG) || bytes.starts_with(JPEG)
     }

@@ -36,6 +36,10 @@ impl Format for Steam {
         "steam"
     }
 
+    fn summary(&self) -> &'static str {
+        "Steam Desktop Authenticator .maFile"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         json::sniff(bytes).is_some_and(|v| !accounts(&v).is_empty())
     }

@@ -24,6 +24,10 @@ impl Format for Stratum {
         "stratum"
     }
 
+    fn summary(&self) -> &'static str {
+        "Stratum / Authenticator Pro plain JSON backup"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         ENCRYPTED.iter().any(|h| bytes.starts_with(h))
             || json::sniff(bytes)

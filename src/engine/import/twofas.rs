@@ -26,6 +26,10 @@ impl Format for TwoFas {
         "2fas"
     }
 
+    fn summary(&self) -> &'static str {
+        "2FAS backup, plain or encrypted"
+    }
+
     fn sniff(&self, bytes: &[u8]) -> bool {
         json::sniff(bytes).is_some_and(|v| {
             v.get("services").is_some_and(Value::is_array)

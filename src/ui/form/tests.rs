@@ -1,6 +1,7 @@
 //! Form validation: live errors, the URI field, editing.
 
 use super::*;
+use crate::engine::secret::Secret;
 
 fn typed(form: &mut Form, field: Field, text: &str) {
     form.focus = field;
@@ -77,4 +78,45 @@ fn edit_keeps_the_secret_and_checks_numbers() {
     assert_eq!(entries[0].secret, secret);
     assert_eq!(entries[0].issuer, "AZ");
     assert!(!format!("{form:?}").contains("JBSW"));
+}
+
+#[test]
+fn a_pasted_uri_fills_the_fields_with_what_will_be_saved() {
+    let mut form = Form::add();
+    typed(
+        &mut form,
+        Field::Uri,
+        "otpauth://hotp/ACME%20Co:bob@acme.example?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=ACME%20Co&algorithm=SHA256&digits=8&counter=42",
+    );
+    assert!(form.filled);
+    assert_eq!(form.issuer.as_str(), "ACME Co");
+    assert_eq!(form.account.as_str(), "bob@acme.example");
+    assert_eq!(form.secret.as_str(), "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP");
+    assert_eq!(form.kind, Kind::Hotp);
+    assert_eq!(form.algorithm, Algorithm::Sha256);
+    assert_eq!(form.digits.as_str(), "8");
+    assert_eq!(form.number.as_str(), "42", "the counter");
+    assert_eq!(Field::Number.label(form.kind), "Counter");
+    // Changing a filled field: the fields take over, and they describe the same entry.
+    let Check::Ready { entries, .. } = &form.check else {
+        panic!("{:?}", form.check)
+    };
+    let from_uri = entries[0].clone();
+    form.focus = Field::Account;
+    form.edit_text(&Edit::End);
+    assert!(!form.uses_uri(), "the URI handed over to the fields");
+    let Check::Ready { entries, .. } = &form.check else {
+        panic!("{:?}", form.check)
+    };
+    assert_eq!(entries[0], from_uri);
+    // A period for totp; a URI holding several entries fills nothing.
+    let mut form = Form::add();
+    typed(
+        &mut form,
+        Field::Uri,
+        "otpauth://totp/X:y?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&period=60",
+    );
+    assert_eq!((form.kind, form.number.as_str()), (Kind::Totp, "60"));
+    form.edit_text(&Edit::Clear);
+    assert!(!form.filled);
 }

@@ -2,8 +2,9 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::super::app::{App, Effect, Mode, Msg, Saved, Settings};
+use super::super::app::{App, Copied, Effect, Mode, Msg, Saved, Settings};
 use super::super::keymap;
+use crate::clipboard::{Cleared, Route};
 use crate::engine::entry::{Entry, EntryId};
 use crate::engine::ops::{Op, Patch};
 use crate::engine::secret::Secret;
@@ -107,6 +108,52 @@ fn filter_narrows_enter_keeps_esc_clears() {
 }
 
 #[test]
+fn enter_in_the_filter_keeps_it_and_copies_the_match() {
+    let mut app = app();
+    let fx = press(&mut app, "/conto\n");
+    assert!(matches!(app.mode, Mode::List));
+    assert_eq!(app.filter.as_str(), "conto");
+    let [Effect::Copy(code)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(code.as_str(), "372551", "the Contoso code");
+    // No match: nothing to copy, the filter is kept.
+    let fx = press(&mut app, "/zzz\n");
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(matches!(app.mode, Mode::List));
+}
+
+#[test]
+fn help_scrolls_and_closes_on_any_other_key() {
+    let mut app = app();
+    app.update(
+        Msg::Resize {
+            width: 80,
+            height: 24,
+        },
+        NOW,
+    );
+    press(&mut app, "?jjj");
+    assert!(
+        matches!(app.mode, Mode::Help { scroll: 3 }),
+        "{:?}",
+        app.mode
+    );
+    press(&mut app, "k");
+    assert!(matches!(app.mode, Mode::Help { scroll: 2 }));
+    app.update(Msg::PageDown, NOW);
+    app.update(Msg::PageDown, NOW);
+    app.update(Msg::PageDown, NOW);
+    app.update(Msg::PageDown, NOW);
+    let Mode::Help { scroll } = app.mode else {
+        panic!()
+    };
+    assert_eq!(scroll, app.help_max_scroll(), "stops at the last line");
+    press(&mut app, "x");
+    assert!(matches!(app.mode, Mode::List));
+}
+
+#[test]
 fn moving_and_paging() {
     let mut app = app();
     app.update(
@@ -143,19 +190,55 @@ fn copy_then_clear_after_the_configured_delay() {
         !format!("{fx:?}").contains("372551"),
         "codes stay out of Debug"
     );
-    app.update(Msg::Copied(Ok("terminal clipboard (OSC 52)")), NOW);
+    app.update(Msg::Copied(Copied::Done(Route::System)), NOW);
     assert_eq!(app.clipboard_until, Some(NOW + 30));
     let status = app.status.clone().unwrap().text;
     assert!(status.contains("Contoso:helga@contoso.com"), "{status}");
-    assert!(status.contains("OSC 52"), "{status}");
+    assert!(
+        status.contains("copied to the system clipboard"),
+        "{status}"
+    );
+    assert!(app.notice.is_none(), "the system clipboard needs no hint");
     assert!(app.update(Msg::Tick, NOW + 29).is_empty());
     let fx = app.update(Msg::Tick, NOW + 30);
     assert!(matches!(fx.as_slice(), [Effect::ClearClipboard]), "{fx:?}");
     assert_eq!(app.clipboard_until, None);
+    app.update(Msg::Cleared(Ok(Cleared::LeftAlone)), NOW + 30);
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("left the clipboard alone"), "{status}");
     // 0 = never clear.
     app.settings.clear_seconds = 0;
-    app.update(Msg::Copied(Ok("system clipboard")), NOW);
+    app.update(Msg::Copied(Copied::Done(Route::System)), NOW);
     assert_eq!(app.clipboard_until, None);
+}
+
+#[test]
+fn osc52_is_sent_not_copied_and_hinted_once() {
+    let mut app = app();
+    press(&mut app, "jjj");
+    press(&mut app, "y");
+    app.update(Msg::Copied(Copied::Done(Route::Osc52 { tmux: true })), NOW);
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("sent to the terminal (OSC 52"), "{status}");
+    assert!(!status.contains("copied"), "{status}");
+    assert!(status.contains("an empty one in 30 s"), "{status}");
+    let hint = app.notice.expect("a hint the first time");
+    assert!(hint.contains("set-clipboard on") && hint.contains("allow-passthrough on"));
+    // Any key puts the key hints back; the next copy does not hint again.
+    press(&mut app, "k");
+    assert!(app.notice.is_none());
+    press(&mut app, "y");
+    app.update(Msg::Copied(Copied::Done(Route::Osc52 { tmux: false })), NOW);
+    assert!(app.notice.is_none(), "once a session");
+    // Clearing is a request, never "cleared".
+    app.update(Msg::Cleared(Ok(Cleared::Requested)), NOW + 30);
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("asked the terminal"), "{status}");
+    assert!(!status.contains("cleared"), "{status}");
+    // Off: nothing copied, and it says why.
+    app.update(Msg::Copied(Copied::Off), NOW);
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("clipboard: off"), "{status}");
 }
 
 #[test]
@@ -307,11 +390,67 @@ fn quit_keys() {
 fn help_and_qr_close_on_any_key() {
     let mut app = app();
     press(&mut app, "?");
-    assert!(matches!(app.mode, Mode::Help));
+    assert!(matches!(app.mode, Mode::Help { .. }));
     press(&mut app, "x");
     assert!(matches!(app.mode, Mode::List));
     press(&mut app, " ");
     assert!(matches!(app.mode, Mode::Qr));
     press(&mut app, "Q");
     assert!(matches!(app.mode, Mode::List));
+}
+
+#[test]
+fn a_vault_changed_elsewhere_is_reloaded_keeping_the_selection() {
+    let mut app = app();
+    press(&mut app, "jjj"); // Contoso
+    let fx = app.update(Msg::VaultChanged, NOW);
+    assert!(matches!(fx.as_slice(), [Effect::Reload]), "{fx:?}");
+    assert_eq!(app.pending, 1);
+    // Another keyfob added an entry at the top and removed GitHub.
+    let mut entries = sample_entries();
+    entries.remove(0);
+    let s = Secret::parse_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
+    entries.insert(0, Entry::new("Added", "elsewhere", s));
+    app.update(Msg::Reloaded(Ok(Some(entries))), NOW);
+    assert_eq!(app.pending, 0);
+    assert_eq!(
+        selected(&app),
+        "Contoso:helga@contoso.com",
+        "selection kept"
+    );
+    let names: Vec<String> = app.entries.iter().map(Entry::name).collect();
+    assert!(names.contains(&"Added:elsewhere".to_string()));
+    assert!(
+        !names.contains(&"GitHub:me@example.com".to_string()),
+        "deleted elsewhere: gone, cannot be copied"
+    );
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("reloaded"), "{status}");
+    assert!(status.contains("1 added, 1 removed"), "{status}");
+    // Our own save: the content is what we have; nothing said.
+    app.set_status(super::super::app::StatusKind::Good, "saved");
+    app.update(Msg::VaultChanged, NOW);
+    app.update(Msg::Reloaded(Ok(None)), NOW);
+    assert_eq!(app.status.clone().unwrap().text, "saved");
+}
+
+#[test]
+fn a_qr_code_closes_when_its_entry_is_deleted_elsewhere() {
+    let mut app = app();
+    press(&mut app, " ");
+    assert!(matches!(app.mode, Mode::Qr));
+    let mut entries = sample_entries();
+    entries.remove(0); // GitHub, on screen
+    app.update(Msg::Reloaded(Ok(Some(entries))), NOW);
+    assert!(matches!(app.mode, Mode::List));
+    assert_ne!(selected(&app), "GitHub:me@example.com");
+}
+
+#[test]
+fn a_locked_screen_does_not_reload() {
+    let mut app = app();
+    press(&mut app, "L");
+    assert!(app.update(Msg::VaultChanged, NOW).is_empty());
+    app.update(Msg::Reloaded(Ok(Some(sample_entries()))), NOW);
+    assert!(app.entries.is_empty());
 }

@@ -9,11 +9,13 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::super::app::App;
 use super::super::form::{Check, Field, Form};
-use super::super::import_flow::{ImportFlow, RowState, Stage};
+use super::super::import_flow::{ImportFlow, Row, RowState, Stage};
+use super::super::keymap::table::{self, Scope};
 use super::super::text::TextInput;
 use super::super::theme::Role;
 use super::{dialog, key_line, lines};
 use crate::engine::entry::Entry;
+use crate::engine::width::{fit, pad, wrap};
 
 /// A text field's visible part, with a block cursor when focused.
 pub fn field<'a>(
@@ -63,7 +65,7 @@ pub fn form(app: &App, form: &Form, area: Rect, buf: &mut Buffer) {
     let mut out: Vec<Line> = Vec::with_capacity(usize::from(height));
     for f in &fields {
         let focused = *f == form.focus;
-        let dimmed = form.uses_uri() && *f != Field::Uri;
+        let dimmed = form.uses_uri() && !form.filled && *f != Field::Uri;
         let label_style = if focused {
             app.style(Role::Selected)
         } else if dimmed {
@@ -108,16 +110,7 @@ pub fn form(app: &App, form: &Form, area: Rect, buf: &mut Buffer) {
         height: 1,
         ..inner
     };
-    key_line(
-        app,
-        &[
-            ("Enter", "save"),
-            ("Tab ↑↓", "field"),
-            ("← →", "choice"),
-            ("Esc", "cancel"),
-        ],
-    )
-    .render(hint, buf);
+    key_line(app, &table::hints(Scope::Form)).render(hint, buf);
 }
 
 fn choice<'a>(app: &App, value: &str, focused: bool) -> Span<'a> {
@@ -191,7 +184,7 @@ pub fn confirm_delete(app: &App, entry: &Entry, area: Rect, buf: &mut Buffer) {
             app.style(Role::Dim),
         ),
         Line::raw(""),
-        key_line(app, &[("y", "delete"), ("any other key", "keep it")]),
+        key_line(app, &table::hints(Scope::Confirm)),
     ];
     Paragraph::new(out)
         .wrap(Wrap { trim: false })
@@ -209,7 +202,7 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
     );
     let width = inner.width.saturating_sub(12);
     let mut out: Vec<Line> = Vec::new();
-    let hints: &[(&str, &str)] = match &flow.stage {
+    let scope = match &flow.stage {
         Stage::Path {
             input,
             choices,
@@ -229,7 +222,7 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
                     .iter()
                     .map(|c| Line::styled(format!("  {c}"), app.style(Role::Dim))),
             );
-            &[("Tab", "complete"), ("Enter", "read"), ("Esc", "cancel")]
+            Scope::ImportPath
         }
         Stage::Password {
             path,
@@ -248,7 +241,7 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
             if let Some(e) = error {
                 out.push(Line::styled(format!("✗ {e}"), app.style(Role::Error)));
             }
-            &[("Enter", "decrypt"), ("Esc", "cancel")]
+            Scope::ImportPassword
         }
         Stage::Preview {
             path,
@@ -266,27 +259,9 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
                 rows.len()
             )));
             let room = usize::from(inner.height.saturating_sub(3));
-            let start = cursor.saturating_sub(room.saturating_sub(1));
-            for (i, row) in rows.iter().enumerate().skip(start).take(room) {
-                let (mark, what, role) = match &row.state {
-                    RowState::New { chosen: true, .. } => ("[x]", "new".to_string(), Role::Good),
-                    RowState::New { chosen: false, .. } => ("[ ]", "new".to_string(), Role::Dim),
-                    RowState::Duplicate => ("   ", "already in the vault".to_string(), Role::Dim),
-                    RowState::Failed(reason) => ("   ", format!("failed: {reason}"), Role::Error),
-                };
-                let pointer = if i == *cursor { "▶" } else { " " };
-                out.push(Line::from(vec![
-                    Span::styled(format!("{pointer}{mark} "), app.style(Role::Key)),
-                    Span::raw(format!("{:<30} ", row.label)),
-                    Span::styled(what, app.style(role)),
-                ]));
-            }
-            &[
-                ("Space", "choose"),
-                ("a", "all"),
-                ("Enter", "import chosen"),
-                ("Esc", "cancel"),
-            ]
+            let shown = preview_lines(app, rows, *cursor, inner.width, room);
+            out.extend(shown);
+            Scope::Preview
         }
     };
     let room = usize::from(inner.height.saturating_sub(1));
@@ -294,8 +269,53 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
     while out.len() < room {
         out.push(Line::raw(""));
     }
-    out.push(key_line(app, hints));
+    out.push(key_line(app, &table::hints(scope)));
     lines(out, inner, buf);
+}
+
+/// The preview's rows as lines, a window of `room` lines that shows the cursor's row whole.
+/// A failed row's reason follows it on as many lines as it needs: never cut.
+fn preview_lines(
+    app: &App,
+    rows: &[Row],
+    cursor: usize,
+    width: u16,
+    room: usize,
+) -> Vec<Line<'static>> {
+    const LABEL: usize = 30;
+    let mut all: Vec<(usize, Line<'static>)> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let (mark, what, role) = match &row.state {
+            RowState::New { chosen: true, .. } => ("[x]", "new", Role::Good),
+            RowState::New { chosen: false, .. } => ("[ ]", "new", Role::Dim),
+            RowState::Duplicate => ("   ", "already in the vault", Role::Dim),
+            RowState::Failed(_) => ("   ", "failed:", Role::Error),
+        };
+        let pointer = if i == cursor { "▶" } else { " " };
+        all.push((
+            i,
+            Line::from(vec![
+                Span::styled(format!("{pointer}{mark} "), app.style(Role::Key)),
+                Span::raw(format!("{} ", pad(&fit(&row.label, LABEL), LABEL))),
+                Span::styled(what, app.style(role)),
+            ]),
+        ));
+        if let RowState::Failed(reason) = &row.state {
+            let indent = 5;
+            for piece in wrap(reason, usize::from(width).saturating_sub(indent + 1)) {
+                let text = format!("{:indent$}{piece}", "");
+                all.push((i, Line::styled(text, app.style(Role::Error))));
+            }
+        }
+    }
+    let first = all.iter().position(|(i, _)| *i == cursor).unwrap_or(0);
+    let last = all.iter().rposition(|(i, _)| *i == cursor).unwrap_or(0);
+    let start = (last + 1).saturating_sub(room).min(first);
+    all.into_iter()
+        .skip(start)
+        .take(room)
+        .map(|(_, l)| l)
+        .collect()
 }
 
 /// The last part of a path the person typed: the dialog is narrower than most full paths.

@@ -1,6 +1,7 @@
 //! The list of entries and the detail panel of the selected one.
 //!
-//! Each row: marker, issuer, account, the code split in the middle, then for timed entries a
+//! Each row: marker, issuer, account (each capped in width and cut with "…", so the code stays
+//! near the names on wide terminals), the code split in the middle, then for timed entries a
 //! bar at the entry's own period with the seconds left (red in the last 5 s, with the next
 //! code beside it), for HOTP the counter. In colour the bar is blank cells on a green (red)
 //! background over a grey track; without colour it is `█` and `░`. The seconds are plain, so
@@ -17,6 +18,7 @@ use super::super::app::App;
 use super::super::theme::Role;
 use crate::engine::entry::Entry;
 use crate::engine::otp::Kind;
+use crate::engine::width::fit;
 
 /// Cells of the countdown bar: for a 30 s period one cell is 5 s, so the last cell is the
 /// last 5 s (when it turns red). Every cell that empties is bytes sent to the terminal, so
@@ -29,33 +31,61 @@ const MARK: u16 = 2;
 const CODE: u16 = 9;
 const COUNTDOWN: u16 = BAR + 5;
 const NEXT: u16 = 11;
+/// The countdown without its bar: "  18s".
+const SECONDS: u16 = 5;
+/// The fewest columns the names get before the bar is left out.
+const NARROW: u16 = 16;
+/// Blank columns after the issuer and after the account.
+const GAP: u16 = 2;
+/// The most columns the issuer and the account take, however wide the terminal: the code
+/// stays near the names (at most 2 + 16 + 2 + 26 + 2 = 48 columns from the row's start).
+pub const ISSUER_MAX: u16 = 16;
+pub const ACCOUNT_MAX: u16 = 26;
 
 /// Where each column starts and how wide it is, for one list width.
-#[derive(Debug, Clone, Copy)]
-struct Columns {
-    issuer: (u16, u16),
-    account: (u16, u16),
-    code: u16,
-    countdown: u16,
-    next: Option<u16>,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Columns {
+    pub issuer: (u16, u16),
+    pub account: (u16, u16),
+    pub code: u16,
+    pub countdown: u16,
+    /// Whether the countdown has its bar (on very narrow lists only the seconds show).
+    pub bar: bool,
+    pub next: Option<u16>,
 }
 
 impl Columns {
-    fn new(x: u16, width: u16) -> Columns {
-        let show_next = width >= 64;
-        let fixed = MARK + CODE + 1 + COUNTDOWN + 1 + if show_next { NEXT } else { 0 };
-        let names = width.saturating_sub(fixed + 2);
-        let issuer_w = names * 9 / 20;
-        let account_w = names - issuer_w;
+    /// The layout for a list `width` wide starting at `x`, for names at most `names` wide
+    /// (issuer, account; see [`App::name_widths`]). Names get what they need up to their caps;
+    /// the next-code column is kept only where the names still fit beside it (it is empty
+    /// most of the time), and names wider than their room are cut with "…".
+    pub fn new(x: u16, width: u16, names: (usize, usize)) -> Columns {
+        let clamp = |n: usize, max: u16| u16::try_from(n).unwrap_or(max).clamp(1, max);
+        let (want_issuer, want_account) = (clamp(names.0, ISSUER_MAX), clamp(names.1, ACCOUNT_MAX));
+        // Below NARROW columns for the names, the bar gives its cells to them.
+        let full = MARK + 2 * GAP + CODE + 1 + COUNTDOWN + 1;
+        let bar = width.saturating_sub(full) >= NARROW;
+        let countdown_w = if bar { COUNTDOWN } else { SECONDS };
+        let room = width.saturating_sub(full - COUNTDOWN + countdown_w);
+        let wanted = want_issuer + want_account;
+        let show_next = room >= wanted + NEXT;
+        let (issuer_w, account_w) = if room >= wanted {
+            (want_issuer, want_account)
+        } else {
+            // Share what there is: the issuer gets up to 9/20, the rest to the account.
+            let issuer = (room * 9 / 20).min(want_issuer);
+            (issuer, room.saturating_sub(issuer).min(want_account))
+        };
         let issuer = (x + MARK, issuer_w);
-        let account = (issuer.0 + issuer_w + 1, account_w);
-        let code = account.0 + account_w + 1;
+        let account = (issuer.0 + issuer_w + GAP, account_w);
+        let code = account.0 + account_w + GAP;
         let countdown = code + CODE + 1;
         Columns {
             issuer,
             account,
             code,
             countdown,
+            bar,
             next: show_next.then_some(countdown + COUNTDOWN + 1),
         }
     }
@@ -85,7 +115,7 @@ pub fn rows(app: &App, area: Rect, buf: &mut Buffer) {
         .render(area, buf);
         return;
     }
-    let cols = Columns::new(area.x, area.width);
+    let cols = Columns::new(area.x, area.width, app.name_widths);
     let right = area.right();
     let shown = app
         .visible
@@ -130,24 +160,12 @@ fn draw_row(
     } else {
         &entry.issuer
     };
-    put(
-        buf,
-        cols.issuer.0,
-        y,
-        right,
-        cols.issuer.1,
-        issuer,
-        name_style,
-    );
-    put(
-        buf,
-        cols.account.0,
-        y,
-        right,
-        cols.account.1,
-        &entry.account,
-        name_style,
-    );
+    for ((x, w), text) in [
+        (cols.issuer, issuer),
+        (cols.account, entry.account.as_str()),
+    ] {
+        put(buf, x, y, right, w, &fit(text, usize::from(w)), name_style);
+    }
     let code = match entry.code(app.now) {
         Ok(code) => code.grouped(),
         Err(_) => "error".into(),
@@ -166,6 +184,23 @@ fn draw_row(
                 room,
                 &text,
                 app.style(Role::Dim),
+            );
+        }
+        Some(left) if !cols.bar => {
+            let low = left <= LOW && entry.period > LOW;
+            let style = if low {
+                app.style(Role::Title)
+            } else {
+                Style::new()
+            };
+            put(
+                buf,
+                cols.countdown,
+                y,
+                right,
+                SECONDS,
+                &format!("{left:>4}s"),
+                style,
             );
         }
         Some(left) => {

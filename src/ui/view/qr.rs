@@ -1,9 +1,11 @@
 //! The QR screen: the selected entry's `otpauth://` URI as a QR code in half-block characters
 //! (two modules per character cell), under a warning that the secret is on screen.
 //!
-//! Promises: with colours, dark modules are drawn black on white whatever the terminal's
-//! theme; without colours, light modules are drawn as blocks (right for dark terminals). A
-//! code that does not fit says how large the terminal must be instead of drawing a broken one.
+//! Promises: dark modules are drawn black on white whatever the terminal's theme — also with
+//! `NO_COLOR` or `colors: false`: the code is an image, not decoration, and drawn in the
+//! terminal's own colours it would be inverted on light themes (or dark ones), which many
+//! scanners cannot read. A code that does not fit says, within 80 columns, how large the
+//! terminal must be and which command prints it instead of drawing a broken one.
 
 use qrcode::{Color as Module, EcLevel, QrCode};
 use ratatui::buffer::Buffer;
@@ -46,12 +48,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let need_w = u16::try_from(modules).unwrap_or(u16::MAX);
     let need_h = u16::try_from(modules.div_ceil(2)).unwrap_or(u16::MAX);
     if need_w > body.width || need_h > body.height {
-        let text = format!(
-            " The terminal is too small for this QR code: it needs {}×{}. Enlarge it, or use `keyfob export --format qr`.",
-            need_w,
-            need_h + 1
+        return lines(
+            too_small(app, &entry.name(), need_w, need_h + 1, area),
+            body,
+            buf,
         );
-        return lines(vec![Line::styled(text, app.style(Role::Error))], body, buf);
     }
     let colors = code.to_colors();
     let width = code.width();
@@ -62,23 +63,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             && y - QUIET < width
             && colors[(y - QUIET) * width + (x - QUIET)] == Module::Dark
     };
-    let color = app.settings.theme.color;
-    let style = if color {
-        Style::new().fg(Color::Black).bg(Color::White)
-    } else {
-        Style::new()
-    };
+    // Always black on white (see the module's promise): the block draws dark modules.
+    let style = Style::new().fg(Color::Black).bg(Color::White);
     let x0 = body.x + (body.width - need_w) / 2;
     let y0 = body.y + (body.height - need_h) / 2;
     for (row, y) in (0..modules).step_by(2).zip(y0..) {
         for (col, x) in (0..modules).zip(x0..) {
-            // With colours the block draws dark modules; without, light ones.
-            let top = dark(col, row) == color;
-            let bottom = if row + 1 < modules {
-                dark(col, row + 1) == color
-            } else {
-                !color
-            };
+            let top = dark(col, row);
+            let bottom = row + 1 < modules && dark(col, row + 1);
             let glyph = match (top, bottom) {
                 (true, true) => "█",
                 (true, false) => "▀",
@@ -88,4 +80,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             buf[(x, y)].set_symbol(glyph).set_style(style);
         }
     }
+}
+
+/// What to say when the code does not fit: the size it needs, this terminal's size, and the
+/// command that prints the code instead — each line short enough for 80 columns.
+fn too_small(app: &App, name: &str, width: u16, height: u16, area: Rect) -> Vec<Line<'static>> {
+    let error = app.style(Role::Error);
+    let quoted = name.replace('\'', "'\\''");
+    vec![
+        Line::styled(
+            format!(
+                " The terminal is too small for this QR code: it needs {width}×{height}, this is {}×{}.",
+                area.width, area.height
+            ),
+            error,
+        ),
+        Line::styled(" Enlarge it, or print the code with:", error),
+        Line::raw(format!(
+            "   keyfob export --format qr --plaintext --select '{quoted}'"
+        )),
+    ]
 }

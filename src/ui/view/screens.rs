@@ -1,6 +1,8 @@
 //! Whole-screen views: the key help and the lock screen.
 //!
-//! Promise: the lock screen shows no entry, no code and no count — only how to unlock.
+//! Promises: the help is the key table ([`table::help_sections`]) and scrolls when it is
+//! taller than the screen; the lock screen shows no entry, no code and no count — only how to
+//! unlock.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -9,29 +11,44 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::super::app::{App, LockScreen, Relock};
 use super::super::asking::Asking;
-use super::super::keymap::HELP;
+use super::super::keymap::table::{self, Scope};
 use super::super::theme::Role;
 use super::dialogs::field;
-use super::{dialog, lines};
+use super::{dialog, key_line, lines};
 use crate::prompt::Question;
 
-pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
-    let height = u16::try_from(HELP.len()).unwrap_or(20) + 4;
-    let inner = dialog(app, area, 66, height, "Keys", buf);
-    let mut out: Vec<Line> = HELP
-        .iter()
-        .map(|(keys, what)| {
-            Line::from(vec![
-                Span::styled(format!(" {keys:<14}"), app.style(Role::Key)),
-                Span::raw(*what),
-            ])
-        })
-        .collect();
+/// Width of the key column in the help.
+pub const KEYS_WIDTH: usize = 23;
+
+/// Every line of the help: section headings, then keys and what they do.
+fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let mut out = Vec::with_capacity(table::help_line_count());
+    for (i, (title, rows)) in table::help_sections().into_iter().enumerate() {
+        if i > 0 {
+            out.push(Line::raw(""));
+        }
+        out.push(Line::styled(format!(" {title}"), app.style(Role::Title)));
+        for row in rows {
+            let keys = row.keys.join(" ");
+            out.push(Line::from(vec![
+                Span::styled(format!("  {keys:<KEYS_WIDTH$} "), app.style(Role::Key)),
+                Span::raw(row.text),
+            ]));
+        }
+    }
+    out
+}
+
+pub fn help(app: &App, scroll: usize, area: Rect, buf: &mut Buffer) {
+    let all = help_lines(app);
+    let height = u16::try_from(all.len() + 4).unwrap_or(u16::MAX);
+    let inner = dialog(app, area, 96, height, "Keys", buf);
+    let rows = usize::from(inner.height.saturating_sub(2));
+    let scroll = scroll.min(all.len().saturating_sub(rows));
+    let mut out: Vec<Line> = all.into_iter().skip(scroll).take(rows).collect();
+    out.resize(rows, Line::raw(""));
     out.push(Line::raw(""));
-    out.push(Line::styled(
-        " any key closes this help",
-        app.style(Role::Dim),
-    ));
+    out.push(key_line(app, &table::hints(Scope::Help)));
     lines(out, inner, buf);
 }
 

@@ -9,6 +9,8 @@ use super::super::app::{App, Msg};
 use super::super::theme::Theme;
 use super::super::update::tests::{NOW, app};
 
+mod qr;
+
 fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
     app.update(Msg::Resize { width, height }, app.now);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
@@ -122,28 +124,6 @@ fn without_colour_the_bar_is_glyphs() {
 }
 
 #[test]
-fn no_color_draws_no_colour() {
-    let mut app = app();
-    app.settings.theme = Theme { color: false };
-    app.update(Msg::Tick, NOW + 6);
-    for mode in [
-        Msg::Tick,
-        Msg::Add,
-        Msg::Escape,
-        Msg::Help,
-        Msg::Escape,
-        Msg::ShowQr,
-    ] {
-        app.update(mode, NOW + 6);
-        let t = draw(&mut app, 80, 24);
-        let buffer = t.backend().buffer();
-        for cell in buffer.content() {
-            assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset));
-        }
-    }
-}
-
-#[test]
 fn detail_shows_hardware_token_metadata() {
     let mut app = app();
     for _ in 0..3 {
@@ -221,27 +201,20 @@ fn help_lists_every_key() {
     let mut app = app();
     app.update(Msg::Help, NOW);
     let t = draw(&mut app, 80, 24);
-    let screen = text(t.backend().buffer());
-    for (keys, _) in super::super::keymap::HELP {
-        assert!(screen.contains(keys.trim()), "{keys}\n{screen}");
-    }
     insta::assert_snapshot!(t.backend());
-}
-
-#[test]
-fn qr_fits_80x24_and_warns() {
-    let mut app = app();
-    app.update(Msg::ShowQr, NOW);
-    let t = draw(&mut app, 80, 24);
-    let screen = text(t.backend().buffer());
-    assert!(
-        screen.contains("secret of 'GitHub:me@example.com' is on screen"),
-        "{screen}"
-    );
-    assert!(screen.contains('▀') && screen.contains('▄'), "{screen}");
-    assert!(!screen.contains("too small"), "{screen}");
-    let t = draw(&mut app, 40, 12);
-    assert!(text(t.backend().buffer()).contains("too small"));
+    // Scrolled through, the help shows every line of the key table.
+    let mut seen = String::new();
+    for _ in 0..=app.help_max_scroll() {
+        seen.push_str(&text(draw(&mut app, 80, 24).backend().buffer()));
+        app.update(Msg::Down, NOW);
+    }
+    for (_, lines) in super::super::keymap::table::help_sections() {
+        for line in lines {
+            let keys = line.keys.join(" ");
+            assert!(seen.contains(&keys), "{keys}\n{seen}");
+            assert!(seen.contains(line.text), "{}\n{seen}", line.text);
+        }
+    }
 }
 
 #[test]
@@ -284,4 +257,169 @@ fn tiny_and_odd_sizes_do_not_panic() {
         }
         app.update(Msg::Escape, NOW);
     }
+}
+
+/// A wide terminal keeps the code near the names; long names are cut with "…".
+#[test]
+fn at_200_columns_the_code_is_within_48_columns_of_the_row_start() {
+    let mut app = app();
+    let mut long = app.entries[0].clone();
+    long.issuer = "Contoso Pharmaceuticals Worldwide".into();
+    long.account = "someone.with.a.long.address@research.contoso.example".into();
+    let mut entries = app.entries.clone();
+    entries.push(long);
+    app.set_entries(entries, None);
+    let t = draw(&mut app, 200, 50);
+    let buffer = t.backend().buffer();
+    for needle in ["406 058", "372 551"] {
+        let (x, _) = find(buffer, needle);
+        assert!(x <= 48, "{needle} at column {x}");
+    }
+    let (_, y) = find(buffer, "Contoso Pharma");
+    let row: String = (0..200).map(|x| buffer[(x, y)].symbol()).collect();
+    assert!(row.contains("Contoso Pharmac…"), "{row}");
+    assert!(row.contains("someone.with.a.long.addre…"), "{row}");
+    let (x, _) = find(buffer, "someone");
+    let code_x = x + 26 + 2;
+    assert!(code_x <= 48, "{code_x}");
+    // Nothing but the code after the cut account.
+    let code: String = (code_x..code_x + 7)
+        .map(|x| buffer[(x, y)].symbol())
+        .collect();
+    assert!(
+        code.chars().all(|c| c.is_ascii_digit() || c == ' '),
+        "{code:?}"
+    );
+}
+
+/// At 60 columns there is no next-code column: its width goes to the names.
+#[test]
+fn at_60_columns_the_names_get_the_next_code_width() {
+    use super::list::Columns;
+    let names = (20, 26);
+    let narrow = Columns::new(0, 60, names);
+    assert_eq!(narrow.next, None);
+    assert!(narrow.issuer.1 + narrow.account.1 > 60 - 2 - 4 - 9 - 1 - 11 - 1 - 11 - 2);
+    let wide = Columns::new(0, 100, names);
+    assert!(wide.next.is_some());
+    assert_eq!((wide.issuer.1, wide.account.1), (16, 26), "capped");
+    // Very narrow: the bar gives its cells to the names; the seconds stay.
+    let tiny = Columns::new(0, 30, names);
+    assert!(!tiny.bar && narrow.bar);
+    assert!(tiny.issuer.1 >= 3, "{tiny:?}");
+    let mut small = app();
+    let t = draw(&mut small, 34, 10);
+    let screen = text(t.backend().buffer());
+    assert!(screen.contains("Git") && screen.contains("10s"), "{screen}");
+    // The sample's names fit whole at 60 columns, with the countdown after them.
+    let mut app = app();
+    let t = draw(&mut app, 60, 16);
+    let screen = text(t.backend().buffer());
+    assert!(screen.contains("helga@contoso.com"), "{screen}");
+    assert!(!screen.contains('…'), "{screen}");
+}
+
+/// A failed row's reason is shown whole, on as many lines as it takes.
+#[test]
+fn the_import_preview_shows_failure_reasons_whole() {
+    use super::super::import_flow::ImportFlow;
+    let mut app = app();
+    let mut flow = ImportFlow::default();
+    let bytes = "otpauth://totp/New:one?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n\
+                 otpauth://totp/Bad:two?secret=JBSWY3DPEHPK3PXP&algorithm=MD5&digits=6\n\
+                 otpauth://totp/Bad:three?secret=JBSW0Y3DPEHPK3PXP\n";
+    flow.file_read(
+        "x.txt".into(),
+        zeroize::Zeroizing::new(bytes.as_bytes().to_vec()),
+        &app.entries,
+    );
+    let super::super::import_flow::Stage::Preview { rows, .. } = &flow.stage else {
+        panic!("{:?}", flow.stage)
+    };
+    let reasons: Vec<String> = rows
+        .iter()
+        .filter_map(|r| match &r.state {
+            super::super::import_flow::RowState::Failed(reason) => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasons.len(), 2, "{rows:?}");
+    app.mode = super::super::app::Mode::Import(Box::new(flow));
+    let t = draw(&mut app, 80, 24);
+    let screen = text(t.backend().buffer());
+    // The reasons' words, in order, with the dialog's frame and line breaks taken out.
+    let words: Vec<&str> = screen
+        .split(|c: char| c.is_whitespace() || c == '│')
+        .filter(|w| !w.is_empty())
+        .collect();
+    let joined = words.join(" ");
+    for reason in &reasons {
+        let want: Vec<&str> = reason.split_whitespace().collect();
+        assert!(joined.contains(&want.join(" ")), "{reason}\n{screen}");
+    }
+}
+
+/// Pasting a URI into the add form shows, in the fields, the entry that will be saved.
+#[test]
+fn the_add_form_shows_what_a_pasted_uri_holds() {
+    let mut app = app();
+    app.update(Msg::Add, NOW);
+    app.update(
+        Msg::Text(super::super::text::Edit::Paste(
+            "otpauth://totp/ACME:carol?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA512&digits=8&period=60"
+                .into(),
+        )),
+        NOW,
+    );
+    let t = draw(&mut app, 80, 24);
+    let buffer = t.backend().buffer();
+    let screen = text(buffer);
+    for needle in ["ACME", "carol", "◀ SHA512 ▶", "◀ totp ▶"] {
+        assert!(screen.contains(needle), "{needle}\n{screen}");
+    }
+    let (x, y) = find(buffer, "carol");
+    assert!(
+        !buffer[(x, y)]
+            .modifier
+            .contains(ratatui::style::Modifier::DIM),
+        "shown as what will be saved, not dimmed"
+    );
+    let row = |label: &str| {
+        let (_, y) = find(buffer, label);
+        (0..80).map(|x| buffer[(x, y)].symbol()).collect::<String>()
+    };
+    assert!(row("Digits").contains(" 8 "), "{}", row("Digits"));
+    assert!(row("Period (s)").contains(" 60 "), "{}", row("Period (s)"));
+    let secret = row("Secret");
+    assert!(
+        !secret.contains("JBSW") && secret.contains('•'),
+        "masked: {secret}"
+    );
+}
+
+/// A clock the kernel calls unsynchronised is warned about in the title line.
+#[test]
+fn an_unsynchronised_clock_is_warned_about_in_the_title() {
+    use crate::engine::clock::ClockHealth;
+    let mut app = app();
+    app.update(
+        Msg::Clock(ClockHealth::Unsynced {
+            max_error_s: Some(16),
+        }),
+        NOW,
+    );
+    let t = draw(&mut app, 80, 24);
+    let buffer = t.backend().buffer();
+    let (x, y) = find(buffer, "⚠ clock not synchronised");
+    assert_eq!(y, 0);
+    assert!(x > 20, "beside the title");
+    assert!(text(buffer).lines().next().unwrap().contains("6 entries"));
+    // Narrow: the warning takes the whole title line.
+    let t = draw(&mut app, 50, 16);
+    let (x, _) = find(t.backend().buffer(), "⚠ clock not synchronised");
+    assert_eq!(x, 1);
+    // Synchronised again: gone.
+    app.update(Msg::Clock(ClockHealth::Synced), NOW);
+    let t = draw(&mut app, 80, 24);
+    assert!(!text(t.backend().buffer()).contains("clock not"));
 }

@@ -1,0 +1,26 @@
+//! What both faces (the command line and the screen) start from: where the vault is, how to
+//! open it, the settings, and the time.
+//!
+//! Promises: this is an edge module (it may read the clock; the engine never does); neither
+//! `cli` nor `ui` is imported here, so both can build on it without importing each other.
+
+use crate::config::Config;
+use crate::unlock::Access;
+
+/// What every command and the screen get: where the vault is and the settings.
+pub struct Context {
+    pub access: Access,
+    pub config: Config,
+}
+
+impl Context {
+    /// The current Unix time, or `at` (`--at`).
+    pub fn now(at: Option<u64>) -> u64 {
+        at.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0)
+        })
+    }
+}
