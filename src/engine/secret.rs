@@ -5,9 +5,18 @@
 //!   ignored; any other character is an error naming it and its 1-based position in the input.
 //! - Trailing bits that do not make a whole byte are ignored (as oathtool and the phone apps
 //!   do), so Microsoft's 26-character samples are accepted.
+//! - The Base32 text is kept as given, only upper-cased with spaces, hyphens and `=` removed:
+//!   [`Secret::base32`] gives those characters back, never a re-encoding of the bytes, so an
+//!   import followed by an export writes what was read (`2234567abcdef2234567abcdef` stays
+//!   `2234567ABCDEF2234567ABCDEF`, although its last bits are not part of any byte). Secrets
+//!   that arrive as bytes (binary exports, [`Secret::parse_hex`]) get the usual unpadded
+//!   upper-case Base32 text.
+//! - Hex is read on request ([`Secret::parse_hex`]), with the same forgiveness and errors.
+//! - Two secrets are equal when their bytes are (the duplicate rule), whatever their text.
 //! - Empty secrets are refused. Secrets under 128 bits are accepted; [`Secret::is_short`]
 //!   lets the caller warn.
-//! - The bytes are zeroized on drop and never appear in `Debug` output; there is no `Display`.
+//! - Bytes and text are zeroized on drop and never appear in `Debug` output; there is no
+//!   `Display`.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -48,6 +57,13 @@ pub enum SecretError {
     Length { chars: usize },
     #[error("the secret is {bytes} bytes long; keyfob accepts at most {MAX_BYTES}")]
     TooLong { bytes: usize },
+    #[error(
+        "{} at position {position} is not a hexadecimal digit (use 0-9 and A-F)",
+        describe_char(*ch)
+    )]
+    InvalidHexChar { ch: char, position: usize },
+    #[error("the secret has {digits} hexadecimal digits: a whole secret has an even number")]
+    HexLength { digits: usize },
 }
 
 fn describe_char(ch: char) -> String {
@@ -68,17 +84,30 @@ fn lookalike_hint(ch: char) -> &'static str {
     }
 }
 
-/// A shared secret's raw bytes. Zeroized on drop; redacted in `Debug`.
+/// A shared secret's raw bytes and its Base32 text. Zeroized on drop; redacted in `Debug`.
 #[derive(Clone, Zeroize)]
 #[zeroize(drop)]
 pub struct Secret {
     bytes: Vec<u8>,
+    /// Upper-case Base32 without separators or padding: as given, or encoded from the bytes.
+    text: String,
 }
 
 impl Secret {
     /// Wraps raw bytes (as importers get them). Refuses an empty or absurdly long secret.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, SecretError> {
-        let secret = Self { bytes };
+        let secret = Self {
+            text: String::new(),
+            bytes,
+        };
+        Self::checked(secret).map(|mut secret| {
+            secret.text = BASE32_NOPAD.encode(&secret.bytes);
+            secret
+        })
+    }
+
+    /// `secret` if its length is acceptable.
+    fn checked(secret: Secret) -> Result<Self, SecretError> {
         if secret.bytes.is_empty() {
             return Err(SecretError::Empty);
         }
@@ -92,7 +121,7 @@ impl Secret {
 
     /// Parses Base32 as people paste it (see the module promises).
     pub fn parse_base32(input: &str) -> Result<Self, SecretError> {
-        // Fast path for the canonical form (every secret in a vault): no cleaning copy.
+        // Fast path for the canonical form (every secret in a vault): no cleaning pass.
         if !input.is_empty()
             && input
                 .bytes()
@@ -101,7 +130,10 @@ impl Secret {
             let decoded = LENIENT_BASE32
                 .decode(input.as_bytes())
                 .map_err(|_| SecretError::Length { chars: input.len() })?;
-            return Self::from_bytes(decoded);
+            return Self::checked(Secret {
+                bytes: decoded,
+                text: input.to_string(),
+            });
         }
         let mut cleaned = Zeroizing::new(String::with_capacity(input.len()));
         for (index, ch) in input.chars().enumerate() {
@@ -127,7 +159,52 @@ impl Secret {
                 .map_err(|_| SecretError::Length {
                     chars: cleaned.len(),
                 })?;
-        Self::from_bytes(decoded)
+        Self::checked(Secret {
+            bytes: decoded,
+            text: std::mem::take(&mut *cleaned),
+        })
+    }
+
+    /// Parses hexadecimal (as some token vendors ship seeds): any case, an optional `0x`,
+    /// spaces, hyphens and colons between digits ignored. Errors name the bad character and
+    /// its 1-based position. The secret's text is the Base32 of its bytes.
+    pub fn parse_hex(input: &str) -> Result<Self, SecretError> {
+        let trimmed = input.trim_start();
+        let skipped = input.len() - trimmed.len();
+        let (body, offset) = match trimmed
+            .strip_prefix("0x")
+            .or_else(|| trimmed.strip_prefix("0X"))
+        {
+            Some(rest) => (rest, input[..skipped].chars().count() + 2),
+            None => (trimmed, input[..skipped].chars().count()),
+        };
+        let mut nibbles = Zeroizing::new(Vec::with_capacity(body.len()));
+        for (index, ch) in body.chars().enumerate() {
+            match ch.to_digit(16) {
+                // A hex digit is below 16.
+                Some(n) => nibbles.push(u8::try_from(n).unwrap_or(0)),
+                None if matches!(ch, '-' | ':') || ch.is_whitespace() => {}
+                None => {
+                    return Err(SecretError::InvalidHexChar {
+                        ch,
+                        position: offset + index + 1,
+                    });
+                }
+            }
+        }
+        if nibbles.is_empty() {
+            return Err(SecretError::Empty);
+        }
+        if nibbles.len() % 2 == 1 {
+            return Err(SecretError::HexLength {
+                digits: nibbles.len(),
+            });
+        }
+        let bytes = nibbles
+            .chunks_exact(2)
+            .map(|pair| (pair[0] << 4) | pair[1])
+            .collect();
+        Self::from_bytes(bytes)
     }
 
     /// Whether [`Secret::parse_base32`] would accept `input`, without decoding it or
@@ -187,14 +264,20 @@ impl Secret {
         self.bits() < RECOMMENDED_MIN_BITS
     }
 
-    /// Canonical form: unpadded upper-case Base32.
-    pub fn to_base32(&self) -> Zeroizing<String> {
-        Zeroizing::new(BASE32_NOPAD.encode(&self.bytes))
+    /// The secret's text: upper-case Base32 without separators or padding, as it was given
+    /// (or encoded from the bytes when it came as bytes).
+    pub fn base32(&self) -> &str {
+        &self.text
     }
 
-    /// Length of [`Self::to_base32`] without building it.
+    /// [`Self::base32`] as an owned, zeroized copy.
+    pub fn to_base32(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.text.clone())
+    }
+
+    /// Length of [`Self::base32`].
     pub fn base32_len(&self) -> usize {
-        BASE32_NOPAD.encode_len(self.bytes.len())
+        self.text.len()
     }
 }
 
@@ -221,7 +304,7 @@ impl Eq for Secret {}
 
 impl serde::Serialize for Secret {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_base32())
+        serializer.serialize_str(&self.text)
     }
 }
 
@@ -266,6 +349,60 @@ mod tests {
         let secret = Secret::parse_base32("2234567abcdef2234567abcdef").unwrap();
         assert_eq!(secret.as_bytes().len(), 16);
         assert!(!secret.is_short());
+    }
+
+    #[test]
+    fn the_text_is_kept_as_given_not_re_encoded() {
+        // The last character carries 2 bits that belong to no byte: re-encoding the bytes
+        // would give ...ABCDEE.
+        let secret = Secret::parse_base32("2234 567a-bcde f223 4567 abcd ef==").unwrap();
+        assert_eq!(secret.base32(), "2234567ABCDEF2234567ABCDEF");
+        let same_bytes = Secret::from_bytes(secret.as_bytes().to_vec()).unwrap();
+        assert_eq!(same_bytes.base32(), "2234567ABCDEF2234567ABCDEE");
+        assert_eq!(same_bytes, secret, "equal bytes are the same secret");
+        let canonical = Secret::parse_base32("2234567ABCDEF2234567ABCDEF").unwrap();
+        assert_eq!(canonical.base32(), "2234567ABCDEF2234567ABCDEF");
+        let ron = ron::to_string(&secret).unwrap();
+        assert_eq!(ron, "\"2234567ABCDEF2234567ABCDEF\"");
+        let back: Secret = ron::from_str(&ron).unwrap();
+        assert_eq!(back.base32(), "2234567ABCDEF2234567ABCDEF");
+    }
+
+    #[test]
+    fn hex_is_read_on_request() {
+        let secret = Secret::parse_hex("48656c6c6f21deadbeef").unwrap();
+        assert_eq!(secret.base32(), "JBSWY3DPEHPK3PXP");
+        for form in [
+            "0x48656C6C6F21DEADBEEF",
+            " 48:65:6c:6c:6f:21:de:ad:be:ef",
+            "4865 6c6c-6f21 dead beef",
+        ] {
+            assert_eq!(Secret::parse_hex(form).unwrap(), secret, "{form:?}");
+        }
+        assert_eq!(
+            Secret::parse_hex("48656g"),
+            Err(SecretError::InvalidHexChar {
+                ch: 'g',
+                position: 6
+            })
+        );
+        assert_eq!(
+            Secret::parse_hex("0x4865g"),
+            Err(SecretError::InvalidHexChar {
+                ch: 'g',
+                position: 7
+            })
+        );
+        let e = Secret::parse_hex("abc").unwrap_err();
+        assert_eq!(e, SecretError::HexLength { digits: 3 });
+        assert!(e.to_string().contains("even number"), "{e}");
+        assert_eq!(Secret::parse_hex(" 0x "), Err(SecretError::Empty));
+        assert!(
+            Secret::parse_hex("zz")
+                .unwrap_err()
+                .to_string()
+                .contains("'z' at position 1 is not a hexadecimal digit")
+        );
     }
 
     #[test]

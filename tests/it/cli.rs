@@ -734,7 +734,7 @@ fn stock_age_decrypts_the_vault() {
     let ron = String::from_utf8(out.stdout).unwrap();
     assert!(ron.starts_with("(\n  version: 1,"), "{ron}");
     assert!(
-        ron.contains("secret: \"2234567ABCDEF2234567ABCDEE\""),
+        ron.contains("secret: \"2234567ABCDEF2234567ABCDEF\""),
         "{ron}"
     );
     assert!(ron.contains("account: \"helga@contoso.com\""));

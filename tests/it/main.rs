@@ -15,4 +15,5 @@ mod hygiene;
 mod import;
 mod peer_exports;
 mod robustness;
+mod seed_text;
 mod tui_pty;
