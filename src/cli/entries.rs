@@ -36,7 +36,7 @@ pub struct AddArgs {
     /// HMAC algorithm
     #[arg(long, value_enum, default_value = "sha1")]
     pub algorithm: AlgorithmArg,
-    /// Code length, 6 to 8
+    /// Code length, 6 to 10 (6 is usual; Entra and Google Authenticator take only 6)
     #[arg(long, default_value_t = otp::DEFAULT_DIGITS)]
     pub digits: u8,
     /// Seconds per code

@@ -26,9 +26,11 @@ pub const BAR: u16 = 6;
 pub const LOW: u32 = 5;
 
 const MARK: u16 = 2;
+/// The code column for up to 8 digits (`1234 5678`); 9- and 10-digit codes widen it.
 const CODE: u16 = 9;
 const COUNTDOWN: u16 = BAR + 5;
-const NEXT: u16 = 11;
+/// `→ ` and the code.
+const NEXT_ARROW: u16 = 2;
 
 /// Where each column starts and how wide it is, for one list width.
 #[derive(Debug, Clone, Copy)]
@@ -36,25 +38,43 @@ struct Columns {
     issuer: (u16, u16),
     account: (u16, u16),
     code: u16,
+    code_width: u16,
     countdown: u16,
     next: Option<u16>,
 }
 
+/// Width of the widest grouped code among `entries` (at least [`CODE`]).
+fn code_width(entries: &[Entry]) -> u16 {
+    let widest = entries
+        .iter()
+        .map(|e| match e.kind {
+            Kind::Steam => u16::from(e.digits),
+            // Split once in the middle: one space more.
+            Kind::Totp | Kind::Hotp => u16::from(e.digits) + 1,
+        })
+        .max()
+        .unwrap_or(CODE);
+    widest.max(CODE)
+}
+
 impl Columns {
-    fn new(x: u16, width: u16) -> Columns {
-        let show_next = width >= 64;
-        let fixed = MARK + CODE + 1 + COUNTDOWN + 1 + if show_next { NEXT } else { 0 };
+    fn new(x: u16, width: u16, code_width: u16) -> Columns {
+        let next_width = NEXT_ARROW + code_width;
+        // 64 columns with the usual 9-column code; a wider code needs two more per column.
+        let show_next = width >= 64 + 2 * (code_width - CODE);
+        let fixed = MARK + code_width + 1 + COUNTDOWN + 1 + if show_next { next_width } else { 0 };
         let names = width.saturating_sub(fixed + 2);
         let issuer_w = names * 9 / 20;
         let account_w = names - issuer_w;
         let issuer = (x + MARK, issuer_w);
         let account = (issuer.0 + issuer_w + 1, account_w);
         let code = account.0 + account_w + 1;
-        let countdown = code + CODE + 1;
+        let countdown = code + code_width + 1;
         Columns {
             issuer,
             account,
             code,
+            code_width,
             countdown,
             next: show_next.then_some(countdown + COUNTDOWN + 1),
         }
@@ -85,7 +105,7 @@ pub fn rows(app: &App, area: Rect, buf: &mut Buffer) {
         .render(area, buf);
         return;
     }
-    let cols = Columns::new(area.x, area.width);
+    let cols = Columns::new(area.x, area.width, code_width(&app.entries));
     let right = area.right();
     let shown = app
         .visible
@@ -152,12 +172,21 @@ fn draw_row(
         Ok(code) => code.grouped(),
         Err(_) => "error".into(),
     };
-    put(buf, cols.code, y, right, CODE, &code, app.style(Role::Code));
+    let next_width = NEXT_ARROW + cols.code_width;
+    put(
+        buf,
+        cols.code,
+        y,
+        right,
+        cols.code_width,
+        &code,
+        app.style(Role::Code),
+    );
     match entry.remaining(app.now) {
         None => {
             // HOTP rows never show a next code: the counter may use that column too.
             let text = format!("counter {}", entry.counter);
-            let room = COUNTDOWN + cols.next.map_or(0, |_| 1 + NEXT);
+            let room = COUNTDOWN + cols.next.map_or(0, |_| 1 + next_width);
             put(
                 buf,
                 cols.countdown,
@@ -203,7 +232,7 @@ fn draw_row(
                     .code(app.now + u64::from(left))
                     .map(|c| format!("→ {}", c.grouped()))
                     .unwrap_or_default();
-                put(buf, x, y, right, NEXT, &next, app.style(Role::Next));
+                put(buf, x, y, right, next_width, &next, app.style(Role::Next));
             }
         }
     }

@@ -285,3 +285,27 @@ fn tiny_and_odd_sizes_do_not_panic() {
         app.update(Msg::Escape, NOW);
     }
 }
+
+#[test]
+fn nine_and_ten_digit_codes_are_shown_whole_with_their_next_code() {
+    use crate::engine::entry::Entry;
+    use crate::engine::secret::Secret;
+    let secret = |b32| Secret::parse_base32(b32).unwrap();
+    let mut ten = Entry::new("Ten", "digits", secret("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
+    ten.digits = 10;
+    // Another secret: one secret's 9-digit code is the end of its 10-digit code.
+    let mut nine = Entry::new("Nine", "digits", secret("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"));
+    nine.digits = 9;
+    let mut app = App::new(vec![ten.clone(), nine.clone()], Default::default(), NOW + 6);
+    let t = draw(&mut app, 80, 24);
+    let buffer = t.backend().buffer();
+    for entry in [&ten, &nine] {
+        let code = entry.code(NOW + 6).unwrap().grouped();
+        let next = entry.code(NOW + 10).unwrap().grouped();
+        assert_eq!(code.len(), usize::from(entry.digits) + 1);
+        let (x, y) = find(buffer, &code);
+        let (next_x, next_y) = find(buffer, &format!("→ {next}"));
+        assert_eq!(next_y, y, "the next code is on the same row");
+        assert!(next_x > x);
+    }
+}
