@@ -8,8 +8,9 @@ use clap::{Args, ValueEnum};
 use zeroize::Zeroizing;
 
 use super::Context;
+use crate::engine::entry::Entry;
 use crate::engine::export;
-use crate::engine::import::{self, Format, ImportError, Item};
+use crate::engine::import::{self, DuplicateOf, Format, ImportError, Item, Plan, SecretEncoding};
 use crate::engine::storage;
 use crate::failure::Failure;
 use crate::unlock;
@@ -30,6 +31,19 @@ pub struct ImportArgs {
     /// Password of encrypted exports, from the first line of this file ("-" = stdin)
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+    /// How the secrets in an Entra CSV are written (hex: as some token vendors ship them)
+    #[arg(long, value_enum, default_value = "base32", value_name = "ENCODING")]
+    pub secret_encoding: SecretEncodingArg,
+    /// Import nothing if any entry fails (exit 1)
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `--secret-encoding` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecretEncodingArg {
+    Base32,
+    Hex,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,13 +100,14 @@ fn read_items(
     path: &Path,
     bytes: &[u8],
     format: &dyn Format,
+    encoding: SecretEncoding,
     password: &mut Option<SecretString>,
     password_file: Option<&Path>,
 ) -> Result<Vec<Item>, Failure> {
     let shown = path.display();
     let mut attempts = 0;
     loop {
-        match format.read(bytes, password.as_ref()) {
+        match format.read_encoded(bytes, password.as_ref(), encoding) {
             Ok(items) => return Ok(items),
             Err(ImportError::NeedsPassword) | Err(ImportError::WrongPassword)
                 if password_file.is_none() && attempts < 3 && std::io::stdin().is_terminal() =>
@@ -115,6 +130,10 @@ fn read_items(
                 };
                 *password = Some(passphrase);
             }
+            Err(e @ ImportError::EncodingNotApplicable { .. }) => {
+                return Err(Failure::new(format!("'{shown}' ({}): {e}", format.name()))
+                    .with_hint("--secret-encoding hex is for Entra CSVs with hex seeds"));
+            }
             Err(e) => return Err(Failure::new(format!("'{shown}' ({}): {e}", format.name()))),
         }
     }
@@ -123,6 +142,10 @@ fn read_items(
 pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
     let mut items = Vec::new();
     let mut password: Option<SecretString> = None;
+    let encoding = match args.secret_encoding {
+        SecretEncodingArg::Base32 => SecretEncoding::Base32,
+        SecretEncodingArg::Hex => SecretEncoding::Hex,
+    };
     for path in &args.files {
         let bytes = read_input(path)?;
         let format = if args.format.eq_ignore_ascii_case("auto") {
@@ -135,6 +158,7 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
             path,
             &bytes,
             format,
+            encoding,
             &mut password,
             args.password_file.as_deref(),
         )?;
@@ -150,38 +174,111 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
                 what: label(what),
                 reason,
             },
+            Item::Warning { what, text } => Item::Warning {
+                what: label(what),
+                text,
+            },
             entry => entry,
         }));
     }
 
     crate::failure::test_panic_point("import", &items);
+    let failed = items
+        .iter()
+        .filter(|i| matches!(i, Item::Failed { .. }))
+        .count();
+    if args.strict && failed > 0 {
+        for item in &items {
+            if let Item::Failed { what, reason } = item {
+                eprintln!("   failed  {what}: {reason}");
+            }
+        }
+        return Err(Failure::new(format!(
+            "{failed} entr{} could not be read; with --strict nothing was imported (the vault was not changed)",
+            if failed == 1 { "y" } else { "ies" }
+        )));
+    }
     let mut session = context.access.open()?;
-    let plan = if args.dry_run {
-        import::plan(&session.vault().entries, items)
+    // Entries move into the vault; nothing copies them (a big import needs memory once).
+    let (plan, added) = if args.dry_run {
+        let mut plan = import::plan(&session.vault().entries, items);
+        let added = std::mem::take(&mut plan.added);
+        (plan, Added::Planned(added))
     } else {
-        session.update(|vault| {
-            let plan = import::plan(&vault.entries, items);
-            vault.entries.extend(plan.added.iter().cloned());
-            Ok::<_, Failure>(plan)
-        })?
+        let saved = session.update(|vault| {
+            let mut plan = import::plan(&vault.entries, items);
+            if plan.added.is_empty() {
+                // Nothing new: leave the file as it is.
+                return Err(Unchanged::Plan(plan));
+            }
+            let first = vault.entries.len();
+            vault.entries.append(&mut plan.added);
+            Ok((plan, first))
+        });
+        match saved {
+            Ok((plan, first)) => (plan, Added::Saved(first)),
+            Err(Unchanged::Plan(plan)) => (plan, Added::Planned(Vec::new())),
+            Err(Unchanged::Failed(e)) => return Err(e.into()),
+        }
     };
+    let added: &[Entry] = match &added {
+        Added::Planned(list) => list,
+        Added::Saved(first) => session.vault().entries.get(*first..).unwrap_or_default(),
+    };
+    report(args, &plan, added);
+    // An entry already in the vault counts as imported: running an import again must not
+    // turn its partial success into a total failure.
+    Ok(if plan.failed.is_empty() {
+        0
+    } else if added.is_empty() && plan.duplicates.is_empty() {
+        // Nothing could be imported.
+        1
+    } else {
+        // Some entries are in the vault now, some failed.
+        4
+    })
+}
+
+/// Why an import's vault update wrote nothing.
+enum Unchanged {
+    /// Every entry was a duplicate or failed.
+    Plan(Plan),
+    Failed(crate::engine::store::VaultError),
+}
+
+impl From<crate::engine::store::VaultError> for Unchanged {
+    fn from(e: crate::engine::store::VaultError) -> Unchanged {
+        Unchanged::Failed(e)
+    }
+}
+
+/// The entries an import added (saved at the end of the vault) or would add (a dry run).
+enum Added {
+    Planned(Vec<Entry>),
+    Saved(usize),
+}
+
+/// One line per entry and a summary (stdout), failures and warnings (stderr).
+fn report(args: &ImportArgs, plan: &Plan, added: &[Entry]) {
     let mut out = std::io::stdout().lock();
     let verb = if args.dry_run { "would add" } else { "added" };
-    for entry in &plan.added {
+    for entry in added {
         let _ = writeln!(out, "{verb:>9}  {}", entry.name());
     }
-    for entry in &plan.duplicates {
-        let _ = writeln!(
-            out,
-            "{:>9}  {} (already in the vault)",
-            "duplicate",
-            entry.name()
-        );
+    for duplicate in &plan.duplicates {
+        let of = match duplicate.of {
+            DuplicateOf::Earlier if args.files.len() > 1 => "earlier in these files",
+            of => of.describe(),
+        };
+        let _ = writeln!(out, "{:>9}  {} ({of})", "duplicate", duplicate.entry.name());
     }
     for (what, reason) in &plan.failed {
         eprintln!("   failed  {what}: {reason}");
     }
-    let short = plan.added.iter().filter(|e| e.secret.is_short()).count();
+    for (what, text) in &plan.warnings {
+        super::warn(format!("{what}: {text}"));
+    }
+    let short = added.iter().filter(|e| e.secret.is_short()).count();
     if short > 0 {
         super::warn(format!(
             "{short} of the new secrets {} shorter than 128 bits (fine for hardware tokens, weak otherwise)",
@@ -191,7 +288,7 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
     let _ = writeln!(
         out,
         "{verb} {}, skipped {} duplicate{}, failed {}{}",
-        plan.added.len(),
+        added.len(),
         plan.duplicates.len(),
         if plan.duplicates.len() == 1 { "" } else { "s" },
         plan.failed.len(),
@@ -201,12 +298,6 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
             ""
         }
     );
-    let nothing_usable = plan.added.is_empty() && plan.duplicates.is_empty();
-    Ok(if !plan.failed.is_empty() && nothing_usable {
-        1
-    } else {
-        0
-    })
 }
 
 pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {

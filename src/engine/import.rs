@@ -5,14 +5,16 @@
 //!   a failure naming which entry and why. One bad entry never blocks the others.
 //! - [`detect`] picks a format from content alone, or says which formats exist.
 //! - [`plan`] sorts items against the vault into new, duplicate (same type, secret, issuer
-//!   and account — within the file too) and failed, without writing anything.
+//!   and account — of an entry in the vault, or of one earlier in the file, and says which)
+//!   and failed, and passes on warnings; it writes nothing and copies no entry.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 use age::secrecy::SecretString;
 
 use super::entry::Entry;
-use super::otp::Kind;
+use super::secret::{Secret, SecretError};
 
 mod aegis;
 mod andotp;
@@ -41,6 +43,11 @@ pub enum Item {
         what: String,
         reason: String,
     },
+    /// Something worth knowing that blocks nothing (two tokens with one serial number).
+    Warning {
+        what: String,
+        text: String,
+    },
 }
 
 impl Item {
@@ -52,6 +59,13 @@ impl Item {
         Item::Failed {
             what: what.into(),
             reason: reason.to_string(),
+        }
+    }
+
+    pub fn warning(what: impl Into<String>, text: impl std::fmt::Display) -> Item {
+        Item::Warning {
+            what: what.into(),
+            text: text.to_string(),
         }
     }
 }
@@ -69,6 +83,30 @@ pub enum ImportError {
     NeedsPassword,
     #[error("the export's password is wrong")]
     WrongPassword,
+    /// A secret encoding other than Base32 was asked of a format whose secrets are not text.
+    #[error(
+        "the '{format}' format's secrets are not text: a secret encoding applies to entra-csv only"
+    )]
+    EncodingNotApplicable { format: &'static str },
+}
+
+/// How the secrets of a text format are written. Base32 unless the person says otherwise
+/// (some hardware-token vendors ship hex seeds in Entra's CSV).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SecretEncoding {
+    #[default]
+    Base32,
+    Hex,
+}
+
+impl SecretEncoding {
+    /// Parses a secret in this encoding.
+    pub fn parse(self, text: &str) -> Result<Secret, SecretError> {
+        match self {
+            SecretEncoding::Base32 => Secret::parse_base32(text),
+            SecretEncoding::Hex => Secret::parse_hex(text),
+        }
+    }
 }
 
 /// One export format.
@@ -80,6 +118,22 @@ pub trait Format: Sync {
     /// Reads every entry; `password` for encrypted exports.
     fn read(&self, bytes: &[u8], password: Option<&SecretString>)
     -> Result<Vec<Item>, ImportError>;
+
+    /// [`Format::read`] with the secrets in `encoding`. Only formats whose secrets are text
+    /// in a column of their own take another encoding than Base32.
+    fn read_encoded(
+        &self,
+        bytes: &[u8],
+        password: Option<&SecretString>,
+        encoding: SecretEncoding,
+    ) -> Result<Vec<Item>, ImportError> {
+        match encoding {
+            SecretEncoding::Base32 => self.read(bytes, password),
+            SecretEncoding::Hex => Err(ImportError::EncodingNotApplicable {
+                format: self.name(),
+            }),
+        }
+    }
 }
 
 /// Every known format, most specific first (detection tries them in order): images by their
@@ -146,35 +200,128 @@ pub fn detect(bytes: &[u8]) -> Result<&'static dyn Format, ImportError> {
 #[derive(Debug, Default)]
 pub struct Plan {
     pub added: Vec<Entry>,
-    pub duplicates: Vec<Entry>,
+    pub duplicates: Vec<Duplicate>,
+    /// (where, why) for each entry that could not be read.
     pub failed: Vec<(String, String)>,
+    /// (where, what) for each warning.
+    pub warnings: Vec<(String, String)>,
+}
+
+/// An entry left out because the same account is already there.
+#[derive(Debug)]
+pub struct Duplicate {
+    pub entry: Entry,
+    pub of: DuplicateOf,
+}
+
+/// Where the same account already is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateOf {
+    /// An entry of the vault.
+    Vault,
+    /// An entry earlier in what is being imported.
+    Earlier,
+}
+
+impl DuplicateOf {
+    /// "already in the vault" / "earlier in the file".
+    pub fn describe(self) -> &'static str {
+        match self {
+            DuplicateOf::Vault => "already in the vault",
+            DuplicateOf::Earlier => "earlier in the file",
+        }
+    }
+}
+
+/// Where an entry with a given (type, issuer, account) was seen.
+#[derive(Debug, Clone, Copy)]
+enum Seen {
+    Vault(usize),
+    Added(usize),
+}
+
+/// Sightings by the hash of (type, issuer, account). Most keys are seen once: the first
+/// sighting lives in `first`, any more (the same names with another secret, or a hash
+/// collision) in `more`, so the common case costs no list per key.
+#[derive(Default)]
+struct Sightings {
+    first: HashMap<u64, Seen>,
+    more: HashMap<u64, Vec<Seen>>,
+}
+
+impl Sightings {
+    fn note(&mut self, hash: u64, seen: Seen) {
+        if let Some(previous) = self.first.insert(hash, seen) {
+            self.first.insert(hash, previous);
+            self.more.entry(hash).or_default().push(seen);
+        }
+    }
+
+    fn of(&self, hash: u64) -> impl Iterator<Item = Seen> + '_ {
+        self.first
+            .get(&hash)
+            .into_iter()
+            .chain(self.more.get(&hash).into_iter().flatten())
+            .copied()
+    }
 }
 
 /// Sorts `items` against `existing` entries. Linear in the number of entries (a 10,000-row
-/// token file against a large vault stays fast).
-pub fn plan(existing: &[Entry], items: Vec<Item>) -> Plan {
-    // Entries by (type, issuer, account); the secrets are compared only within a bucket.
-    let mut index: HashMap<(Kind, String, String), Vec<Entry>> = HashMap::new();
-    let key = |e: &Entry| (e.kind, e.issuer.clone(), e.account.clone());
-    for entry in existing {
-        index.entry(key(entry)).or_default().push(entry.clone());
+/// token file against a large vault stays fast), and it copies no entry: the index holds
+/// hashes and positions, so a million-entry import needs no second copy of its entries.
+///
+/// A new entry whose serial number an entry of the vault already has is added with a
+/// warning (`keyfob code SERIAL` would then match both).
+pub fn plan(existing: &[Entry], items: impl IntoIterator<Item = Item>) -> Plan {
+    let state = std::collections::hash_map::RandomState::new();
+    let key = |e: &Entry| state.hash_one((e.kind, e.issuer.as_str(), e.account.as_str()));
+    let mut seen = Sightings::default();
+    seen.first.reserve(existing.len());
+    for (index, entry) in existing.iter().enumerate() {
+        seen.note(key(entry), Seen::Vault(index));
     }
+    let serials: HashMap<&str, usize> = existing
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| Some((e.serial.as_deref()?, i)))
+        .collect();
     let mut plan = Plan::default();
     for item in items {
         match item {
             Item::Entry(entry) => {
-                let bucket = index.entry(key(&entry)).or_default();
-                let seen = bucket.iter().any(|e| e.same_account(&entry));
-                if !seen {
-                    bucket.push((*entry).clone());
+                let entry = *entry;
+                let hash = key(&entry);
+                let mut found = None;
+                for sighting in seen.of(hash) {
+                    let (other, of) = match sighting {
+                        Seen::Vault(i) => (&existing[i], DuplicateOf::Vault),
+                        Seen::Added(i) => (&plan.added[i], DuplicateOf::Earlier),
+                    };
+                    if other.same_account(&entry) {
+                        found = Some(of);
+                        break;
+                    }
                 }
-                if seen {
-                    plan.duplicates.push(*entry);
-                } else {
-                    plan.added.push(*entry);
+                match found {
+                    Some(of) => plan.duplicates.push(Duplicate { entry, of }),
+                    None => {
+                        if let Some(&i) = entry.serial.as_deref().and_then(|s| serials.get(s)) {
+                            plan.warnings.push((
+                                format!("'{}'", entry.name()),
+                                format!(
+                                    "serial number '{}' is already used by '{}' in the vault",
+                                    entry.serial.as_deref().unwrap_or_default(),
+                                    existing[i].name()
+                                ),
+                            ));
+                        }
+                        seen.note(hash, Seen::Added(plan.added.len()));
+                        plan.added.push(entry);
+                    }
                 }
             }
             Item::Failed { what, reason } => plan.failed.push((what, reason)),
+            Item::Warning { what, text } => plan.warnings.push((what, text)),
         }
     }
     plan
@@ -206,13 +353,45 @@ mod tests {
         let items = format.read(bytes, None).unwrap();
         let existing = vec![match &items[2] {
             Item::Entry(e) => (**e).clone(),
-            Item::Failed { .. } => unreachable!(),
+            _ => unreachable!(),
         }];
         let plan = plan(&existing, items);
         assert_eq!(plan.added.len(), 1);
-        assert_eq!(plan.duplicates.len(), 2);
+        let of: Vec<DuplicateOf> = plan.duplicates.iter().map(|d| d.of).collect();
+        assert_eq!(of, [DuplicateOf::Earlier, DuplicateOf::Vault]);
         assert_eq!(plan.failed.len(), 1);
         assert_eq!(plan.failed[0].0, "line 4");
+    }
+
+    #[test]
+    fn same_names_with_another_secret_are_not_duplicates() {
+        let bytes = b"otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP\n\
+            otpauth://totp/A:a?secret=GEZDGNBVGY3TQOJQ\n\
+            otpauth://totp/A:a?secret=GEZDGNBVGY3TQOJQ\n\
+            otpauth://hotp/A:a?secret=GEZDGNBVGY3TQOJQ\n";
+        let items = detect(bytes).unwrap().read(bytes, None).unwrap();
+        let plan = plan(&[], items);
+        assert_eq!(plan.added.len(), 3);
+        assert_eq!(plan.duplicates.len(), 1);
+        assert_eq!(plan.duplicates[0].of, DuplicateOf::Earlier);
+    }
+
+    #[test]
+    fn a_serial_already_in_the_vault_is_warned_about() {
+        let secret = |b32| crate::engine::secret::Secret::parse_base32(b32).unwrap();
+        let mut old = Entry::new("Contoso", "ann", secret("JBSWY3DPEHPK3PXP"));
+        old.serial = Some("KF0001".into());
+        let mut new = Entry::new("Contoso", "bob", secret("GEZDGNBVGY3TQOJQ"));
+        new.serial = Some("KF0001".into());
+        let plan = plan(&[old], vec![Item::entry(new)]);
+        assert_eq!(plan.added.len(), 1);
+        assert_eq!(
+            plan.warnings,
+            [(
+                "'Contoso:bob'".to_string(),
+                "serial number 'KF0001' is already used by 'Contoso:ann' in the vault".to_string()
+            )]
+        );
     }
 
     #[test]

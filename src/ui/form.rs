@@ -315,6 +315,7 @@ impl Form {
             match item {
                 Item::Entry(entry) => entries.push(*entry),
                 Item::Failed { what, reason } => warnings.push(format!("{what}: {reason}")),
+                Item::Warning { .. } => {}
             }
         }
         if entries.is_empty() {

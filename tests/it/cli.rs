@@ -242,9 +242,9 @@ fn add_refuses_bad_input_and_leaves_the_vault_alone() {
                 "--secret",
                 "JBSWY3DP",
                 "--digits",
-                "9",
+                "11",
             ],
-            "9 digits is out of range",
+            "11 digits is out of range",
         ),
         (
             &[
@@ -861,7 +861,7 @@ fn import_otpauth_with_duplicates_failures_and_dry_run() {
         .arg(&file)
         .arg("--dry-run")
         .assert()
-        .success()
+        .code(4)
         .stdout(contains("would add 2, skipped 1 duplicate, failed 1").and(contains("dry run")))
         .stderr(contains("line 6: secret parameter: '1' at position 5"));
     assert_eq!(tv.bytes(), before);
@@ -869,7 +869,7 @@ fn import_otpauth_with_duplicates_failures_and_dry_run() {
         .args(["import", "--format", "otpauth", "-"])
         .write_stdin(fs::read(&file).unwrap())
         .assert()
-        .success()
+        .code(4)
         .stdout(contains("added 2, skipped 1 duplicate, failed 1"));
     tv.cmd().args(["code", "new:two"]).assert().success();
     // Again: everything is a duplicate now.
@@ -877,7 +877,7 @@ fn import_otpauth_with_duplicates_failures_and_dry_run() {
         .arg("import")
         .arg(&file)
         .assert()
-        .success()
+        .code(4)
         .stdout(contains("added 0, skipped 3 duplicates"));
 }
 

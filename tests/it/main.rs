@@ -13,6 +13,7 @@ mod faults;
 mod fuzz_bodies;
 mod hygiene;
 mod import;
+mod import_status;
 mod long_codes;
 mod peer_exports;
 mod robustness;

@@ -10,9 +10,8 @@
 use age::secrecy::SecretString;
 
 use super::lines::LineCounter;
-use super::{Format, ImportError, Item};
+use super::{Format, ImportError, Item, SecretEncoding};
 use crate::engine::entra::{self, HEADER, TokenRow};
-use crate::engine::secret::Secret;
 
 pub struct EntraCsv;
 
@@ -49,7 +48,20 @@ impl Format for EntraCsv {
             >= 3
     }
 
-    fn read(&self, bytes: &[u8], _: Option<&SecretString>) -> Result<Vec<Item>, ImportError> {
+    fn read(
+        &self,
+        bytes: &[u8],
+        password: Option<&SecretString>,
+    ) -> Result<Vec<Item>, ImportError> {
+        self.read_encoded(bytes, password, SecretEncoding::Base32)
+    }
+
+    fn read_encoded(
+        &self,
+        bytes: &[u8],
+        _: Option<&SecretString>,
+        encoding: SecretEncoding,
+    ) -> Result<Vec<Item>, ImportError> {
         let text = super::text(bytes)?;
         let mut reader = reader(text);
         let names: Vec<String> = reader
@@ -75,7 +87,7 @@ impl Format for EntraCsv {
                 Ok(false) => break,
                 Ok(true) => {
                     let line = lines.line_of(record.position().map_or(0, csv::Position::byte));
-                    items.push(match row(&record, &columns, line) {
+                    items.push(match row(&record, &columns, line, encoding) {
                         Ok(row) => Item::entry(entra::entry_from_row(&row)),
                         Err((what, reason)) => Item::failed(what, reason),
                     });
@@ -101,6 +113,7 @@ fn row(
     record: &csv::StringRecord,
     columns: &[usize; 6],
     line: u64,
+    encoding: SecretEncoding,
 ) -> Result<TokenRow, (String, String)> {
     let at = |column: &str| format!("line {line}, column '{column}'");
     let field = |i: usize| record.get(columns[i]).map(str::trim);
@@ -122,7 +135,9 @@ fn row(
             "it is empty; Entra needs a serial number for every token".into(),
         ));
     }
-    let secret = Secret::parse_base32(secret).map_err(|e| (at(HEADER[2]), e.to_string()))?;
+    let secret = encoding
+        .parse(secret)
+        .map_err(|e| (at(HEADER[2]), e.to_string()))?;
     let interval = interval.unwrap_or("");
     let period = match interval {
         "30" => 30,
@@ -157,7 +172,7 @@ mod tests {
             .iter()
             .filter_map(|i| match i {
                 Item::Entry(e) => Some(&**e),
-                Item::Failed { .. } => None,
+                _ => None,
             })
             .collect()
     }
@@ -199,7 +214,7 @@ mod tests {
             .iter()
             .filter_map(|i| match i {
                 Item::Failed { what, reason } => Some(format!("{what}: {reason}")),
-                Item::Entry(_) => None,
+                _ => None,
             })
             .collect();
         assert_eq!(entries(&items).len(), 1);

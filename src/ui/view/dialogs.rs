@@ -271,8 +271,9 @@ pub fn import(app: &App, flow: &ImportFlow, area: Rect, buf: &mut Buffer) {
                 let (mark, what, role) = match &row.state {
                     RowState::New { chosen: true, .. } => ("[x]", "new".to_string(), Role::Good),
                     RowState::New { chosen: false, .. } => ("[ ]", "new".to_string(), Role::Dim),
-                    RowState::Duplicate => ("   ", "already in the vault".to_string(), Role::Dim),
+                    RowState::Duplicate(of) => ("   ", of.describe().to_string(), Role::Dim),
                     RowState::Failed(reason) => ("   ", format!("failed: {reason}"), Role::Error),
+                    RowState::Warning(text) => ("   ", format!("note: {text}"), Role::Warning),
                 };
                 let pointer = if i == *cursor { "▶" } else { " " };
                 out.push(Line::from(vec![
