@@ -19,7 +19,7 @@ use crate::unlock;
 #[derive(Debug, Args)]
 pub struct AddArgs {
     /// A whole otpauth:// URI (instead of --issuer/--account/--secret)
-    #[arg(long, value_name = "URI", conflicts_with_all = ["issuer", "account", "secret", "secret_stdin", "algorithm", "digits", "period", "hotp", "counter", "steam"])]
+    #[arg(long, value_name = "URI", conflicts_with_all = ["issuer", "account", "secret", "secret_stdin", "hex", "algorithm", "digits", "period", "hotp", "counter", "steam"])]
     pub uri: Option<String>,
     /// The service (e.g. GitHub)
     #[arg(long)]
@@ -33,6 +33,9 @@ pub struct AddArgs {
     /// Read the secret from the first line of stdin
     #[arg(long)]
     pub secret_stdin: bool,
+    /// The secret is hexadecimal (as some token vendors ship seeds), not Base32
+    #[arg(long)]
+    pub hex: bool,
     /// HMAC algorithm
     #[arg(long, value_enum, default_value = "sha1")]
     pub algorithm: AlgorithmArg,
@@ -103,7 +106,10 @@ pub fn pick(vault: &Vault, query: &str) -> Result<usize, Failure> {
         Found::None => Err(no_match(query)),
         Found::Many(indices) => Err(ambiguous(
             query,
-            indices.iter().map(|i| vault.entries[*i].name()).collect(),
+            indices
+                .iter()
+                .map(|i| query::describe(&vault.entries[*i]))
+                .collect(),
         )),
     }
 }
@@ -137,7 +143,8 @@ fn read_secret(args: &AddArgs, name: &str) -> Result<Zeroizing<String>, Failure>
         return Ok(Zeroizing::new(first));
     }
     if std::io::stdin().is_terminal() {
-        let typed = unlock::prompt_hidden(&format!("Secret (Base32) for {name}: "))?;
+        let encoding = if args.hex { "hex" } else { "Base32" };
+        let typed = unlock::prompt_hidden(&format!("Secret ({encoding}) for {name}: "))?;
         return Ok(Zeroizing::new(typed.expose_secret().to_string()));
     }
     Err(Failure::new("no secret given")
@@ -159,7 +166,12 @@ fn entry_from_args(args: &AddArgs) -> Result<Entry, Failure> {
     }
     let shown = entry::display_name(&issuer, &account);
     let text = read_secret(args, &shown)?;
-    let secret = Secret::parse_base32(&text).map_err(|e| Failure::new(format!("secret: {e}")))?;
+    let parsed = if args.hex {
+        Secret::parse_hex(&text)
+    } else {
+        Secret::parse_base32(&text)
+    };
+    let secret = parsed.map_err(|e| Failure::new(format!("secret: {e}")))?;
     let mut entry = Entry::new(issuer, account, secret);
     entry.algorithm = args.algorithm.into();
     entry.digits = args.digits;

@@ -147,7 +147,10 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
         SecretEncodingArg::Hex => SecretEncoding::Hex,
     };
     for path in &args.files {
-        let bytes = read_input(path)?;
+        let raw = read_input(path)?;
+        // "Unicode text" (UTF-16) files are read as the text they hold.
+        let bytes = import::prepare(&raw)
+            .map_err(|e| Failure::new(format!("'{}': {e}", path.display())))?;
         let format = if args.format.eq_ignore_ascii_case("auto") {
             import::detect(&bytes)
         } else {

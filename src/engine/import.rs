@@ -33,6 +33,9 @@ mod qr;
 mod steam;
 mod stratum;
 mod twofas;
+mod unicode;
+
+pub use unicode::{Prepared, prepare};
 
 /// One thing read from an export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,6 +181,9 @@ pub fn by_name(name: &str) -> Result<&'static dyn Format, ImportError> {
 /// The format the content looks like. JSON that does not parse is reported as such (a
 /// truncated export says where it stops) rather than as an unknown format.
 pub fn detect(bytes: &[u8]) -> Result<&'static dyn Format, ImportError> {
+    // A UTF-16 text file is judged by its text (callers read it after [`prepare`] too).
+    let prepared = prepare(bytes)?;
+    let bytes = &*prepared;
     if let Some(format) = formats().iter().copied().find(|f| f.sniff(bytes)) {
         return Ok(format);
     }
@@ -280,11 +286,12 @@ pub fn plan(existing: &[Entry], items: impl IntoIterator<Item = Item>) -> Plan {
     for (index, entry) in existing.iter().enumerate() {
         seen.note(key(entry), Seen::Vault(index));
     }
-    let serials: HashMap<&str, usize> = existing
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| Some((e.serial.as_deref()?, i)))
-        .collect();
+    let mut serials: HashMap<&str, usize> = HashMap::new();
+    for (i, entry) in existing.iter().enumerate() {
+        if let Some(serial) = entry.serial.as_deref() {
+            serials.entry(serial).or_insert(i);
+        }
+    }
     let mut plan = Plan::default();
     for item in items {
         match item {

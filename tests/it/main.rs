@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod concurrency;
 mod crash;
+mod entra_files;
 mod export;
 mod faults;
 mod fuzz_bodies;

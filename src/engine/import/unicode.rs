@@ -1,0 +1,101 @@
+//! Text files saved as UTF-16 ("Unicode text" in Excel and Notepad), turned into UTF-8 before
+//! any format looks at them.
+//!
+//! Promises: a file that starts with a UTF-16 byte-order mark (`FF FE` little-endian, `FE FF`
+//! big-endian) is decoded to UTF-8 (the mark dropped); anything else is passed on untouched
+//! and uncopied. A UTF-16 file that does not decode is reported with the offset of the bad
+//! unit. The decoded copy is zeroized on drop (it may hold secrets).
+
+use std::ops::Deref;
+
+use zeroize::Zeroizing;
+
+use super::ImportError;
+
+/// A file's bytes, decoded to UTF-8 when they were UTF-16.
+pub enum Prepared<'a> {
+    AsIs(&'a [u8]),
+    Decoded(Zeroizing<Vec<u8>>),
+}
+
+impl Deref for Prepared<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Prepared::AsIs(bytes) => bytes,
+            Prepared::Decoded(bytes) => bytes,
+        }
+    }
+}
+
+/// `bytes` as UTF-8 if they are UTF-16 with a byte-order mark, else as they are.
+pub fn prepare(bytes: &[u8]) -> Result<Prepared<'_>, ImportError> {
+    let (body, little) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (rest, true),
+        [0xFE, 0xFF, rest @ ..] => (rest, false),
+        _ => return Ok(Prepared::AsIs(bytes)),
+    };
+    let units = body.chunks(2).map(|pair| match pair {
+        [a, b] if little => u16::from_le_bytes([*a, *b]),
+        [a, b] => u16::from_be_bytes([*a, *b]),
+        // An odd trailing byte is not a whole unit: make it decode as an error.
+        _ => 0xDC00,
+    });
+    let mut out = Zeroizing::new(Vec::with_capacity(body.len() / 2 * 3));
+    for (index, unit) in char::decode_utf16(units).enumerate() {
+        let ch = unit.map_err(|_| {
+            ImportError::Malformed(format!(
+                "the file looks like UTF-16 text, but it has a broken character at byte {}",
+                2 + index * 2
+            ))
+        })?;
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+    }
+    Ok(Prepared::Decoded(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(text: &str, little: bool) -> Vec<u8> {
+        let mut out = if little {
+            vec![0xFF, 0xFE]
+        } else {
+            vec![0xFE, 0xFF]
+        };
+        for unit in text.encode_utf16() {
+            out.extend(if little {
+                unit.to_le_bytes()
+            } else {
+                unit.to_be_bytes()
+            });
+        }
+        out
+    }
+
+    #[test]
+    fn both_byte_orders_and_plain_bytes() {
+        for little in [true, false] {
+            let bytes = utf16("upn;serial number\r\nännä;1\r\n", little);
+            assert_eq!(
+                &*prepare(&bytes).unwrap(),
+                "upn;serial number\r\nännä;1\r\n".as_bytes()
+            );
+        }
+        let plain = b"otpauth://totp/x?secret=JBSWY3DPEHPK3PXP";
+        assert!(matches!(prepare(plain).unwrap(), Prepared::AsIs(_)));
+    }
+
+    #[test]
+    fn broken_utf16_says_where() {
+        let mut bytes = utf16("ab", true);
+        bytes.extend([0x00, 0xD8]); // a lone high surrogate
+        let Err(e) = prepare(&bytes) else { panic!() };
+        assert!(e.to_string().contains("at byte 6"), "{e}");
+        let mut odd = utf16("ab", true);
+        odd.push(0x41);
+        assert!(prepare(&odd).is_err());
+    }
+}
