@@ -17,6 +17,7 @@ use crate::unlock::Access;
 pub(crate) mod clipboard_hold;
 mod entries;
 mod generate;
+mod output;
 mod show;
 mod transfer;
 mod vault_cmds;

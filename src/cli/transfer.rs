@@ -7,10 +7,13 @@ use age::secrecy::SecretString;
 use clap::{Args, ValueEnum};
 use zeroize::Zeroizing;
 
-use super::Context;
+use std::borrow::Cow;
+
+use super::{Context, output};
 use crate::engine::entry::Entry;
 use crate::engine::export;
 use crate::engine::import::{self, DuplicateOf, Format, ImportError, Item, Plan, SecretEncoding};
+use crate::engine::query::{self, Found};
 use crate::engine::storage;
 use crate::failure::Failure;
 use crate::unlock;
@@ -62,9 +65,17 @@ pub enum ExportFormat {
 pub struct ExportArgs {
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Write here instead of stdout ("-" = stdout); files are created 0600
+    /// Write to this new file (0600) instead of stdout ("-" = stdout); an existing file is an
+    /// error unless --force
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With --output: replace an existing file (atomically; a symlink is replaced, not followed)
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// Export only the entries QUERY matches (code's matching rules: issuer, account,
+    /// issuer:account, serial); repeat for several
+    #[arg(long, value_name = "QUERY")]
+    pub select: Vec<String>,
     /// Confirm that secrets may be written in the clear
     #[arg(long)]
     pub plaintext: bool,
@@ -303,8 +314,33 @@ fn report(args: &ImportArgs, plan: &Plan, added: &[Entry]) {
     );
 }
 
+/// The entries `--select` names (all of them without it), in vault order. Each QUERY takes
+/// the entries `code`'s rule finds for it (an exact match wins, else every substring match);
+/// a QUERY that matches nothing is an error (exit 2).
+fn selected<'a>(entries: &'a [Entry], queries: &[String]) -> Result<Cow<'a, [Entry]>, Failure> {
+    if queries.is_empty() {
+        return Ok(Cow::Borrowed(entries));
+    }
+    let mut chosen = vec![false; entries.len()];
+    for query in queries {
+        match query::find(entries, query) {
+            Found::None => return Err(super::entries::no_match(query)),
+            Found::One(i) => chosen[i] = true,
+            Found::Many(list) => list.into_iter().for_each(|i| chosen[i] = true),
+        }
+    }
+    Ok(Cow::Owned(
+        entries
+            .iter()
+            .zip(chosen)
+            .filter(|(_, chosen)| *chosen)
+            .map(|(entry, _)| entry.clone())
+            .collect(),
+    ))
+}
+
 pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
-    let to_file = args.output.as_ref().filter(|p| p.as_os_str() != "-");
+    let to_file = output::file(args.output.as_deref());
     if !args.plaintext {
         let failure = if args.format == ExportFormat::Qr {
             Failure::new("QR codes show the secrets to anyone who sees them")
@@ -326,7 +362,8 @@ pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
         ));
     }
     let session = context.access.open()?;
-    let entries = &session.vault().entries;
+    let entries = selected(&session.vault().entries, &args.select)?;
+    let entries = &*entries;
     let engine_err = |e: export::ExportError| Failure::new(e.to_string());
     let batch_id = if args.migration {
         Some(export::new_batch_id().map_err(engine_err)?)
@@ -351,18 +388,13 @@ pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
         super::warn(format!("left out '{name}': {reason}"));
     }
     let written = entries.len() - exported.skipped.len();
-    match to_file {
-        Some(path) => {
-            storage::write_new_private(path, &exported.bytes)?;
-            eprintln!(
-                "wrote {written} entr{} to '{}' (mode 0600)",
-                if written == 1 { "y" } else { "ies" },
-                path.display()
-            );
-        }
-        None => std::io::stdout()
-            .write_all(&exported.bytes)
-            .map_err(|e| Failure::new(format!("cannot write: {e}")))?,
+    output::write(to_file, &exported.bytes, args.force)?;
+    if let Some(path) = to_file {
+        eprintln!(
+            "wrote {written} entr{} to '{}' (mode 0600)",
+            if written == 1 { "y" } else { "ies" },
+            path.display()
+        );
     }
     Ok(0)
 }

@@ -16,6 +16,7 @@ mod hygiene;
 mod import;
 mod import_status;
 mod long_codes;
+mod output_files;
 mod peer_exports;
 mod robustness;
 mod seed_text;
