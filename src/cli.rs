@@ -21,6 +21,7 @@ mod output;
 mod show;
 mod transfer;
 mod vault_cmds;
+mod watch;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -30,7 +31,8 @@ mod vault_cmds;
     long_about = "A terminal authenticator: TOTP, HOTP and Steam codes from one age-encrypted vault.\n\n\
         Run without a command to open the screen. The vault is a standard age file: \
         `age -d` always gets your data back.",
-    after_help = "Exit status: 0 success, 1 error, 2 no entry matched, 3 several entries matched."
+    after_help = "Exit status: 0 success, 1 error, 2 no entry matched, 3 several entries matched, \
+        4 an import where some entries failed."
 )]
 pub struct Cli {
     /// The vault file [default: <data dir>/keyfob/vault.age]
@@ -71,6 +73,11 @@ pub enum Command {
         at: Option<u64>,
     },
     /// Print the current code of the entry matching QUERY
+    #[command(after_help = "Exit status:\n  \
+            0  the code was printed\n  \
+            1  error (nothing printed)\n  \
+            2  no entry matched\n  \
+            3  several entries matched (listed on stderr with their serial numbers)")]
     Code {
         /// Matched against issuer, account, issuer:account and serial (exact match wins)
         query: String,
@@ -81,6 +88,25 @@ pub enum Command {
         #[arg(long)]
         copy: bool,
         /// Print the entry as a JSON object (as `list --json`)
+        #[arg(long)]
+        json: bool,
+        /// If fewer than N seconds of the code are left, wait for the next code and print that
+        #[arg(long, value_name = "N", conflicts_with = "next")]
+        min_remaining: Option<u32>,
+        /// Print the code of the next period instead (without waiting)
+        #[arg(long)]
+        next: bool,
+    },
+    /// Print each new code of the entry matching QUERY as its period starts, until interrupted
+    #[command(after_help = "Exit status:\n  \
+            0  the reader went away (a closed pipe ends watch quietly)\n  \
+            1  error\n  \
+            2  no entry matched\n  \
+            3  several entries matched (listed on stderr with their serial numbers)")]
+    Watch {
+        /// Matched as for `code` (issuer, account, issuer:account, serial; exact match wins)
+        query: String,
+        /// One JSON object a line: {"code", "remaining", "at"}
         #[arg(long)]
         json: bool,
     },
@@ -103,6 +129,10 @@ pub enum Command {
         new_passphrase_file: Option<PathBuf>,
     },
     /// Import seeds from files other apps exported
+    #[command(after_help = "Exit status:\n  \
+            0  every entry was added or was already in the vault\n  \
+            4  some entries were imported, some failed (each failure is listed on stderr)\n  \
+            1  nothing could be imported, or --strict and something failed (nothing written)")]
     Import(Deferred<transfer::ImportArgs>),
     /// Export entries for other apps (secrets in the clear need --plaintext)
     Export(Deferred<transfer::ExportArgs>),
@@ -188,12 +218,7 @@ pub struct Context {
 impl Context {
     /// The current Unix time, or `--at`.
     pub fn now(at: Option<u64>) -> u64 {
-        at.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        })
+        at.unwrap_or_else(crate::clock::now)
     }
 }
 
@@ -315,7 +340,20 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             at,
             copy,
             json,
-        } => show::code(&context()?, query, *at, *copy, *json),
+            min_remaining,
+            next,
+        } => show::code(
+            &context()?,
+            query,
+            show::CodeArgs {
+                at: *at,
+                copy: *copy,
+                json: *json,
+                min_remaining: *min_remaining,
+                next: *next,
+            },
+        ),
+        Command::Watch { query, json } => watch::watch(&context()?, query, *json),
         Command::Remove { query, yes } => entries::remove(&context()?, query, *yes),
         Command::Edit(args) => entries::edit(&context()?, args),
         Command::Passwd {

@@ -96,15 +96,51 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
     Ok(0)
 }
 
-pub fn code(
-    context: &Context,
-    query: &str,
-    at: Option<u64>,
-    copy: bool,
-    as_json: bool,
-) -> Result<u8, Failure> {
-    let now = Context::now(at);
-    let (entry, code) = find_code(context, query, now)?;
+/// `code`'s options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CodeArgs {
+    /// A fixed time instead of now (then nothing waits: `--min-remaining` takes the next
+    /// period's code at once).
+    pub at: Option<u64>,
+    pub copy: bool,
+    pub json: bool,
+    /// If fewer seconds than this are left, the next period's code (waiting for it).
+    pub min_remaining: Option<u32>,
+    /// The next period's code, without waiting.
+    pub next: bool,
+}
+
+pub fn code(context: &Context, query: &str, args: CodeArgs) -> Result<u8, Failure> {
+    let CodeArgs {
+        at,
+        copy,
+        json: as_json,
+        min_remaining,
+        next,
+    } = args;
+    let mut now = Context::now(at);
+    let timed_only = min_remaining.is_some() || next;
+    let (entry, mut code) = find_code(context, query, now, timed_only)?;
+    if timed_only {
+        let left = entry.remaining(now).unwrap_or(0);
+        if let Some(wanted) = min_remaining
+            && wanted > entry.period
+        {
+            return Err(Failure::new(format!(
+                "--min-remaining {wanted} is longer than '{}''s period of {} s: no code ever has that long left",
+                entry.name(),
+                entry.period
+            )));
+        }
+        if next || min_remaining.is_some_and(|wanted| left < wanted) {
+            let start = now + u64::from(left);
+            if at.is_none() && !next {
+                crate::clock::sleep_until(start);
+            }
+            now = start;
+            code = code_of(&entry, now)?;
+        }
+    }
     if as_json {
         println!("{}", json(&EntryJson::new(&entry, code, now))?);
     } else {
@@ -120,7 +156,14 @@ pub fn code(
 /// and, with an identity, decrypt straight from the file; a hotp match must save its counter,
 /// so it (and any document the quick reader does not take, and every error) opens the whole
 /// vault the ordinary way.
-fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
+///
+/// With `timed_only`, a hotp match is refused before its counter moves.
+fn find_code(
+    context: &Context,
+    query: &str,
+    now: u64,
+    timed_only: bool,
+) -> Result<(Entry, Code), Failure> {
     let store = context.access.store();
     let quick = |plaintext: &[u8]| -> Result<Option<(Entry, Code)>, Failure> {
         match Vault::lookup(plaintext, query) {
@@ -155,12 +198,28 @@ fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), 
     if let Some(found) = quick(&plaintext)? {
         return Ok(found);
     }
-    open_code(store.open_decrypted(loaded, key, &plaintext)?, query, now)
+    open_code(
+        store.open_decrypted(loaded, key, &plaintext)?,
+        query,
+        now,
+        timed_only,
+    )
 }
 
 /// `code` on the opened vault: picks the entry, and saves a hotp entry's next counter.
-fn open_code(mut session: Session, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
+fn open_code(
+    mut session: Session,
+    query: &str,
+    now: u64,
+    timed_only: bool,
+) -> Result<(Entry, Code), Failure> {
     let index = pick(session.vault(), query)?;
+    if timed_only && session.vault().entries[index].kind == Kind::Hotp {
+        return Err(Failure::new(format!(
+            "'{}' is a HOTP (counter) entry: --next and --min-remaining apply to time-based codes",
+            session.vault().entries[index].name()
+        )));
+    }
     let (entry, code) = if session.vault().entries[index].kind == Kind::Hotp {
         // The code at the stored counter is used up: save counter + 1 under the lock, using
         // the freshest counter in case another process advanced it meanwhile.

@@ -19,5 +19,6 @@ mod long_codes;
 mod output_files;
 mod peer_exports;
 mod robustness;
+mod scripts;
 mod seed_text;
 mod tui_pty;
