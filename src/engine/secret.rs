@@ -195,7 +195,7 @@ impl Secret {
         if nibbles.is_empty() {
             return Err(SecretError::Empty);
         }
-        if nibbles.len() % 2 == 1 {
+        if !nibbles.len().is_multiple_of(2) {
             return Err(SecretError::HexLength {
                 digits: nibbles.len(),
             });
