@@ -24,8 +24,8 @@ pub struct ImportArgs {
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// The files' format: auto (detect from the content), otpauth, google-migration,
-    /// entra-csv, aegis, 2fas, andotp, bitwarden, freeotp-plus, ente, proton, stratum, steam,
-    /// qr (PNG/JPEG screenshots of QR codes)
+    /// entra-csv, aegis, 2fas, andotp, bitwarden, freeotp, freeotp-plus, lastpass, ente, proton,
+    /// stratum, steam, qr (PNG/JPEG screenshots of QR codes)
     #[arg(long, default_value = "auto", value_name = "FORMAT")]
     pub format: String,
     /// Show what would be imported without changing the vault

@@ -23,9 +23,11 @@ mod cipher;
 mod draft;
 mod ente;
 mod entra_csv;
+mod freeotp;
 mod freeotp_plus;
 mod google;
 mod json;
+mod lastpass;
 mod lines;
 mod otpauth;
 mod proton;
@@ -140,8 +142,9 @@ pub trait Format: Sync {
 }
 
 /// Every known format, most specific first (detection tries them in order): images by their
-/// signature, JSON exports by their keys, the binary andOTP export, CSV by its header, and
-/// plain URI lists last.
+/// signature, JSON exports by their keys, FreeOTP's XML and Java-serialized backups, the
+/// binary andOTP export (no signature: any other binary file), CSV by its header, and plain
+/// URI lists last.
 pub fn formats() -> &'static [&'static dyn Format] {
     &[
         &qr::Qr,
@@ -149,9 +152,11 @@ pub fn formats() -> &'static [&'static dyn Format] {
         &twofas::TwoFas,
         &bitwarden::Bitwarden,
         &freeotp_plus::FreeOtpPlus,
+        &lastpass::LastPass,
         &proton::Proton,
         &stratum::Stratum,
         &steam::Steam,
+        &freeotp::FreeOtp,
         &andotp::AndOtp,
         &entra_csv::EntraCsv,
         &ente::Ente,

@@ -30,6 +30,17 @@ pub(crate) fn open_gcm(
     nonce: &[u8],
     sealed: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, ImportError> {
+    open_gcm_aad(key, nonce, &[], sealed)
+}
+
+/// [`open_gcm`] with associated data `aad` (authenticated, not encrypted).
+pub(crate) fn open_gcm_aad(
+    key: &[u8],
+    nonce: &[u8],
+    aad: &[u8],
+    sealed: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, ImportError> {
+    use aes_gcm::aead::Payload;
     if nonce.len() != 12 {
         return Err(malformed("the encryption nonce is not 12 bytes long"));
     }
@@ -39,7 +50,7 @@ pub(crate) fn open_gcm(
     let cipher =
         Aes256Gcm::new_from_slice(key).map_err(|_| malformed("the key is not 32 bytes long"))?;
     cipher
-        .decrypt(Nonce::from_slice(nonce), sealed)
+        .decrypt(Nonce::from_slice(nonce), Payload { msg: sealed, aad })
         .map(Zeroizing::new)
         .map_err(|_| ImportError::WrongPassword)
 }
@@ -148,6 +159,13 @@ pub(crate) fn open_secretstream(
             "the encrypted data is one part of a longer stream",
         )),
     }
+}
+
+/// PBKDF2-HMAC-SHA512 to a 32-byte key.
+pub(crate) fn pbkdf2_sha512(password: &[u8], salt: &[u8], rounds: u32) -> Zeroizing<[u8; 32]> {
+    let mut key = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, rounds, key.as_mut_slice());
+    key
 }
 
 /// PBKDF2-HMAC-SHA1 to a 32-byte key.
