@@ -104,18 +104,18 @@ fn name_of(index: usize, value: &Value) -> String {
 fn entry(value: &Value) -> Result<Entry, String> {
     let obj = json::entry_object(value)?;
     let label = obj.text_or_empty("label")?;
-    let mut d = match obj.text("issuer")? {
-        // Old versions wrote the label as "Issuer:account" beside the issuer.
-        Some(issuer) => match label.strip_prefix(issuer).and_then(|l| l.strip_prefix(':')) {
-            Some(account) if !issuer.trim().is_empty() => Draft::new(issuer, account),
-            _ => Draft::new(issuer, label),
-        },
+    let (issuer, account) = match obj.text("issuer")? {
+        Some(issuer) => (issuer, label),
         // Old backups: "Issuer - account" in the label.
-        None => match label.split_once(" - ") {
-            Some((issuer, account)) => Draft::new(issuer, account),
-            None => Draft::new("", label),
-        },
+        None => label.split_once(" - ").unwrap_or(("", label)),
     };
+    // Old versions also repeated the issuer in the account: "Issuer:account".
+    let account = account
+        .strip_prefix(issuer)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .filter(|_| !issuer.trim().is_empty())
+        .unwrap_or(account);
+    let mut d = Draft::new(issuer, account);
     d.kind = match obj.required_text("type")?.to_ascii_uppercase().as_str() {
         "TOTP" => Kind::Totp,
         "HOTP" => Kind::Hotp,
