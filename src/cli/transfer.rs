@@ -106,7 +106,8 @@ fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
     Ok(bytes)
 }
 
-/// Reads one file, asking for its password if it turns out to be encrypted.
+/// Reads one file, handing its items to `each`, asking for its password if it turns out to
+/// be encrypted; `password` is the one that opened it.
 fn read_items(
     path: &Path,
     bytes: &[u8],
@@ -114,12 +115,13 @@ fn read_items(
     encoding: SecretEncoding,
     password: &mut Option<SecretString>,
     password_file: Option<&Path>,
-) -> Result<Vec<Item>, Failure> {
+    each: &mut dyn FnMut(Item),
+) -> Result<(), Failure> {
     let shown = path.display();
     let mut attempts = 0;
     loop {
-        match format.read_encoded(bytes, password.as_ref(), encoding) {
-            Ok(items) => return Ok(items),
+        match format.read_each(bytes, password.as_ref(), encoding, each) {
+            Ok(()) => return Ok(()),
             Err(ImportError::NeedsPassword) | Err(ImportError::WrongPassword)
                 if password_file.is_none() && attempts < 3 && std::io::stdin().is_terminal() =>
             {
@@ -150,32 +152,41 @@ fn read_items(
     }
 }
 
-pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
-    let mut items = Vec::new();
+/// One file to import, read and checked.
+struct Source {
+    path: PathBuf,
+    /// Its bytes (decoded to UTF-8 if they were UTF-16).
+    bytes: Zeroizing<Vec<u8>>,
+    format: &'static dyn Format,
+    /// The password that opened it.
+    password: Option<SecretString>,
+}
+
+/// Reads every file once: checks that it can be read, counts its entries, and keeps its
+/// failures and warnings (labelled with the file when there are several). The entries are
+/// not kept: [`import`] reads the files again straight into the vault, so that a big import
+/// never holds a second copy of its entries.
+fn check_sources(
+    args: &ImportArgs,
+    encoding: SecretEncoding,
+) -> Result<(Vec<Source>, usize, Vec<Item>), Failure> {
+    let mut sources = Vec::new();
+    let (mut entries, mut notes) = (0, Vec::new());
     let mut password: Option<SecretString> = None;
-    let encoding = match args.secret_encoding {
-        SecretEncodingArg::Base32 => SecretEncoding::Base32,
-        SecretEncodingArg::Hex => SecretEncoding::Hex,
-    };
     for path in &args.files {
         let raw = read_input(path)?;
         // "Unicode text" (UTF-16) files are read as the text they hold.
-        let bytes = import::prepare(&raw)
-            .map_err(|e| Failure::new(format!("'{}': {e}", path.display())))?;
+        let bytes = match import::prepare(&raw) {
+            Ok(import::Prepared::Decoded(text)) => text,
+            Ok(import::Prepared::AsIs(_)) => raw,
+            Err(e) => return Err(Failure::new(format!("'{}': {e}", path.display()))),
+        };
         let format = if args.format.eq_ignore_ascii_case("auto") {
             import::detect(&bytes)
         } else {
             import::by_name(&args.format)
         }
         .map_err(|e| Failure::new(format!("'{}': {e}", path.display())))?;
-        let read = read_items(
-            path,
-            &bytes,
-            format,
-            encoding,
-            &mut password,
-            args.password_file.as_deref(),
-        )?;
         let label = |what: String| {
             if args.files.len() > 1 {
                 format!("{}: {what}", path.display())
@@ -183,26 +194,73 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
                 what
             }
         };
-        items.extend(read.into_iter().map(|item| match item {
-            Item::Failed { what, reason } => Item::Failed {
-                what: label(what),
-                reason,
+        read_items(
+            path,
+            &bytes,
+            format,
+            encoding,
+            &mut password,
+            args.password_file.as_deref(),
+            &mut |item| match item {
+                Item::Entry(_) => entries += 1,
+                Item::Failed { what, reason } => notes.push(Item::Failed {
+                    what: label(what),
+                    reason,
+                }),
+                Item::Warning { what, text } => notes.push(Item::Warning {
+                    what: label(what),
+                    text,
+                }),
             },
-            Item::Warning { what, text } => Item::Warning {
-                what: label(what),
-                text,
-            },
-            entry => entry,
-        }));
+        )?;
+        sources.push(Source {
+            path: path.clone(),
+            bytes,
+            format,
+            password: password.clone(),
+        });
     }
+    Ok((sources, entries, notes))
+}
 
-    crate::failure::test_panic_point("import", &items);
-    let failed = items
+/// Reads the checked `sources` again, offering their entries to `planner` (their failures and
+/// warnings were kept by [`check_sources`]).
+fn plan_sources(
+    sources: &[Source],
+    encoding: SecretEncoding,
+    planner: &mut import::Planner,
+) -> Result<(), Failure> {
+    for source in sources {
+        source
+            .format
+            .read_each(&source.bytes, source.password.as_ref(), encoding, &mut |item| {
+                if matches!(item, Item::Entry(_)) {
+                    planner.offer(item);
+                }
+            })
+            .map_err(|e| {
+                Failure::new(format!(
+                    "'{}' ({}): {e}",
+                    source.path.display(),
+                    source.format.name()
+                ))
+            })?;
+    }
+    Ok(())
+}
+
+pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
+    let encoding = match args.secret_encoding {
+        SecretEncodingArg::Base32 => SecretEncoding::Base32,
+        SecretEncodingArg::Hex => SecretEncoding::Hex,
+    };
+    let (sources, count, notes) = check_sources(args, encoding)?;
+    let failed = notes
         .iter()
         .filter(|i| matches!(i, Item::Failed { .. }))
         .count();
     if args.strict && failed > 0 {
-        for item in &items {
+        for item in &notes {
             if let Item::Failed { what, reason } = item {
                 eprintln!("   failed  {what}: {reason}");
             }
@@ -213,28 +271,46 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
         )));
     }
     let mut session = context.access.open()?;
-    // Entries move into the vault; nothing copies them (a big import needs memory once).
-    let (plan, added) = if args.dry_run {
-        let mut plan = import::plan(&session.vault().entries, items);
-        let added = std::mem::take(&mut plan.added);
-        (plan, Added::Planned(added))
+    // Entries go straight from the files into the vault; nothing copies them (a big import
+    // needs memory for its entries once).
+    let (mut plan, added) = if args.dry_run {
+        let mut added = Vec::with_capacity(count);
+        let mut planner = import::Planner::beside(&session.vault().entries, &mut added);
+        plan_sources(&sources, encoding, &mut planner)?;
+        (planner.finish(), Added::Planned(added))
     } else {
         let saved = session.update(|vault| {
-            let mut plan = import::plan(&vault.entries, items);
-            if plan.added.is_empty() {
+            let first = vault.entries.len();
+            vault.entries.reserve(count);
+            let mut planner = import::Planner::within(&mut vault.entries);
+            plan_sources(&sources, encoding, &mut planner).map_err(Unchanged::Stopped)?;
+            let added = planner.added();
+            let plan = planner.finish();
+            crate::failure::test_panic_point("import", &vault.entries);
+            if added == 0 {
                 // Nothing new: leave the file as it is.
                 return Err(Unchanged::Plan(plan));
             }
-            let first = vault.entries.len();
-            vault.entries.append(&mut plan.added);
             Ok((plan, first))
         });
         match saved {
             Ok((plan, first)) => (plan, Added::Saved(first)),
             Err(Unchanged::Plan(plan)) => (plan, Added::Planned(Vec::new())),
+            Err(Unchanged::Stopped(failure)) => return Err(failure),
             Err(Unchanged::Failed(e)) => return Err(e.into()),
         }
     };
+    drop(sources);
+    // The files' failures and warnings come first, then the planner's own warnings.
+    let own_warnings = std::mem::take(&mut plan.warnings);
+    for note in notes {
+        match note {
+            Item::Failed { what, reason } => plan.failed.push((what, reason)),
+            Item::Warning { what, text } => plan.warnings.push((what, text)),
+            Item::Entry(_) => {}
+        }
+    }
+    plan.warnings.extend(own_warnings);
     let added: &[Entry] = match &added {
         Added::Planned(list) => list,
         Added::Saved(first) => session.vault().entries.get(*first..).unwrap_or_default(),
@@ -257,6 +333,8 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
 enum Unchanged {
     /// Every entry was a duplicate or failed.
     Plan(Plan),
+    /// A file could not be read again.
+    Stopped(Failure),
     Failed(crate::engine::store::VaultError),
 }
 

@@ -139,6 +139,22 @@ pub trait Format: Sync {
             }),
         }
     }
+
+    /// [`Format::read_encoded`], handing each item to `each` as it is read. The text formats
+    /// a big import comes in (otpauth lines, Entra CSV) never hold a list of items; the
+    /// others read the whole list first (their files are small).
+    fn read_each(
+        &self,
+        bytes: &[u8],
+        password: Option<&SecretString>,
+        encoding: SecretEncoding,
+        each: &mut dyn FnMut(Item),
+    ) -> Result<(), ImportError> {
+        for item in self.read_encoded(bytes, password, encoding)? {
+            each(item);
+        }
+        Ok(())
+    }
 }
 
 /// Every known format, most specific first (detection tries them in order): images by their
@@ -244,12 +260,9 @@ impl DuplicateOf {
     }
 }
 
-/// Where an entry with a given (type, issuer, account) was seen.
-#[derive(Debug, Clone, Copy)]
-enum Seen {
-    Vault(usize),
-    Added(usize),
-}
+/// Where an entry with a given (type, issuer, account) was seen: its place in the
+/// planner's pool (see [`Planner`]).
+type Seen = usize;
 
 /// Sightings by the hash of (type, issuer, account). Most keys are seen once: the first
 /// sighting lives in `first`, any more (the same names with another secret, or a hash
@@ -277,65 +290,143 @@ impl Sightings {
     }
 }
 
-/// Sorts `items` against `existing` entries. Linear in the number of entries (a 10,000-row
-/// token file against a large vault stays fast), and it copies no entry: the index holds
-/// hashes and positions, so a million-entry import needs no second copy of its entries.
+/// Sorts items one at a time, as they are read, into new (appended to a list it is given),
+/// duplicate (and of what) and failed, collecting warnings. It copies no entry: its index
+/// holds hashes and positions, so a million-entry import needs no second copy of its
+/// entries, and no list of items needs to exist.
+///
+/// Its pool of entries is the vault's entries kept elsewhere (`outside`) followed by the list
+/// it appends to (`entries`), whose first `vault_inside` entries may be the vault's own (an
+/// import straight into the vault).
 ///
 /// A new entry whose serial number an entry of the vault already has is added with a
 /// warning (`keyfob code SERIAL` would then match both).
-pub fn plan(existing: &[Entry], items: impl IntoIterator<Item = Item>) -> Plan {
-    let state = std::collections::hash_map::RandomState::new();
-    let key = |e: &Entry| state.hash_one((e.kind, e.issuer.as_str(), e.account.as_str()));
-    let mut seen = Sightings::default();
-    seen.first.reserve(existing.len());
-    for (index, entry) in existing.iter().enumerate() {
-        seen.note(key(entry), Seen::Vault(index));
+pub struct Planner<'a> {
+    outside: &'a [Entry],
+    entries: &'a mut Vec<Entry>,
+    vault_inside: usize,
+    first_new: usize,
+    state: std::collections::hash_map::RandomState,
+    seen: Sightings,
+    /// The hash of a vault entry's serial number → its place in the pool.
+    serials: HashMap<u64, usize>,
+    plan: Plan,
+}
+
+impl<'a> Planner<'a> {
+    /// New entries go to `added`; the vault's entries are `existing`.
+    pub fn beside(existing: &'a [Entry], added: &'a mut Vec<Entry>) -> Planner<'a> {
+        Planner::new(existing, added, 0)
     }
-    let mut serials: HashMap<&str, usize> = HashMap::new();
-    for (i, entry) in existing.iter().enumerate() {
-        if let Some(serial) = entry.serial.as_deref() {
-            serials.entry(serial).or_insert(i);
-        }
+
+    /// New entries are appended to the vault's own `entries`.
+    pub fn within(entries: &'a mut Vec<Entry>) -> Planner<'a> {
+        let vault = entries.len();
+        Planner::new(&[], entries, vault)
     }
-    let mut plan = Plan::default();
-    for item in items {
-        match item {
-            Item::Entry(entry) => {
-                let entry = *entry;
-                let hash = key(&entry);
-                let mut found = None;
-                for sighting in seen.of(hash) {
-                    let (other, of) = match sighting {
-                        Seen::Vault(i) => (&existing[i], DuplicateOf::Vault),
-                        Seen::Added(i) => (&plan.added[i], DuplicateOf::Earlier),
-                    };
-                    if other.same_account(&entry) {
-                        found = Some(of);
-                        break;
-                    }
-                }
-                match found {
-                    Some(of) => plan.duplicates.push(Duplicate { entry, of }),
-                    None => {
-                        if let Some(&i) = entry.serial.as_deref().and_then(|s| serials.get(s)) {
-                            plan.warnings.push((
-                                format!("'{}'", entry.name()),
-                                format!(
-                                    "serial number '{}' is already used by '{}' in the vault",
-                                    entry.serial.as_deref().unwrap_or_default(),
-                                    existing[i].name()
-                                ),
-                            ));
-                        }
-                        seen.note(hash, Seen::Added(plan.added.len()));
-                        plan.added.push(entry);
-                    }
-                }
+
+    fn new(outside: &'a [Entry], entries: &'a mut Vec<Entry>, vault_inside: usize) -> Planner<'a> {
+        let first_new = entries.len();
+        let mut planner = Planner {
+            outside,
+            entries,
+            vault_inside,
+            first_new,
+            state: std::collections::hash_map::RandomState::new(),
+            seen: Sightings::default(),
+            serials: HashMap::new(),
+            plan: Plan::default(),
+        };
+        let vault = planner.outside.len() + planner.vault_inside;
+        planner.seen.first.reserve(vault);
+        for index in 0..first_new + planner.outside.len() {
+            let entry = planner.get(index);
+            let hash = planner.key(entry);
+            let serial = entry.serial.as_deref().map(|s| planner.state.hash_one(s));
+            planner.seen.note(hash, index);
+            if let Some(serial) = serial.filter(|_| index < vault) {
+                planner.serials.entry(serial).or_insert(index);
             }
-            Item::Failed { what, reason } => plan.failed.push((what, reason)),
-            Item::Warning { what, text } => plan.warnings.push((what, text)),
+        }
+        planner
+    }
+
+    fn get(&self, index: usize) -> &Entry {
+        match index.checked_sub(self.outside.len()) {
+            None => &self.outside[index],
+            Some(inside) => &self.entries[inside],
         }
     }
+
+    fn key(&self, e: &Entry) -> u64 {
+        self.state
+            .hash_one((e.kind, e.issuer.as_str(), e.account.as_str()))
+    }
+
+    /// Sorts one item.
+    pub fn offer(&mut self, item: Item) {
+        let entry = match item {
+            Item::Entry(entry) => *entry,
+            Item::Failed { what, reason } => return self.plan.failed.push((what, reason)),
+            Item::Warning { what, text } => return self.plan.warnings.push((what, text)),
+        };
+        let hash = self.key(&entry);
+        let vault = self.outside.len() + self.vault_inside;
+        let found = self
+            .seen
+            .of(hash)
+            .find(|index| self.get(*index).same_account(&entry));
+        if let Some(index) = found {
+            let of = if index < vault {
+                DuplicateOf::Vault
+            } else {
+                DuplicateOf::Earlier
+            };
+            return self.plan.duplicates.push(Duplicate { entry, of });
+        }
+        let other = entry
+            .serial
+            .as_deref()
+            .and_then(|s| self.serials.get(&self.state.hash_one(s)))
+            .map(|index| self.get(*index))
+            .filter(|other| other.serial == entry.serial);
+        if let Some(other) = other {
+            self.plan.warnings.push((
+                format!("'{}'", entry.name()),
+                format!(
+                    "serial number '{}' is already used by '{}' in the vault",
+                    entry.serial.as_deref().unwrap_or_default(),
+                    other.name()
+                ),
+            ));
+        }
+        let index = self.outside.len() + self.entries.len();
+        self.seen.note(hash, index);
+        self.entries.push(entry);
+    }
+
+    /// How many entries have been added so far.
+    pub fn added(&self) -> usize {
+        self.entries.len() - self.first_new
+    }
+
+    /// Duplicates, failures and warnings; the new entries are at the end of the list the
+    /// planner was given (`plan.added` stays empty).
+    pub fn finish(self) -> Plan {
+        self.plan
+    }
+}
+
+/// Sorts `items` against `existing` entries (see [`Planner`]); the new ones are in
+/// `plan.added`. Linear in the number of entries.
+pub fn plan(existing: &[Entry], items: impl IntoIterator<Item = Item>) -> Plan {
+    let mut added = Vec::new();
+    let mut planner = Planner::beside(existing, &mut added);
+    for item in items {
+        planner.offer(item);
+    }
+    let mut plan = planner.finish();
+    plan.added = added;
     plan
 }
 

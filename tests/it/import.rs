@@ -173,7 +173,7 @@ fn unknown_content_lists_the_formats() {
         .assert()
         .code(1)
         .stderr(contains("matches no known export format").and(contains(
-            "known: auto, qr, aegis, 2fas, bitwarden, freeotp-plus, proton, stratum, steam, andotp, entra-csv, ente, google-migration, otpauth",
+            "known: auto, qr, aegis, 2fas, bitwarden, freeotp-plus, lastpass, proton, stratum, steam, freeotp, andotp, entra-csv, ente, google-migration, otpauth",
         )));
 }
 

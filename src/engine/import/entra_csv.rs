@@ -82,9 +82,21 @@ impl Format for EntraCsv {
     fn read_encoded(
         &self,
         bytes: &[u8],
-        _: Option<&SecretString>,
+        password: Option<&SecretString>,
         encoding: SecretEncoding,
     ) -> Result<Vec<Item>, ImportError> {
+        let mut items = Vec::new();
+        self.read_each(bytes, password, encoding, &mut |item| items.push(item))?;
+        Ok(items)
+    }
+
+    fn read_each(
+        &self,
+        bytes: &[u8],
+        _: Option<&SecretString>,
+        encoding: SecretEncoding,
+        each: &mut dyn FnMut(Item),
+    ) -> Result<(), ImportError> {
         let prepared = super::prepare(bytes)?;
         let text = super::text(&prepared)?;
         let mut reader = reader(text, delimiter(text).0);
@@ -103,7 +115,6 @@ impl Format for EntraCsv {
                 ))
             })?;
         }
-        let mut items = Vec::new();
         let mut lines = LineCounter::new(text);
         let mut record = csv::StringRecord::new();
         // Serial number → the line it was first seen on.
@@ -119,7 +130,7 @@ impl Format for EntraCsv {
                     match row(&record, &columns, line, encoding) {
                         Ok(row) => {
                             if let Some(first) = serials.get(&row.serial) {
-                                items.push(Item::warning(
+                                each(Item::warning(
                                     format!("line {line}"),
                                     format!(
                                         "serial number '{}' is also on line {first}: both are imported, and `keyfob code` with that serial will list both",
@@ -129,14 +140,14 @@ impl Format for EntraCsv {
                             } else {
                                 serials.insert(row.serial.clone(), line);
                             }
-                            items.push(Item::entry(entra::entry_from_row(&row)));
+                            each(Item::entry(entra::entry_from_row(&row)));
                         }
-                        Err((what, reason)) => items.push(Item::failed(what, reason)),
+                        Err((what, reason)) => each(Item::failed(what, reason)),
                     }
                 }
                 Err(e) => {
                     let line = lines.line_of(e.position().map_or(0, csv::Position::byte));
-                    items.push(Item::failed(
+                    each(Item::failed(
                         format!("line {line}"),
                         "the CSV row cannot be read (a quote is not closed?)",
                     ));
@@ -146,7 +157,7 @@ impl Format for EntraCsv {
                 }
             }
         }
-        Ok(items)
+        Ok(())
     }
 }
 
