@@ -52,7 +52,9 @@ impl Format for Otpauth {
         each: &mut dyn FnMut(Item),
     ) -> Result<(), ImportError> {
         if encoding != SecretEncoding::Base32 {
-            return Err(ImportError::EncodingNotApplicable { format: self.name() });
+            return Err(ImportError::EncodingNotApplicable {
+                format: self.name(),
+            });
         }
         read_lines_each(bytes, each)
     }
@@ -67,10 +69,7 @@ pub(crate) fn read_lines(bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
 
 /// [`read_lines`], handing each item to `each` as it is read (a big file is never held as a
 /// list of items).
-pub(crate) fn read_lines_each(
-    bytes: &[u8],
-    each: &mut dyn FnMut(Item),
-) -> Result<(), ImportError> {
+pub(crate) fn read_lines_each(bytes: &[u8], each: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
     let text = super::text(bytes)?;
     let mut batches = Batches::default();
     let mut any = false;
