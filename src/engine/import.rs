@@ -202,7 +202,7 @@ pub fn by_name(name: &str) -> Result<&'static dyn Format, ImportError> {
 /// truncated export says where it stops) rather than as an unknown format.
 pub fn detect(bytes: &[u8]) -> Result<&'static dyn Format, ImportError> {
     // A UTF-16 text file is judged by its text (callers read it after [`prepare`] too).
-    let prepared = prepare(bytes)?;
+    let prepared = prepare(bytes);
     let bytes = &*prepared;
     if let Some(format) = formats().iter().copied().find(|f| f.sniff(bytes)) {
         return Ok(format);

@@ -343,7 +343,7 @@ pub fn write_user_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), U
                 path: path.to_path_buf(),
             });
         }
-        Err(e) => return Err(err("cannot create", path)(e).into()),
+        Err(e) => return Err(err("cannot write", path)(e).into()),
     };
     file.write_all(bytes)
         .and_then(|()| file.sync_all())

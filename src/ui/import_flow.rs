@@ -159,9 +159,8 @@ impl ImportFlow {
     pub fn file_read(&mut self, path: String, bytes: Zeroizing<Vec<u8>>, existing: &[Entry]) {
         // "Unicode text" (UTF-16) files are read as the text they hold.
         let bytes = match import::prepare(&bytes) {
-            Ok(import::Prepared::Decoded(text)) => text,
-            Ok(import::Prepared::AsIs(_)) => bytes,
-            Err(e) => return self.path_error(format!("'{path}': {e}")),
+            import::Prepared::Decoded(text) => text,
+            import::Prepared::AsIs(_) => bytes,
         };
         let format = match import::detect(&bytes) {
             Ok(format) => format,

@@ -109,9 +109,8 @@ fn check_sources(
         let raw = read_input(path)?;
         // "Unicode text" (UTF-16) files are read as the text they hold.
         let bytes = match import::prepare(&raw) {
-            Ok(import::Prepared::Decoded(text)) => text,
-            Ok(import::Prepared::AsIs(_)) => raw,
-            Err(e) => return Err(Failure::new(format!("'{}': {e}", path.display()))),
+            import::Prepared::Decoded(text) => text,
+            import::Prepared::AsIs(_) => raw,
         };
         let format = if args.format.eq_ignore_ascii_case("auto") {
             import::detect(&bytes)

@@ -62,9 +62,7 @@ impl Format for EntraCsv {
     /// At least three of the six column names in the first line (so a file with one column
     /// missing is still recognised, and then told which).
     fn sniff(&self, bytes: &[u8]) -> bool {
-        let Ok(prepared) = super::prepare(bytes) else {
-            return false;
-        };
+        let prepared = super::prepare(bytes);
         let Ok(text) = super::text(&prepared) else {
             return false;
         };
@@ -97,7 +95,7 @@ impl Format for EntraCsv {
         encoding: SecretEncoding,
         each: &mut dyn FnMut(Item),
     ) -> Result<(), ImportError> {
-        let prepared = super::prepare(bytes)?;
+        let prepared = super::prepare(bytes);
         let text = super::text(&prepared)?;
         let mut reader = reader(text, delimiter(text).0);
         let names: Vec<String> = reader

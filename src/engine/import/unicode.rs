@@ -2,15 +2,13 @@
 //! any format looks at them.
 //!
 //! Promises: a file that starts with a UTF-16 byte-order mark (`FF FE` little-endian, `FE FF`
-//! big-endian) is decoded to UTF-8 (the mark dropped); anything else is passed on untouched
-//! and uncopied. A UTF-16 file that does not decode is reported with the offset of the bad
-//! unit. The decoded copy is zeroized on drop (it may hold secrets).
+//! big-endian) and decodes as UTF-16 is turned into UTF-8 (the mark dropped); anything else
+//! — including bytes that only start like UTF-16 — is passed on untouched and uncopied, for
+//! the formats to judge. The decoded copy is zeroized on drop (it may hold secrets).
 
 use std::ops::Deref;
 
 use zeroize::Zeroizing;
-
-use super::ImportError;
 
 /// A file's bytes, decoded to UTF-8 when they were UTF-16.
 pub enum Prepared<'a> {
@@ -29,11 +27,11 @@ impl Deref for Prepared<'_> {
 }
 
 /// `bytes` as UTF-8 if they are UTF-16 with a byte-order mark, else as they are.
-pub fn prepare(bytes: &[u8]) -> Result<Prepared<'_>, ImportError> {
+pub fn prepare(bytes: &[u8]) -> Prepared<'_> {
     let (body, little) = match bytes {
         [0xFF, 0xFE, rest @ ..] => (rest, true),
         [0xFE, 0xFF, rest @ ..] => (rest, false),
-        _ => return Ok(Prepared::AsIs(bytes)),
+        _ => return Prepared::AsIs(bytes),
     };
     let units = body.chunks(2).map(|pair| match pair {
         [a, b] if little => u16::from_le_bytes([*a, *b]),
@@ -42,17 +40,15 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared<'_>, ImportError> {
         _ => 0xDC00,
     });
     let mut out = Zeroizing::new(Vec::with_capacity(body.len() / 2 * 3));
-    for (index, unit) in char::decode_utf16(units).enumerate() {
-        let ch = unit.map_err(|_| {
-            ImportError::Malformed(format!(
-                "the file looks like UTF-16 text, but it has a broken character at byte {}",
-                2 + index * 2
-            ))
-        })?;
+    for unit in char::decode_utf16(units) {
+        let Ok(ch) = unit else {
+            // Not UTF-16 after all: the formats will say what it is not.
+            return Prepared::AsIs(bytes);
+        };
         let mut buf = [0u8; 4];
         out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
     }
-    Ok(Prepared::Decoded(out))
+    Prepared::Decoded(out)
 }
 
 #[cfg(test)]
@@ -80,22 +76,21 @@ mod tests {
         for little in [true, false] {
             let bytes = utf16("upn;serial number\r\nännä;1\r\n", little);
             assert_eq!(
-                &*prepare(&bytes).unwrap(),
+                &*prepare(&bytes),
                 "upn;serial number\r\nännä;1\r\n".as_bytes()
             );
         }
         let plain = b"otpauth://totp/x?secret=JBSWY3DPEHPK3PXP";
-        assert!(matches!(prepare(plain).unwrap(), Prepared::AsIs(_)));
+        assert!(matches!(prepare(plain), Prepared::AsIs(_)));
     }
 
     #[test]
-    fn broken_utf16_says_where() {
+    fn what_only_starts_like_utf16_is_left_as_it_is() {
         let mut bytes = utf16("ab", true);
         bytes.extend([0x00, 0xD8]); // a lone high surrogate
-        let Err(e) = prepare(&bytes) else { panic!() };
-        assert!(e.to_string().contains("at byte 6"), "{e}");
+        assert!(matches!(prepare(&bytes), Prepared::AsIs(b) if b == bytes.as_slice()));
         let mut odd = utf16("ab", true);
         odd.push(0x41);
-        assert!(prepare(&odd).is_err());
+        assert!(matches!(prepare(&odd), Prepared::AsIs(_)));
     }
 }
