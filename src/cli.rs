@@ -29,13 +29,14 @@ mod stdin;
 mod transfer;
 mod trust;
 mod vault_cmds;
+mod watch;
 
 /// The heading global options stand under, apart from each subcommand's own options.
 const GLOBAL: &str = "Global options";
 
 /// `code`'s exit statuses (the contract's), shown under its help.
-const CODE_EXIT: &str = "Exit status:\n  0  the code was printed\n  1  an error (the message says which)\n  \
-    2  no entry matches QUERY\n  3  several entries match (they are listed on stderr; make QUERY exact, e.g. issuer:account)";
+const CODE_EXIT: &str = "Exit status:\n  0  the code was printed\n  1  an error (the message says which; nothing printed)\n  \
+    2  no entry matches QUERY\n  3  several entries match (listed on stderr with their serial numbers; make QUERY exact, e.g. issuer:account)";
 
 /// The exit statuses of commands that pick one entry by QUERY.
 const PICK_EXIT: &str =
@@ -49,7 +50,8 @@ const PICK_EXIT: &str =
     long_about = "A terminal authenticator: TOTP, HOTP and Steam codes from one age-encrypted vault.\n\n\
         Run without a command to open the screen. The vault is a standard age file: \
         `age -d` always gets your data back.",
-    after_help = "Exit status: 0 success, 1 error, 2 no entry matched, 3 several entries matched."
+    after_help = "Exit status: 0 success, 1 error, 2 no entry matched, 3 several entries matched, \
+        4 an import where some entries failed."
 )]
 pub struct Cli {
     /// The vault file [default: <data dir>/keyfob/vault.age]
@@ -110,6 +112,25 @@ pub enum Command {
         /// Print the entry as a JSON object (as `list --json`)
         #[arg(long)]
         json: bool,
+        /// If fewer than N seconds of the code are left, wait for the next code and print that
+        #[arg(long, value_name = "N", conflicts_with = "next")]
+        min_remaining: Option<u32>,
+        /// Print the code of the next period instead (without waiting)
+        #[arg(long)]
+        next: bool,
+    },
+    /// Print each new code of the entry matching QUERY as its period starts, until interrupted
+    #[command(after_help = "Exit status:\n  \
+            0  the reader went away (a closed pipe ends watch quietly)\n  \
+            1  an error (the message says which)\n  \
+            2  no entry matches QUERY\n  \
+            3  several entries match (listed on stderr with their serial numbers)")]
+    Watch {
+        /// Matched as for `code` (issuer, account, issuer:account, serial; exact match wins)
+        query: String,
+        /// One JSON object a line: {"code", "remaining", "at"}
+        #[arg(long)]
+        json: bool,
     },
     /// Delete one entry
     #[command(after_help = PICK_EXIT)]
@@ -135,6 +156,10 @@ pub enum Command {
     /// Show the vault's recipients and record them as trusted on this machine
     Trust,
     /// Import seeds from files other apps exported
+    #[command(after_help = "Exit status:\n  \
+            0  every entry was added or was already in the vault\n  \
+            4  some entries were imported, some failed (each failure is listed on stderr)\n  \
+            1  nothing could be imported, or --strict and something failed (nothing written)")]
     Import(Deferred<transfer::ImportArgs>),
     /// Export entries for other apps (secrets in the clear need --plaintext)
     Export(Deferred<transfer::ExportArgs>),
@@ -353,7 +378,20 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             at,
             copy,
             json,
-        } => show::code(&context()?, query, *at, *copy, *json),
+            min_remaining,
+            next,
+        } => show::code(
+            &context()?,
+            query,
+            show::CodeArgs {
+                at: *at,
+                copy: *copy,
+                json: *json,
+                min_remaining: *min_remaining,
+                next: *next,
+            },
+        ),
+        Command::Watch { query, json } => watch::watch(&context()?, query, *json),
         Command::Remove { query, yes } => entries::remove(&context()?, query, *yes),
         Command::Edit(args) => entries::edit(&context()?, args),
         Command::Passwd {

@@ -14,13 +14,9 @@ pub struct Context {
 }
 
 impl Context {
-    /// The current Unix time, or `at` (`--at`).
+    /// The current Unix time (simulated in test builds, see [`crate::clock`]), or `at`
+    /// (`--at`).
     pub fn now(at: Option<u64>) -> u64 {
-        at.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0)
-        })
+        at.unwrap_or_else(crate::clock::now)
     }
 }

@@ -1,8 +1,8 @@
 //! keyfob: a terminal authenticator over one age-encrypted vault.
 //!
 //! `engine` is the pure core; `cli` and `ui` are the two faces; `context`, `config`,
-//! `clipboard`, `unlock`, `prompt` and `failure` are the edges they share. `cli` reaches the
-//! screen only through `ui::run`; `ui` never imports `cli`.
+//! `clipboard`, `clock`, `unlock`, `prompt` and `failure` are the edges they share. `cli`
+//! reaches the screen only through `ui::run`; `ui` never imports `cli`.
 
 #![forbid(unsafe_code)]
 

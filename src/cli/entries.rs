@@ -23,7 +23,7 @@ use crate::unlock;
 pub struct AddArgs {
     /// A whole otpauth:// URI (instead of --issuer/--account/--secret); "-" reads it from the
     /// first line of stdin (a URI in the arguments is visible to other users in `ps`)
-    #[arg(long, value_name = "URI", conflicts_with_all = ["issuer", "account", "secret", "secret_stdin", "algorithm", "digits", "period", "hotp", "counter", "steam"])]
+    #[arg(long, value_name = "URI", conflicts_with_all = ["issuer", "account", "secret", "secret_stdin", "hex", "algorithm", "digits", "period", "hotp", "counter", "steam"])]
     pub uri: Option<String>,
     /// The service (e.g. GitHub)
     #[arg(long)]
@@ -37,10 +37,13 @@ pub struct AddArgs {
     /// Read the secret from the first line of stdin
     #[arg(long)]
     pub secret_stdin: bool,
+    /// The secret is hexadecimal (as some token vendors ship seeds), not Base32
+    #[arg(long)]
+    pub hex: bool,
     /// HMAC algorithm
     #[arg(long, value_enum, default_value = "sha1")]
     pub algorithm: AlgorithmArg,
-    /// Code length, 6 to 8
+    /// Code length, 6 to 10 (6 is usual; Entra and Google Authenticator take only 6)
     #[arg(long, default_value_t = otp::DEFAULT_DIGITS)]
     pub digits: u8,
     /// Seconds per code
@@ -73,7 +76,7 @@ pub struct EditArgs {
     /// New account name
     #[arg(long)]
     pub account: Option<String>,
-    /// Code length, 6 to 8
+    /// Code length, 6 to 10
     #[arg(long)]
     pub digits: Option<u8>,
     /// Seconds per code (totp and steam)
@@ -112,7 +115,10 @@ pub fn pick(vault: &Vault, query: &str) -> Result<usize, Failure> {
         Found::None => Err(no_match(query)),
         Found::Many(indices) => Err(ambiguous(
             query,
-            indices.iter().map(|i| vault.entries[*i].name()).collect(),
+            indices
+                .iter()
+                .map(|i| query::describe(&vault.entries[*i]))
+                .collect(),
         )),
     }
 }
@@ -158,7 +164,8 @@ fn read_secret(args: &AddArgs, name: &str) -> Result<Zeroizing<String>, Failure>
         return stdin_line("secret (standard input)");
     }
     if std::io::stdin().is_terminal() {
-        let typed = unlock::prompt_hidden(&format!("Secret (Base32) for {name}: "))?;
+        let encoding = if args.hex { "hex" } else { "Base32" };
+        let typed = unlock::prompt_hidden(&format!("Secret ({encoding}) for {name}: "))?;
         return Ok(Zeroizing::new(typed.expose_secret().to_string()));
     }
     Err(Failure::new("no secret given")
@@ -189,7 +196,12 @@ fn entry_from_args(args: &AddArgs) -> Result<Entry, Failure> {
     }
     let shown = entry::display_name(&issuer, &account);
     let text = read_secret(args, &shown)?;
-    let secret = Secret::parse_base32(&text).map_err(|e| Failure::new(format!("secret: {e}")))?;
+    let parsed = if args.hex {
+        Secret::parse_hex(&text)
+    } else {
+        Secret::parse_base32(&text)
+    };
+    let secret = parsed.map_err(|e| Failure::new(format!("secret: {e}")))?;
     let mut entry = Entry::new(issuer, account, secret);
     entry.algorithm = args.algorithm.into();
     entry.digits = args.digits;

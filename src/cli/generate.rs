@@ -1,11 +1,14 @@
 //! `generate`: fresh secrets, optionally as an Entra hardware-token CSV and as vault entries.
 
-use clap::Args;
+use std::path::PathBuf;
 
-use super::Context;
+use clap::Args;
+use zeroize::Zeroizing;
+
+use super::{Context, output};
 use crate::engine::entra::{self, TokenRow};
 use crate::engine::generate::{self, DEFAULT_BITS};
-use crate::engine::ops::Op;
+use crate::engine::ops::{Op, Outcome};
 use crate::failure::Failure;
 
 #[derive(Debug, Args)]
@@ -37,6 +40,13 @@ pub struct GenerateArgs {
     /// Also store the secrets in the vault as TOTP entries
     #[arg(long)]
     pub add: bool,
+    /// Write the secrets (or the CSV) to this new file (0600) instead of stdout; an existing
+    /// file is an error unless --force
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// With --output: replace an existing file (atomically; a symlink is replaced, not followed)
+    #[arg(long, requires = "output")]
+    pub force: bool,
 }
 
 fn entra_period(text: &str) -> Result<u32, String> {
@@ -90,6 +100,15 @@ fn rows(args: &GenerateArgs) -> Result<Vec<TokenRow>, Failure> {
 
 pub fn generate(context: &Context, args: &GenerateArgs) -> Result<u8, Failure> {
     let rows = rows(args)?;
+    let to_file = output::file(args.output.as_deref());
+    if let Some(path) = to_file.filter(|p| !args.force && p.symlink_metadata().is_ok()) {
+        // Said before anything is added to the vault (the write checks again, atomically).
+        return Err(Failure::new(format!(
+            "'{}' already exists; keyfob writes only new files",
+            path.display()
+        ))
+        .with_hint("choose a new file name, or pass --force to replace it"));
+    }
     if args.add {
         if rows.iter().any(|r| r.upn.is_empty() && r.serial.is_empty()) {
             return Err(Failure::new("--add needs a name for each entry")
@@ -97,26 +116,40 @@ pub fn generate(context: &Context, args: &GenerateArgs) -> Result<u8, Failure> {
         }
         let entries: Vec<_> = rows.iter().map(entra::entry_from_row).collect();
         let mut session = context.access.open()?;
-        session.apply(&Op::Add(entries), Context::now(None))?;
+        let outcome = session.apply_owned(Op::Add(entries), Context::now(None))?;
+        if let Outcome::Added { warnings, .. } = &outcome {
+            // A serial number another entry already has (`code SERIAL` would match both).
+            for (what, text) in warnings {
+                super::warn(format!("{what}: {text}"));
+            }
+        }
         errln!(
             "added {} entr{} to the vault",
             rows.len(),
             if rows.len() == 1 { "y" } else { "ies" }
         );
     }
-    if args.entra_csv {
+    let text = if args.entra_csv {
         if args.upn.is_empty() {
             super::warn("the CSV has no UPNs: Entra needs one per token to assign it (--upn)");
         }
-        let csv = entra::write_csv(&rows);
-        use std::io::Write;
-        std::io::stdout()
-            .write_all(&csv)
-            .map_err(|e| Failure::new(format!("cannot write the CSV: {e}")))?;
+        entra::write_csv(&rows)
     } else {
+        let mut text = Zeroizing::new(Vec::with_capacity(rows.len() * 40));
         for row in &rows {
-            outln!("{}", row.secret.to_base32().as_str())?;
+            text.extend_from_slice(row.secret.base32().as_bytes());
+            text.push(b'\n');
         }
+        text
+    };
+    output::write(to_file, &text, args.force)?;
+    if let Some(path) = to_file {
+        errln!(
+            "wrote {} secret{} to '{}' (mode 0600)",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" },
+            path.display()
+        );
     }
     Ok(0)
 }

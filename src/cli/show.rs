@@ -110,20 +110,56 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
     Ok(0)
 }
 
-pub fn code(
-    context: &Context,
-    query: &str,
-    at: Option<u64>,
-    copy: bool,
-    as_json: bool,
-) -> Result<u8, Failure> {
+/// `code`'s options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CodeArgs {
+    /// A fixed time instead of now (then nothing waits: `--min-remaining` takes the next
+    /// period's code at once).
+    pub at: Option<u64>,
+    pub copy: bool,
+    pub json: bool,
+    /// If fewer seconds than this are left, the next period's code (waiting for it).
+    pub min_remaining: Option<u32>,
+    /// The next period's code, without waiting.
+    pub next: bool,
+}
+
+pub fn code(context: &Context, query: &str, args: CodeArgs) -> Result<u8, Failure> {
+    let CodeArgs {
+        at,
+        copy,
+        json: as_json,
+        min_remaining,
+        next,
+    } = args;
     // A copy that cannot happen fails before anything is printed or a HOTP code is used up.
     let copier = copy
         .then(|| clipboard_hold::Copier::prepare(context))
         .transpose()?;
-    let now = Context::now(at);
-    let (entry, code) = find_code(context, query, now)?;
+    let mut now = Context::now(at);
+    let timed_only = min_remaining.is_some() || next;
+    let (entry, mut code) = find_code(context, query, now, timed_only)?;
     check_clock(at);
+    if timed_only {
+        let left = entry.remaining(now).unwrap_or(0);
+        if let Some(wanted) = min_remaining
+            && wanted > entry.period
+        {
+            return Err(Failure::new(format!(
+                "--min-remaining {wanted} is longer than '{}''s period of {} s: no code ever has that long left",
+                entry.name(),
+                entry.period
+            )));
+        }
+        if next || min_remaining.is_some_and(|wanted| left < wanted) {
+            let start = now + u64::from(left);
+            if at.is_none() && !next {
+                crate::clock::sleep_until(start);
+            }
+            now = start;
+            code = code_of(&entry, now)?;
+        }
+    }
     // Copied first: stdout gets the code only when the whole command succeeded.
     if let Some(copier) = copier {
         copier.copy(code.as_str())?;
@@ -140,7 +176,14 @@ pub fn code(
 /// and, with an identity, decrypt straight from the file; a hotp match must save its counter,
 /// so it (and any document the quick reader does not take, and every error) opens the whole
 /// vault the ordinary way.
-fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
+///
+/// With `timed_only`, a hotp match is refused before its counter moves.
+fn find_code(
+    context: &Context,
+    query: &str,
+    now: u64,
+    timed_only: bool,
+) -> Result<(Entry, Code), Failure> {
     let mut store = context.access.store();
     // Read-only, but the trust warnings are shown on every open all the same.
     let quick = |store: &mut Store,
@@ -201,12 +244,23 @@ fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), 
     for line in crate::unlock::warnings(&session) {
         super::warn(line);
     }
-    open_code(session, query, now)
+    open_code(session, query, now, timed_only)
 }
 
 /// `code` on the opened vault: picks the entry, and saves a hotp entry's next counter.
-fn open_code(mut session: Session, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
+fn open_code(
+    mut session: Session,
+    query: &str,
+    now: u64,
+    timed_only: bool,
+) -> Result<(Entry, Code), Failure> {
     let index = pick(session.vault(), query)?;
+    if timed_only && session.vault().entries[index].kind == Kind::Hotp {
+        return Err(Failure::new(format!(
+            "'{}' is a HOTP (counter) entry: --next and --min-remaining apply to time-based codes",
+            session.vault().entries[index].name()
+        )));
+    }
     let (entry, code) = if session.vault().entries[index].kind == Kind::Hotp {
         // The code at the stored counter is used up: the engine issues it and saves counter
         // + 1 under the lock, from the freshest counter in case another process advanced it.

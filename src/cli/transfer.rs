@@ -1,21 +1,21 @@
-//! `import` and `export`: moving seeds between keyfob and other apps.
+//! `import` and `export`: moving seeds between keyfob and other apps. The import itself is in
+//! [`import`]; this file holds both commands' options and the export.
 
-use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::borrow::Cow;
+use std::path::PathBuf;
 
-use age::secrecy::SecretString;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, ValueEnum};
-use zeroize::Zeroizing;
 
-use super::Context;
+use super::{Context, output};
+use crate::engine::entry::Entry;
 use crate::engine::export;
-use crate::engine::import::{self, Format, ImportError, Item, Plan};
-use crate::engine::ops::{Op, OpError, Outcome};
-use crate::engine::storage;
-use crate::engine::store::{ChangeError, Session};
+use crate::engine::query::{self, Found};
 use crate::failure::Failure;
-use crate::unlock;
+
+mod import;
+
+pub use import::import;
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -37,6 +37,19 @@ pub struct ImportArgs {
     /// Password of encrypted exports, from the first line of this file ("-" = stdin)
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,
+    /// How the secrets in an Entra CSV are written (hex: as some token vendors ship them)
+    #[arg(long, value_enum, default_value = "base32", value_name = "ENCODING")]
+    pub secret_encoding: SecretEncodingArg,
+    /// Import nothing if any entry fails (exit 1)
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `--secret-encoding` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecretEncodingArg {
+    Base32,
+    Hex,
 }
 
 /// `import --format`'s values: `auto` and every format of the importer registry, so help,
@@ -44,7 +57,7 @@ pub struct ImportArgs {
 fn import_formats() -> PossibleValuesParser {
     let mut values = vec![PossibleValue::new("auto").help("detect the format from the content")];
     values.extend(
-        import::formats()
+        crate::engine::import::formats()
             .iter()
             .map(|f| PossibleValue::new(f.name()).help(f.summary())),
     );
@@ -68,9 +81,17 @@ pub struct ExportArgs {
     /// What to write
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Write here instead of stdout ("-" = stdout); files are created 0600
+    /// Write to this new file (0600) instead of stdout ("-" = stdout); an existing file is an
+    /// error unless --force
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With --output: replace an existing file (atomically; a symlink is replaced, not followed)
+    #[arg(long, requires = "output")]
+    pub force: bool,
+    /// Export only the entries QUERY matches (code's matching rules: issuer, account,
+    /// issuer:account, serial); repeat for several
+    #[arg(long, value_name = "QUERY")]
+    pub select: Vec<String>,
     /// Confirm that secrets may be written in the clear
     #[arg(long)]
     pub plaintext: bool,
@@ -84,169 +105,33 @@ pub struct ExportArgs {
     pub invert: bool,
 }
 
-fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    Ok(storage::read::read_input(
-        path,
-        "import file",
-        storage::read::IMPORT_CAP,
-    )?)
-}
-
-/// Reads one file, asking for its password if it turns out to be encrypted.
-fn read_items(
-    path: &Path,
-    bytes: &[u8],
-    format: &dyn Format,
-    password: &mut Option<SecretString>,
-    password_file: Option<&Path>,
-) -> Result<Vec<Item>, Failure> {
-    let shown = path.display();
-    let mut attempts = 0;
-    loop {
-        match format.read(bytes, password.as_ref()) {
-            Ok(items) => return Ok(items),
-            Err(ImportError::NeedsPassword) | Err(ImportError::WrongPassword)
-                if password_file.is_none() && attempts < 3 && std::io::stdin().is_terminal() =>
-            {
-                if password.is_some() {
-                    errln!("wrong password for '{shown}'");
-                }
-                *password = Some(unlock::prompt_hidden(&format!("Password for '{shown}': "))?);
-                attempts += 1;
-            }
-            Err(ImportError::NeedsPassword) if password.is_none() => {
-                let passphrase = match password_file {
-                    Some(file) => unlock::read_passphrase_file(file)?,
-                    None => {
-                        return Err(Failure::new(format!(
-                            "'{shown}' is encrypted and there is no terminal to ask for its password"
-                        ))
-                        .with_hint("pass --password-file FILE"));
-                    }
-                };
-                *password = Some(passphrase);
-            }
-            Err(e) => return Err(Failure::new(format!("'{shown}' ({}): {e}", format.name()))),
+/// The entries `--select` names (all of them without it), in vault order. Each QUERY takes
+/// the entries `code`'s rule finds for it (an exact match wins, else every substring match);
+/// a QUERY that matches nothing is an error (exit 2).
+fn selected<'a>(entries: &'a [Entry], queries: &[String]) -> Result<Cow<'a, [Entry]>, Failure> {
+    if queries.is_empty() {
+        return Ok(Cow::Borrowed(entries));
+    }
+    let mut chosen = vec![false; entries.len()];
+    for query in queries {
+        match query::find(entries, query) {
+            Found::None => return Err(super::entries::no_match(query)),
+            Found::One(i) => chosen[i] = true,
+            Found::Many(list) => list.into_iter().for_each(|i| chosen[i] = true),
         }
     }
-}
-
-pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
-    let mut items = Vec::new();
-    let mut password: Option<SecretString> = None;
-    for path in &args.files {
-        let bytes = read_input(path)?;
-        let format = if args.format.eq_ignore_ascii_case("auto") {
-            import::detect(&bytes)
-        } else {
-            import::by_name(&args.format)
-        }
-        .map_err(|e| Failure::new(format!("'{}': {e}", path.display())))?;
-        let read = read_items(
-            path,
-            &bytes,
-            format,
-            &mut password,
-            args.password_file.as_deref(),
-        )?;
-        let label = |what: String| {
-            if args.files.len() > 1 {
-                format!("{}: {what}", path.display())
-            } else {
-                what
-            }
-        };
-        items.extend(read.into_iter().map(|item| match item {
-            Item::Failed { what, reason } => Item::Failed {
-                what: label(what),
-                reason,
-            },
-            entry => entry,
-        }));
-    }
-
-    crate::failure::test_panic_point("import", &items);
-    let mut session = context.access.open()?;
-    let plan = if args.dry_run {
-        import::plan(&session.vault().entries, items)
-    } else {
-        add_items(&mut session, items)?
-    };
-    let mut out = std::io::stdout().lock();
-    let verb = if args.dry_run { "would add" } else { "added" };
-    for entry in &plan.added {
-        let _ = writeln!(out, "{verb:>9}  {}", entry.name());
-    }
-    for entry in &plan.duplicates {
-        let _ = writeln!(
-            out,
-            "{:>9}  {} (already in the vault)",
-            "duplicate",
-            entry.name()
-        );
-    }
-    for (what, reason) in &plan.failed {
-        errln!("   failed  {what}: {reason}");
-    }
-    let short = plan.added.iter().filter(|e| e.secret.is_short()).count();
-    if short > 0 {
-        super::warn(format!(
-            "{short} of the new secrets {} shorter than 128 bits (fine for hardware tokens, weak otherwise)",
-            if short == 1 { "is" } else { "are" }
-        ));
-    }
-    let _ = writeln!(
-        out,
-        "{verb} {}, skipped {} duplicate{}, failed {}{}",
-        plan.added.len(),
-        plan.duplicates.len(),
-        if plan.duplicates.len() == 1 { "" } else { "s" },
-        plan.failed.len(),
-        if args.dry_run {
-            " (dry run: the vault was not changed)"
-        } else {
-            ""
-        }
-    );
-    let nothing_usable = plan.added.is_empty() && plan.duplicates.is_empty();
-    Ok(if !plan.failed.is_empty() && nothing_usable {
-        1
-    } else {
-        0
-    })
-}
-
-/// Adds the entries among `items` to the vault (one [`Op::Add`]) and sorts them as
-/// [`import::plan`] would: added, already in the vault, failed to read.
-fn add_items(session: &mut Session, items: Vec<Item>) -> Result<Plan, Failure> {
-    let mut plan = Plan::default();
-    let mut entries = Vec::new();
-    for item in items {
-        match item {
-            Item::Entry(entry) => entries.push(*entry),
-            Item::Failed { what, reason } => plan.failed.push((what, reason)),
-        }
-    }
-    let ids = match session.apply(&Op::Add(entries.clone()), Context::now(None)) {
-        Ok(Outcome::Added { ids }) => ids,
-        Ok(_) => return Err(Failure::new("the import reported something else")),
-        // Nothing new: every entry was a duplicate (and nothing was written).
-        Err(ChangeError::Op(OpError::Duplicate { .. } | OpError::NothingNew { .. })) => {
-            vec![None; entries.len()]
-        }
-        Err(e) => return Err(e.into()),
-    };
-    for (entry, id) in entries.into_iter().zip(ids) {
-        match id {
-            Some(_) => plan.added.push(entry),
-            None => plan.duplicates.push(entry),
-        }
-    }
-    Ok(plan)
+    Ok(Cow::Owned(
+        entries
+            .iter()
+            .zip(chosen)
+            .filter(|(_, chosen)| *chosen)
+            .map(|(entry, _)| entry.clone())
+            .collect(),
+    ))
 }
 
 pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
-    let to_file = args.output.as_ref().filter(|p| p.as_os_str() != "-");
+    let to_file = output::file(args.output.as_deref());
     if !args.plaintext {
         let failure = if args.format == ExportFormat::Qr {
             Failure::new("QR codes show the secrets to anyone who sees them")
@@ -268,7 +153,8 @@ pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
         ));
     }
     let session = context.access.open()?;
-    let entries = &session.vault().entries;
+    let entries = selected(&session.vault().entries, &args.select)?;
+    let entries = &*entries;
     let engine_err = |e: export::ExportError| Failure::new(e.to_string());
     let batch_id = if args.migration {
         Some(export::new_batch_id().map_err(engine_err)?)
@@ -293,18 +179,13 @@ pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
         super::warn(format!("left out '{name}': {reason}"));
     }
     let written = entries.len() - exported.skipped.len();
-    match to_file {
-        Some(path) => {
-            storage::write_new_private(path, &exported.bytes)?;
-            errln!(
-                "wrote {written} entr{} to '{}' (mode 0600)",
-                if written == 1 { "y" } else { "ies" },
-                path.display()
-            );
-        }
-        None => std::io::stdout()
-            .write_all(&exported.bytes)
-            .map_err(|e| Failure::new(format!("cannot write: {e}")))?,
+    output::write(to_file, &exported.bytes, args.force)?;
+    if let Some(path) = to_file {
+        errln!(
+            "wrote {written} entr{} to '{}' (mode 0600)",
+            if written == 1 { "y" } else { "ies" },
+            path.display()
+        );
     }
     Ok(0)
 }

@@ -169,7 +169,7 @@ mod tests {
         let text = String::from_utf8(write_csv(&[row()]).to_vec()).unwrap();
         assert_eq!(
             text,
-            "upn,serial number,secret key,time interval,manufacturer,model\r\nhelga@contoso.com,1234567,2234567ABCDEF2234567ABCDEE,60,Contoso,HardwareKey\r\n"
+            "upn,serial number,secret key,time interval,manufacturer,model\r\nhelga@contoso.com,1234567,2234567ABCDEF2234567ABCDEF,60,Contoso,HardwareKey\r\n"
         );
     }
 

@@ -5,14 +5,13 @@
 //!   a failure naming which entry and why. One bad entry never blocks the others.
 //! - [`detect`] picks a format from content alone, or says which formats exist.
 //! - [`plan`] sorts items against the vault into new, duplicate (same type, secret, issuer
-//!   and account — within the file too) and failed, without writing anything.
-
-use std::collections::HashMap;
+//!   and account — of an entry in the vault, or of one earlier in the file, and says which)
+//!   and failed, and passes on warnings; it writes nothing and copies no entry.
 
 use age::secrecy::SecretString;
 
 use super::entry::Entry;
-use super::otp::Kind;
+use super::secret::{Secret, SecretError};
 
 mod aegis;
 mod andotp;
@@ -21,16 +20,23 @@ mod cipher;
 mod draft;
 mod ente;
 mod entra_csv;
+mod freeotp;
 mod freeotp_plus;
 mod google;
 mod json;
+mod lastpass;
 mod lines;
 mod otpauth;
+mod plan;
 mod proton;
 mod qr;
 mod steam;
 mod stratum;
 mod twofas;
+mod unicode;
+
+pub use plan::{Duplicate, DuplicateOf, Plan, Planner, plan};
+pub use unicode::{Prepared, prepare};
 
 /// One thing read from an export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +46,11 @@ pub enum Item {
     Failed {
         what: String,
         reason: String,
+    },
+    /// Something worth knowing that blocks nothing (two tokens with one serial number).
+    Warning {
+        what: String,
+        text: String,
     },
 }
 
@@ -52,6 +63,13 @@ impl Item {
         Item::Failed {
             what: what.into(),
             reason: reason.to_string(),
+        }
+    }
+
+    pub fn warning(what: impl Into<String>, text: impl std::fmt::Display) -> Item {
+        Item::Warning {
+            what: what.into(),
+            text: text.to_string(),
         }
     }
 }
@@ -69,6 +87,30 @@ pub enum ImportError {
     NeedsPassword,
     #[error("the export's password is wrong")]
     WrongPassword,
+    /// A secret encoding other than Base32 was asked of a format whose secrets are not text.
+    #[error(
+        "the '{format}' format's secrets are not text: a secret encoding applies to entra-csv only"
+    )]
+    EncodingNotApplicable { format: &'static str },
+}
+
+/// How the secrets of a text format are written. Base32 unless the person says otherwise
+/// (some hardware-token vendors ship hex seeds in Entra's CSV).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SecretEncoding {
+    #[default]
+    Base32,
+    Hex,
+}
+
+impl SecretEncoding {
+    /// Parses a secret in this encoding.
+    pub fn parse(self, text: &str) -> Result<Secret, SecretError> {
+        match self {
+            SecretEncoding::Base32 => Secret::parse_base32(text),
+            SecretEncoding::Hex => Secret::parse_hex(text),
+        }
+    }
 }
 
 /// One export format.
@@ -82,11 +124,44 @@ pub trait Format: Sync {
     /// Reads every entry; `password` for encrypted exports.
     fn read(&self, bytes: &[u8], password: Option<&SecretString>)
     -> Result<Vec<Item>, ImportError>;
+
+    /// [`Format::read`] with the secrets in `encoding`. Only formats whose secrets are text
+    /// in a column of their own take another encoding than Base32.
+    fn read_encoded(
+        &self,
+        bytes: &[u8],
+        password: Option<&SecretString>,
+        encoding: SecretEncoding,
+    ) -> Result<Vec<Item>, ImportError> {
+        match encoding {
+            SecretEncoding::Base32 => self.read(bytes, password),
+            SecretEncoding::Hex => Err(ImportError::EncodingNotApplicable {
+                format: self.name(),
+            }),
+        }
+    }
+
+    /// [`Format::read_encoded`], handing each item to `each` as it is read. The text formats
+    /// a big import comes in (otpauth lines, Entra CSV) never hold a list of items; the
+    /// others read the whole list first (their files are small).
+    fn read_each(
+        &self,
+        bytes: &[u8],
+        password: Option<&SecretString>,
+        encoding: SecretEncoding,
+        each: &mut dyn FnMut(Item),
+    ) -> Result<(), ImportError> {
+        for item in self.read_encoded(bytes, password, encoding)? {
+            each(item);
+        }
+        Ok(())
+    }
 }
 
 /// Every known format, most specific first (detection tries them in order): images by their
-/// signature, JSON exports by their keys, the binary andOTP export, CSV by its header, and
-/// plain URI lists last.
+/// signature, JSON exports by their keys, FreeOTP's XML and Java-serialized backups, the
+/// binary andOTP export (no signature: any other binary file), CSV by its header, and plain
+/// URI lists last.
 pub fn formats() -> &'static [&'static dyn Format] {
     &[
         &qr::Qr,
@@ -94,9 +169,11 @@ pub fn formats() -> &'static [&'static dyn Format] {
         &twofas::TwoFas,
         &bitwarden::Bitwarden,
         &freeotp_plus::FreeOtpPlus,
+        &lastpass::LastPass,
         &proton::Proton,
         &stratum::Stratum,
         &steam::Steam,
+        &freeotp::FreeOtp,
         &andotp::AndOtp,
         &entra_csv::EntraCsv,
         &ente::Ente,
@@ -126,6 +203,9 @@ pub fn by_name(name: &str) -> Result<&'static dyn Format, ImportError> {
 /// The format the content looks like. JSON that does not parse is reported as such (a
 /// truncated export says where it stops) rather than as an unknown format.
 pub fn detect(bytes: &[u8]) -> Result<&'static dyn Format, ImportError> {
+    // A UTF-16 text file is judged by its text (callers read it after [`prepare`] too).
+    let prepared = prepare(bytes);
+    let bytes = &*prepared;
     if let Some(format) = formats().iter().copied().find(|f| f.sniff(bytes)) {
         return Ok(format);
     }
@@ -142,44 +222,6 @@ pub fn detect(bytes: &[u8]) -> Result<&'static dyn Format, ImportError> {
         )));
     }
     Err(ImportError::Unrecognised { known: known() })
-}
-
-/// What an import would do.
-#[derive(Debug, Default)]
-pub struct Plan {
-    pub added: Vec<Entry>,
-    pub duplicates: Vec<Entry>,
-    pub failed: Vec<(String, String)>,
-}
-
-/// Sorts `items` against `existing` entries. Linear in the number of entries (a 10,000-row
-/// token file against a large vault stays fast).
-pub fn plan(existing: &[Entry], items: Vec<Item>) -> Plan {
-    // Entries by (type, issuer, account); the secrets are compared only within a bucket.
-    let mut index: HashMap<(Kind, String, String), Vec<Entry>> = HashMap::new();
-    let key = |e: &Entry| (e.kind, e.issuer.clone(), e.account.clone());
-    for entry in existing {
-        index.entry(key(entry)).or_default().push(entry.clone());
-    }
-    let mut plan = Plan::default();
-    for item in items {
-        match item {
-            Item::Entry(entry) => {
-                let bucket = index.entry(key(&entry)).or_default();
-                let seen = bucket.iter().any(|e| e.same_account(&entry));
-                if !seen {
-                    bucket.push((*entry).clone());
-                }
-                if seen {
-                    plan.duplicates.push(*entry);
-                } else {
-                    plan.added.push(*entry);
-                }
-            }
-            Item::Failed { what, reason } => plan.failed.push((what, reason)),
-        }
-    }
-    plan
 }
 
 /// Text of a file, without a UTF-8 byte-order mark.
@@ -208,13 +250,45 @@ mod tests {
         let items = format.read(bytes, None).unwrap();
         let existing = vec![match &items[2] {
             Item::Entry(e) => (**e).clone(),
-            Item::Failed { .. } => unreachable!(),
+            _ => unreachable!(),
         }];
         let plan = plan(&existing, items);
         assert_eq!(plan.added.len(), 1);
-        assert_eq!(plan.duplicates.len(), 2);
+        let of: Vec<DuplicateOf> = plan.duplicates.iter().map(|d| d.of).collect();
+        assert_eq!(of, [DuplicateOf::Earlier, DuplicateOf::Vault]);
         assert_eq!(plan.failed.len(), 1);
         assert_eq!(plan.failed[0].0, "line 4");
+    }
+
+    #[test]
+    fn same_names_with_another_secret_are_not_duplicates() {
+        let bytes = b"otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP\n\
+            otpauth://totp/A:a?secret=GEZDGNBVGY3TQOJQ\n\
+            otpauth://totp/A:a?secret=GEZDGNBVGY3TQOJQ\n\
+            otpauth://hotp/A:a?secret=GEZDGNBVGY3TQOJQ\n";
+        let items = detect(bytes).unwrap().read(bytes, None).unwrap();
+        let plan = plan(&[], items);
+        assert_eq!(plan.added.len(), 3);
+        assert_eq!(plan.duplicates.len(), 1);
+        assert_eq!(plan.duplicates[0].of, DuplicateOf::Earlier);
+    }
+
+    #[test]
+    fn a_serial_already_in_the_vault_is_warned_about() {
+        let secret = |b32| crate::engine::secret::Secret::parse_base32(b32).unwrap();
+        let mut old = Entry::new("Contoso", "ann", secret("JBSWY3DPEHPK3PXP"));
+        old.serial = Some("KF0001".into());
+        let mut new = Entry::new("Contoso", "bob", secret("GEZDGNBVGY3TQOJQ"));
+        new.serial = Some("KF0001".into());
+        let plan = plan(&[old], vec![Item::entry(new)]);
+        assert_eq!(plan.added.len(), 1);
+        assert_eq!(
+            plan.warnings,
+            [(
+                "'Contoso:bob'".to_string(),
+                "serial number 'KF0001' is already used by 'Contoso:ann' in the vault".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -10,18 +10,22 @@
 //! - Every entry an op adds or changes gets `changed = now`; a removal leaves a tombstone at
 //!   `now`; an add gives each new entry a unique id (it keeps one it brings, e.g. an Aegis
 //!   `uuid`, unless that id is taken or was deleted).
+//! - An add sorts its entries with the importer's [`Planner`] (one duplicate rule for the
+//!   screen, `add`, `generate --add` and `import`): it says of each skipped entry whether the
+//!   same account is in the vault or earlier in the list, warns of a serial number already
+//!   taken, and, applied with [`Op::apply_owned`], moves its entries into the vault instead
+//!   of copying them (a big import holds its entries once).
 //! - Failures are [`OpError`]s, each message written once here; on any failure the vault is
 //!   left as it was (the caller writes nothing).
 //! - Ops, outcomes and errors are serde types (an agent carries them later); their `Debug`
 //!   never shows a secret.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 
 use super::entry::{Entry, EntryId, RandomError};
+use super::import::{Duplicate, DuplicateOf, Planner};
 use super::otp::{Code, Kind};
 use super::vault::Vault;
 
@@ -47,9 +51,12 @@ pub enum Op {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     /// One item per entry of the op, in order: the id it was stored under, or `None` when it
-    /// was skipped as already in the vault.
+    /// was skipped as a duplicate (listed in `skipped`, with what it duplicates). `warnings`
+    /// are (which entry, what) about entries that were added.
     Added {
         ids: Vec<Option<EntryId>>,
+        skipped: Vec<Skipped>,
+        warnings: Vec<(String, String)>,
     },
     Edited {
         id: EntryId,
@@ -67,6 +74,17 @@ pub enum Outcome {
     },
 }
 
+/// An entry an add left out because the same account is already there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    /// Its place in the op's list.
+    pub index: usize,
+    /// Its name (issuer:account).
+    pub name: String,
+    /// Where the same account is: in the vault, or earlier in the op's list.
+    pub of: DuplicateOf,
+}
+
 /// Why an op was not applied (nothing was saved).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum OpError {
@@ -78,9 +96,10 @@ pub enum OpError {
     /// Another entry already is this account (an add of one entry, or an edit).
     #[error("'{name}' is already in the vault with the same secret; nothing was saved")]
     Duplicate { name: String },
-    /// An add of several entries found every one already in the vault.
-    #[error("{}", nothing_new(*count))]
-    NothingNew { count: usize },
+    /// An add of several entries (or none) found nothing new: every one is in the vault
+    /// (`skipped` lists them).
+    #[error("{}", nothing_new(skipped))]
+    NothingNew { skipped: Vec<Skipped> },
     /// A HOTP entry at counter 2^64−1: its next code could never be marked as used.
     #[error(
         "'{name}' is at the last HOTP counter ({}) and cannot issue another code; nothing was saved",
@@ -97,8 +116,10 @@ pub enum OpError {
     Random(#[from] RandomError),
 }
 
-fn nothing_new(count: usize) -> String {
-    match count {
+fn nothing_new(skipped: &[Skipped]) -> String {
+    // Each skipped entry is in the vault: one that repeats an earlier entry of the list
+    // means that earlier one was new.
+    match skipped.len() {
         0 => "there was nothing to add; nothing was saved".into(),
         n => format!("all {n} entries were already in the vault; nothing was saved"),
     }
@@ -124,11 +145,20 @@ impl Op {
         }
     }
 
+    /// [`Op::apply`], taking the op: an add moves its entries into the vault instead of
+    /// copying them, so a big import needs memory for its entries once.
+    pub fn apply_owned(self, vault: &mut Vault, now: u64) -> Result<Outcome, OpError> {
+        match self {
+            Op::Add(entries) => add(vault, entries.into_iter(), now),
+            other => other.apply(vault, now),
+        }
+    }
+
     /// Applies the op to `vault` (the copy just re-read under the lock) at time `now`.
     /// On error `vault` may be half-changed: the caller throws it away.
     pub fn apply(&self, vault: &mut Vault, now: u64) -> Result<Outcome, OpError> {
         match self {
-            Op::Add(entries) => add(vault, entries, now),
+            Op::Add(entries) => add(vault, entries.iter().cloned(), now),
             Op::Edit { id, patch } => {
                 let position = locate(vault, *id)?;
                 let before = &vault.entries[position];
@@ -200,35 +230,51 @@ fn validate(entry: &mut Entry) -> Result<(), OpError> {
     })
 }
 
-/// Which bucket of the duplicate index an entry falls in: its type, issuer and account (the
-/// secret is compared only within a bucket).
-fn bucket(entry: &Entry) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    (entry.kind, &entry.issuer, &entry.account).hash(&mut hasher);
-    hasher.finish()
-}
-
 /// Adds the entries that are new; linear in the vault's size and the list's (a 10,000-row
-/// import into a big vault stays fast).
-fn add(vault: &mut Vault, entries: &[Entry], now: u64) -> Result<Outcome, OpError> {
-    let mut index: HashMap<u64, Vec<usize>> = HashMap::with_capacity(vault.entries.len());
-    for (position, entry) in vault.entries.iter().enumerate() {
-        index.entry(bucket(entry)).or_default().push(position);
-    }
+/// import into a big vault stays fast). The [`Planner`] appends each new entry to the vault as
+/// it comes; ids and change times are given afterwards, in order.
+fn add(
+    vault: &mut Vault,
+    entries: impl ExactSizeIterator<Item = Entry>,
+    now: u64,
+) -> Result<Outcome, OpError> {
+    let count = entries.len();
     let mut used: HashSet<EntryId> = vault.entries.iter().filter_map(|e| e.id).collect();
     used.extend(vault.tombstones.iter().map(|t| t.id));
-    let mut ids = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let mut entry = entry.clone();
+    let first = vault.entries.len();
+    vault.entries.reserve(count);
+    let mut new = Vec::with_capacity(count);
+    let mut skipped = Vec::new();
+    let mut planner = Planner::within(&mut vault.entries);
+    for (index, mut entry) in entries.enumerate() {
         validate(&mut entry)?;
-        let positions = index.entry(bucket(&entry)).or_default();
-        if positions
-            .iter()
-            .any(|p| vault.entries[*p].same_account(&entry))
-        {
-            ids.push(None);
-            continue;
+        match planner.offer_entry(entry) {
+            None => new.push(true),
+            Some(Duplicate { entry, of }) => {
+                new.push(false);
+                skipped.push(Skipped {
+                    index,
+                    name: entry.name(),
+                    of,
+                });
+            }
         }
+    }
+    let warnings = planner.finish().warnings;
+    if skipped.len() == count {
+        return Err(match (count, skipped.pop()) {
+            (1, Some(one)) => OpError::Duplicate { name: one.name },
+            (_, last) => {
+                skipped.extend(last);
+                OpError::NothingNew { skipped }
+            }
+        });
+    }
+    let mut ids = Vec::with_capacity(count);
+    let mut flags = new.into_iter();
+    for entry in &mut vault.entries[first..] {
+        // The entries skipped before this one, then this one's own flag.
+        ids.extend(flags.by_ref().take_while(|is_new| !is_new).map(|_| None));
         let id = match entry.id.filter(|id| !used.contains(id)) {
             Some(id) => id,
             None => loop {
@@ -241,17 +287,14 @@ fn add(vault: &mut Vault, entries: &[Entry], now: u64) -> Result<Outcome, OpErro
         used.insert(id);
         entry.id = Some(id);
         entry.changed = now;
-        positions.push(vault.entries.len());
-        vault.entries.push(entry);
         ids.push(Some(id));
     }
-    if ids.iter().all(Option::is_none) {
-        return Err(match entries {
-            [one] => OpError::Duplicate { name: one.name() },
-            list => OpError::NothingNew { count: list.len() },
-        });
-    }
-    Ok(Outcome::Added { ids })
+    ids.extend(flags.map(|_| None));
+    Ok(Outcome::Added {
+        ids,
+        skipped,
+        warnings,
+    })
 }
 
 #[cfg(test)]

@@ -2,9 +2,12 @@
 //!
 //! Promises:
 //! - Time is always a parameter (Unix seconds); nothing here reads the clock.
-//! - SHA-1, SHA-256 and SHA-512; 6 to 8 digits; any period of at least one second.
+//! - SHA-1, SHA-256 and SHA-512; 6 to 10 digits (RFC 4226 names 6 to 8; Aegis, Stratum,
+//!   andOTP and Bitwarden also make 9 and 10); any period of at least one second.
 //! - Codes come from totp-rs 6. HOTP is TOTP with a one-second step evaluated at the counter,
-//!   which is exactly RFC 4226's construction.
+//!   which is exactly RFC 4226's construction. A 10-digit code is RFC 4226's 31-bit truncated
+//!   value written with 10 digits (totp-rs stops at 9 because 10^10 does not fit its `u32`);
+//!   its last 8 digits are always the 8-digit code, as for every length.
 //! - A [`Generator`] is built once per entry and then produces codes without allocating.
 
 use std::fmt;
@@ -112,7 +115,7 @@ impl fmt::Display for Kind {
 }
 
 pub const MIN_DIGITS: u8 = 6;
-pub const MAX_DIGITS: u8 = 8;
+pub const MAX_DIGITS: u8 = 10;
 pub const STEAM_DIGITS: u8 = 5;
 pub const DEFAULT_DIGITS: u8 = 6;
 pub const DEFAULT_PERIOD: u32 = 30;
@@ -122,7 +125,7 @@ pub const MAX_PERIOD: u32 = 86_400;
 /// Why a set of OTP parameters is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParamError {
-    #[error("{0} digits is out of range: use 6, 7 or 8")]
+    #[error("{0} digits is out of range: use 6 to 10 (6 is usual)")]
     Digits(u8),
     #[error("a period of {0} s is not allowed: use 1 to 86400 seconds (30 or 60 are usual)")]
     Period(u32),
@@ -139,29 +142,51 @@ pub fn check_params(kind: Kind, digits: u8, period: u32) -> Result<(), ParamErro
     Ok(())
 }
 
-/// A generated code: at most 8 ASCII characters, on the stack.
+/// The longest code, in characters.
+const CODE_CAPACITY: usize = MAX_DIGITS as usize;
+
+/// A generated code: at most 10 ASCII characters, on the stack.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Code {
-    text: [u8; 8],
+    text: [u8; CODE_CAPACITY],
     len: u8,
 }
 
 impl Code {
-    fn from_token(token: &totp_rs::Token) -> Code {
+    /// `value` written as `args` says, into a code.
+    fn write(args: std::fmt::Arguments) -> Code {
         use std::io::Write;
-        let mut text = [0u8; 8];
+        let mut text = [0u8; CODE_CAPACITY];
         let mut cursor = std::io::Cursor::new(&mut text[..]);
-        // A token is at most 8 characters (digits are checked to be <= 8), so this fits.
-        let _ = write!(cursor, "{token}");
-        let len = u8::try_from(cursor.position()).unwrap_or(8);
+        // A code is at most 10 characters (digits are checked to be <= 10), so this fits.
+        let _ = cursor.write_fmt(args);
+        let len = u8::try_from(cursor.position()).unwrap_or(0);
         Code { text, len }
+    }
+
+    fn from_token(token: &totp_rs::Token) -> Code {
+        Code::write(format_args!("{token}"))
+    }
+
+    /// RFC 4226's dynamic truncation of `mac` written with `digits` digits (for 10 digits:
+    /// the 31-bit value is below 10^10, so it is written whole).
+    fn truncated(mac: &[u8], digits: u8) -> Code {
+        let offset = mac.last().map_or(0, |b| usize::from(b & 0x0f));
+        let value = match mac.get(offset..offset + 4) {
+            Some(&[a, b, c, d]) => u32::from_be_bytes([a & 0x7f, b, c, d]),
+            _ => 0,
+        };
+        let modulus = 10u64.pow(u32::from(digits));
+        let width = usize::from(digits);
+        Code::write(format_args!("{:0width$}", u64::from(value) % modulus))
     }
 
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or("")
     }
 
-    /// The code split once in the middle for reading (`123 456`, `1234 5678`, `123 4567`).
+    /// The code split once in the middle for reading (`123 456`, `1234 5678`, `123 4567`,
+    /// `12345 67890`).
     pub fn grouped(&self) -> String {
         let s = self.as_str();
         if s.len() < 6 {
@@ -222,6 +247,7 @@ pub struct Generator {
     totp: totp_rs::Totp,
     kind: Kind,
     period: u32,
+    digits: u8,
 }
 
 impl fmt::Debug for Generator {
@@ -260,7 +286,12 @@ impl Generator {
             .with_secret(secret.as_bytes().to_vec())
             .with_skew(0)
             .build_noncompliant();
-        Ok(Generator { totp, kind, period })
+        Ok(Generator {
+            totp,
+            kind,
+            period,
+            digits,
+        })
     }
 
     pub fn kind(&self) -> Kind {
@@ -269,6 +300,10 @@ impl Generator {
 
     /// The code at Unix time `unix` (TOTP/Steam) or at counter `unix` (HOTP).
     pub fn code_at(&self, unix_or_counter: u64) -> Code {
+        if self.kind != Kind::Steam && self.digits > 9 {
+            // totp-rs would panic: it reduces modulo 10^digits in a `u32`.
+            return Code::truncated(self.totp.sign(unix_or_counter).as_ref(), self.digits);
+        }
         Code::from_token(&self.totp.generate(unix_or_counter))
     }
 

@@ -33,6 +33,17 @@ impl Named for Entry {
     }
 }
 
+/// How a match is listed when a query is ambiguous: `Issuer:account`, with the serial number
+/// when there is one (`Contoso:ann (serial KF0001)`), so that the person can tell tokens that
+/// share names apart and knows what to type instead.
+pub fn describe(entry: &impl Named) -> String {
+    let name = super::entry::display_name(entry.issuer(), entry.account());
+    match entry.serial() {
+        Some(serial) if !serial.is_empty() => format!("{name} (serial {serial})"),
+        _ => name,
+    }
+}
+
 /// Applies the matching rule to `entries`.
 pub fn find<T: Named>(entries: &[T], query: &str) -> Found {
     let mut matcher = Matcher::new(query);

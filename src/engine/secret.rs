@@ -5,9 +5,18 @@
 //!   ignored; any other character is an error naming it and its 1-based position in the input.
 //! - Trailing bits that do not make a whole byte are ignored (as oathtool and the phone apps
 //!   do), so Microsoft's 26-character samples are accepted.
+//! - The Base32 text is kept as given, only upper-cased with spaces, hyphens and `=` removed:
+//!   [`Secret::base32`] gives those characters back, never a re-encoding of the bytes, so an
+//!   import followed by an export writes what was read (`2234567abcdef2234567abcdef` stays
+//!   `2234567ABCDEF2234567ABCDEF`, although its last bits are not part of any byte). Secrets
+//!   that arrive as bytes (binary exports, [`Secret::parse_hex`]) get the usual unpadded
+//!   upper-case Base32 text.
+//! - Hex is read on request ([`Secret::parse_hex`]), with the same forgiveness and errors.
+//! - Two secrets are equal when their bytes are (the duplicate rule), whatever their text.
 //! - Empty secrets are refused. Secrets under 128 bits are accepted; [`Secret::is_short`]
 //!   lets the caller warn.
-//! - The bytes are zeroized on drop and never appear in `Debug` output; there is no `Display`.
+//! - Bytes and text are zeroized on drop and never appear in `Debug` output; there is no
+//!   `Display`.
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -48,6 +57,13 @@ pub enum SecretError {
     Length { chars: usize },
     #[error("the secret is {bytes} bytes long; keyfob accepts at most {MAX_BYTES}")]
     TooLong { bytes: usize },
+    #[error(
+        "{} at position {position} is not a hexadecimal digit (use 0-9 and A-F)",
+        describe_char(*ch)
+    )]
+    InvalidHexChar { ch: char, position: usize },
+    #[error("the secret has {digits} hexadecimal digits: a whole secret has an even number")]
+    HexLength { digits: usize },
 }
 
 fn describe_char(ch: char) -> String {
@@ -68,17 +84,30 @@ fn lookalike_hint(ch: char) -> &'static str {
     }
 }
 
-/// A shared secret's raw bytes. Zeroized on drop; redacted in `Debug`.
+/// A shared secret's raw bytes and its Base32 text. Zeroized on drop; redacted in `Debug`.
 #[derive(Clone, Zeroize)]
 #[zeroize(drop)]
 pub struct Secret {
     bytes: Vec<u8>,
+    /// Upper-case Base32 without separators or padding: as given, or encoded from the bytes.
+    text: String,
 }
 
 impl Secret {
     /// Wraps raw bytes (as importers get them). Refuses an empty or absurdly long secret.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, SecretError> {
-        let secret = Self { bytes };
+        let secret = Self {
+            text: String::new(),
+            bytes,
+        };
+        Self::checked(secret).map(|mut secret| {
+            secret.text = BASE32_NOPAD.encode(&secret.bytes);
+            secret
+        })
+    }
+
+    /// `secret` if its length is acceptable.
+    fn checked(secret: Secret) -> Result<Self, SecretError> {
         if secret.bytes.is_empty() {
             return Err(SecretError::Empty);
         }
@@ -92,7 +121,7 @@ impl Secret {
 
     /// Parses Base32 as people paste it (see the module promises).
     pub fn parse_base32(input: &str) -> Result<Self, SecretError> {
-        // Fast path for the canonical form (every secret in a vault): no cleaning copy.
+        // Fast path for the canonical form (every secret in a vault): no cleaning pass.
         if !input.is_empty()
             && input
                 .bytes()
@@ -101,7 +130,10 @@ impl Secret {
             let decoded = LENIENT_BASE32
                 .decode(input.as_bytes())
                 .map_err(|_| SecretError::Length { chars: input.len() })?;
-            return Self::from_bytes(decoded);
+            return Self::checked(Secret {
+                bytes: decoded,
+                text: input.to_string(),
+            });
         }
         let mut cleaned = Zeroizing::new(String::with_capacity(input.len()));
         for (index, ch) in input.chars().enumerate() {
@@ -127,7 +159,52 @@ impl Secret {
                 .map_err(|_| SecretError::Length {
                     chars: cleaned.len(),
                 })?;
-        Self::from_bytes(decoded)
+        Self::checked(Secret {
+            bytes: decoded,
+            text: std::mem::take(&mut *cleaned),
+        })
+    }
+
+    /// Parses hexadecimal (as some token vendors ship seeds): any case, an optional `0x`,
+    /// spaces, hyphens and colons between digits ignored. Errors name the bad character and
+    /// its 1-based position. The secret's text is the Base32 of its bytes.
+    pub fn parse_hex(input: &str) -> Result<Self, SecretError> {
+        let trimmed = input.trim_start();
+        let skipped = input.len() - trimmed.len();
+        let (body, offset) = match trimmed
+            .strip_prefix("0x")
+            .or_else(|| trimmed.strip_prefix("0X"))
+        {
+            Some(rest) => (rest, input[..skipped].chars().count() + 2),
+            None => (trimmed, input[..skipped].chars().count()),
+        };
+        let mut nibbles = Zeroizing::new(Vec::with_capacity(body.len()));
+        for (index, ch) in body.chars().enumerate() {
+            match ch.to_digit(16) {
+                // A hex digit is below 16.
+                Some(n) => nibbles.push(u8::try_from(n).unwrap_or(0)),
+                None if matches!(ch, '-' | ':') || ch.is_whitespace() => {}
+                None => {
+                    return Err(SecretError::InvalidHexChar {
+                        ch,
+                        position: offset + index + 1,
+                    });
+                }
+            }
+        }
+        if nibbles.is_empty() {
+            return Err(SecretError::Empty);
+        }
+        if !nibbles.len().is_multiple_of(2) {
+            return Err(SecretError::HexLength {
+                digits: nibbles.len(),
+            });
+        }
+        let bytes = nibbles
+            .chunks_exact(2)
+            .map(|pair| (pair[0] << 4) | pair[1])
+            .collect();
+        Self::from_bytes(bytes)
     }
 
     /// Whether [`Secret::parse_base32`] would accept `input`, without decoding it or
@@ -187,14 +264,20 @@ impl Secret {
         self.bits() < RECOMMENDED_MIN_BITS
     }
 
-    /// Canonical form: unpadded upper-case Base32.
-    pub fn to_base32(&self) -> Zeroizing<String> {
-        Zeroizing::new(BASE32_NOPAD.encode(&self.bytes))
+    /// The secret's text: upper-case Base32 without separators or padding, as it was given
+    /// (or encoded from the bytes when it came as bytes).
+    pub fn base32(&self) -> &str {
+        &self.text
     }
 
-    /// Length of [`Self::to_base32`] without building it.
+    /// [`Self::base32`] as an owned, zeroized copy.
+    pub fn to_base32(&self) -> Zeroizing<String> {
+        Zeroizing::new(self.text.clone())
+    }
+
+    /// Length of [`Self::base32`].
     pub fn base32_len(&self) -> usize {
-        BASE32_NOPAD.encode_len(self.bytes.len())
+        self.text.len()
     }
 }
 
@@ -221,7 +304,7 @@ impl Eq for Secret {}
 
 impl serde::Serialize for Secret {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.to_base32())
+        serializer.serialize_str(&self.text)
     }
 }
 
@@ -243,171 +326,4 @@ impl<'de> serde::Deserialize<'de> for Secret {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn accepts_the_usual_paste_forms() {
-        let canonical = Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap();
-        for form in [
-            "jbswy3dpehpk3pxp",
-            "JBSW Y3DP EHPK 3PXP",
-            "jbsw-y3dp-ehpk-3pxp",
-            "JBSWY3DPEHPK3PXP====",
-            " JBSWY3DP\tEHPK3PXP\n",
-        ] {
-            assert_eq!(Secret::parse_base32(form).unwrap(), canonical, "{form:?}");
-        }
-        assert_eq!(&*canonical.to_base32(), "JBSWY3DPEHPK3PXP");
-    }
-
-    #[test]
-    fn microsoft_sample_is_accepted_with_trailing_bits_ignored() {
-        let secret = Secret::parse_base32("2234567abcdef2234567abcdef").unwrap();
-        assert_eq!(secret.as_bytes().len(), 16);
-        assert!(!secret.is_short());
-    }
-
-    #[test]
-    fn names_the_bad_character_and_its_position() {
-        let err = Secret::parse_base32("JBSW0Y3DP").unwrap_err();
-        assert_eq!(
-            err,
-            SecretError::InvalidChar {
-                ch: '0',
-                position: 5
-            }
-        );
-        let text = err.to_string();
-        assert!(text.contains("'0' at position 5"), "{text}");
-        assert!(text.contains("letter 'O'"), "{text}");
-        // Positions count characters, not bytes.
-        let err = Secret::parse_base32("ÄBC!").unwrap_err();
-        assert_eq!(
-            err,
-            SecretError::InvalidChar {
-                ch: 'Ä',
-                position: 1
-            }
-        );
-    }
-
-    #[test]
-    fn refuses_empty_and_impossible_lengths() {
-        assert_eq!(Secret::parse_base32(""), Err(SecretError::Empty));
-        assert_eq!(Secret::parse_base32(" - = "), Err(SecretError::Empty));
-        assert_eq!(
-            Secret::parse_base32("A"),
-            Err(SecretError::Length { chars: 1 })
-        );
-        assert_eq!(
-            Secret::parse_base32("JBSWY3DPE"),
-            Err(SecretError::Length { chars: 9 })
-        );
-    }
-
-    #[test]
-    fn short_secrets_are_flagged() {
-        let s = Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap();
-        assert_eq!(s.bits(), 80);
-        assert!(s.is_short());
-    }
-
-    #[test]
-    fn debug_never_shows_the_secret() {
-        let s = Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap();
-        let shown = format!("{s:?}");
-        assert!(!shown.contains("JBSW"));
-        assert!(!shown.contains("72"), "{shown}");
-        assert_eq!(shown, "Secret(<redacted, 80 bits>)");
-    }
-
-    #[test]
-    fn deserialize_error_does_not_echo_the_value() {
-        let err = ron::from_str::<Secret>("\"JBSWY3DP0HPK3PXP\"").unwrap_err();
-        let text = err.to_string();
-        assert!(!text.contains("JBSWY3DP"), "{text}");
-        assert!(text.contains("position 9"), "{text}");
-    }
-
-    #[test]
-    fn base32_len_matches_encoding() {
-        for n in 1..40 {
-            let s = Secret::from_bytes(vec![0xA5; n]).unwrap();
-            assert_eq!(s.base32_len(), s.to_base32().len());
-        }
-    }
-
-    mod validity {
-        use super::*;
-        use proptest::prelude::*;
-
-        fn text() -> impl Strategy<Value = String> {
-            let ch = prop_oneof![
-                6 => prop::sample::select(
-                    "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".chars().collect::<Vec<_>>()
-                ),
-                2 => prop::char::range('a', 'z'),
-                1 => prop::sample::select(vec![
-                    ' ', '-', '=', '\t', '\n', '\u{a0}', '\u{2003}', '0', '1', '8', '9', 'é', '!',
-                    '\u{85}', '"',
-                ]),
-                1 => any::<char>(),
-            ];
-            let short = prop::collection::vec(ch.clone(), 0..40);
-            let long = prop::collection::vec(ch, 1630..1660);
-            prop_oneof![8 => short, 1 => long].prop_map(|c| c.into_iter().collect())
-        }
-
-        proptest! {
-            #![proptest_config(ProptestConfig::with_cases(2048))]
-
-            /// The cheap check accepts exactly what the decoder accepts.
-            #[test]
-            fn is_valid_base32_agrees_with_parse(input in text()) {
-                prop_assert_eq!(
-                    Secret::is_valid_base32(&input),
-                    Secret::parse_base32(&input).is_ok(),
-                    "{:?}", input
-                );
-            }
-        }
-
-        #[test]
-        fn at_the_edges() {
-            let max = "A".repeat(MAX_BYTES * 8 / 5);
-            for input in [
-                "", " ", "-=", "A", "AB", "ABC", "ABCD", "ABCDEFGH", "A1", &max,
-            ] {
-                assert_eq!(
-                    Secret::is_valid_base32(input),
-                    Secret::parse_base32(input).is_ok(),
-                    "{input:?}"
-                );
-            }
-            let over = format!("{max}AAAAAAAA");
-            assert!(!Secret::is_valid_base32(&over));
-            assert!(Secret::parse_base32(&over).is_err());
-        }
-
-        /// Every ASCII byte, in the ASCII path and beside a non-ASCII character
-        /// (which takes the `char` path), is judged as the parser judges it.
-        #[test]
-        fn every_ascii_byte() {
-            for b in 0..128u8 {
-                let c = char::from(b);
-                for input in [
-                    format!("AB{c}CD"),
-                    format!("AB{c}CDé"),
-                    format!("AB{c}CD\u{a0}"),
-                ] {
-                    assert_eq!(
-                        Secret::is_valid_base32(&input),
-                        Secret::parse_base32(&input).is_ok(),
-                        "byte {b:#04x} in {input:?}"
-                    );
-                }
-            }
-        }
-    }
-}
+mod tests;

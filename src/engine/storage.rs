@@ -394,23 +394,57 @@ fn remove_stale_temps(path: &Path) {
     }
 }
 
-/// Writes a new file that must not exist yet (exports), mode 0600.
-pub fn write_new_private(path: &Path, bytes: &[u8]) -> Result<(), StorageError> {
-    let mut file = private_options()
-        .create(true)
-        .truncate(true)
-        .open(path)
-        .map_err(err("cannot write", path))?;
-    #[cfg(unix)]
-    {
-        // An existing file keeps its mode on open; narrow it.
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(fs::Permissions::from_mode(0o600))
-            .map_err(err("cannot set permissions on", path))?;
+/// Why a file for the person (an export, generated seeds) was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum UserFileError {
+    /// Something is already at the path (a file, a symlink, even a dangling one).
+    #[error("'{}' already exists; keyfob writes only new files", path.display())]
+    Exists { path: PathBuf },
+    #[error(transparent)]
+    Io(#[from] StorageError),
+}
+
+/// Writes a file for the person (`export --output`, `generate --output`), mode 0600.
+///
+/// Without `replace`, the file is created new (`O_CREAT | O_EXCL`): never through a symlink
+/// (even a dangling one), never into an existing file, whoever owns it. With `replace`, the
+/// bytes go to a new temp file (0600) beside it, which is synced and renamed over the path:
+/// whatever was there (a file, a symlink) is replaced, never written into, and a reader sees
+/// the old file or the whole new one.
+pub fn write_user_file(path: &Path, bytes: &[u8], replace: bool) -> Result<(), UserFileError> {
+    if replace {
+        let dir = parent_dir(path);
+        let mut temp = tempfile::Builder::new()
+            .prefix(".keyfob-")
+            .tempfile_in(dir)
+            .map_err(err("cannot write a temporary file in", dir))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            temp.as_file()
+                .set_permissions(fs::Permissions::from_mode(0o600))
+                .map_err(err("cannot set permissions on", temp.path()))?;
+        }
+        temp.write_all(bytes)
+            .and_then(|()| temp.as_file().sync_all())
+            .map_err(err("cannot write", path))?;
+        temp.persist(path)
+            .map_err(|e| err("cannot replace", path)(e.error))?;
+        sync_dir(dir)?;
+        return Ok(());
     }
+    let mut file = match private_options().create_new(true).open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            return Err(UserFileError::Exists {
+                path: path.to_path_buf(),
+            });
+        }
+        Err(e) => return Err(err("cannot write", path)(e).into()),
+    };
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(err("cannot write", path))
+        .map_err(|e| UserFileError::Io(err("cannot write", path)(e)))
 }
 
 /// Creates a new file holding `bytes`, mode 0600, in a folder created 0700 if missing: never

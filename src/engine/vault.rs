@@ -172,7 +172,7 @@ pub enum Lookup {
     /// The one match, read in full and validated.
     One(Box<Entry>),
     None,
-    /// The names (`issuer:account`) of every match, in vault order.
+    /// Every match as [`super::query::describe`] lists it, in vault order.
     Many(Vec<String>),
 }
 
@@ -208,7 +208,7 @@ impl Vault {
             Found::Many(indices) => Lookup::Many(
                 indices
                     .iter()
-                    .map(|i| hit(*i).map(|l| super::entry::display_name(l.issuer, l.account)))
+                    .map(|i| hit(*i).map(super::query::describe))
                     .collect::<Option<_>>()?,
             ),
         };

@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 use super::hidden::Hidden;
 use super::text::{Edit, TextInput};
 use crate::engine::entry::Entry;
-use crate::engine::import::{self, ImportError, Item};
+use crate::engine::import::{self, DuplicateOf, ImportError, Item};
 
 /// One line of the preview.
 #[derive(Debug)]
@@ -22,9 +22,14 @@ pub struct Row {
 
 #[derive(Debug)]
 pub enum RowState {
-    New { entry: Box<Entry>, chosen: bool },
-    Duplicate,
+    New {
+        entry: Box<Entry>,
+        chosen: bool,
+    },
+    Duplicate(DuplicateOf),
     Failed(String),
+    /// Something worth knowing that blocks nothing (two tokens with one serial number).
+    Warning(String),
 }
 
 #[derive(Debug)]
@@ -152,6 +157,11 @@ impl ImportFlow {
 
     /// Takes in a file the person named.
     pub fn file_read(&mut self, path: String, bytes: Zeroizing<Vec<u8>>, existing: &[Entry]) {
+        // "Unicode text" (UTF-16) files are read as the text they hold.
+        let bytes = match import::prepare(&bytes) {
+            import::Prepared::Decoded(text) => text,
+            import::Prepared::AsIs(_) => bytes,
+        };
         let format = match import::detect(&bytes) {
             Ok(format) => format,
             Err(e) => return self.path_error(format!("'{path}': {e}")),
@@ -235,7 +245,9 @@ impl ImportFlow {
 
 fn preview(path: String, format: &'static str, existing: &[Entry], items: Vec<Item>) -> Stage {
     let plan = import::plan(existing, items);
-    let mut rows = Vec::with_capacity(plan.added.len() + plan.duplicates.len() + plan.failed.len());
+    let mut rows = Vec::with_capacity(
+        plan.added.len() + plan.duplicates.len() + plan.failed.len() + plan.warnings.len(),
+    );
     rows.extend(plan.added.into_iter().map(|entry| Row {
         label: entry.name(),
         state: RowState::New {
@@ -243,13 +255,17 @@ fn preview(path: String, format: &'static str, existing: &[Entry], items: Vec<It
             chosen: true,
         },
     }));
-    rows.extend(plan.duplicates.into_iter().map(|entry| Row {
-        label: entry.name(),
-        state: RowState::Duplicate,
+    rows.extend(plan.duplicates.into_iter().map(|duplicate| Row {
+        label: duplicate.entry.name(),
+        state: RowState::Duplicate(duplicate.of),
     }));
     rows.extend(plan.failed.into_iter().map(|(what, reason)| Row {
         label: what,
         state: RowState::Failed(reason),
+    }));
+    rows.extend(plan.warnings.into_iter().map(|(what, text)| Row {
+        label: what,
+        state: RowState::Warning(text),
     }));
     Stage::Preview {
         path,
@@ -299,7 +315,10 @@ mod tests {
             panic!("{:?}", flow.stage)
         };
         assert_eq!(rows.len(), 3);
-        assert!(matches!(rows[1].state, RowState::Duplicate));
+        assert!(matches!(
+            rows[1].state,
+            RowState::Duplicate(DuplicateOf::Vault)
+        ));
         assert!(matches!(rows[2].state, RowState::Failed(_)));
         flow.toggle(false);
         assert_eq!(flow.enter(&existing), Outcome::Cancel, "nothing chosen");

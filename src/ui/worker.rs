@@ -147,7 +147,7 @@ fn refresh(session: Option<&mut Session>) -> Result<Option<Vec<Entry>>, String> 
 fn describe<'v>(outcome: &Outcome, vault: &'v Vault) -> (String, Option<&'v Entry>) {
     let name = |entry: Option<&Entry>| entry.map(Entry::name).unwrap_or_default();
     match outcome {
-        Outcome::Added { ids } => {
+        Outcome::Added { ids, .. } => {
             let added: Vec<_> = ids.iter().flatten().collect();
             let first = added.first().and_then(|id| vault.entry(**id));
             let text = match (added.len(), ids.len() - added.len()) {

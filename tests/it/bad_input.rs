@@ -93,7 +93,7 @@ fn cases(files: &Path) -> Vec<Case> {
         // --- add: flags
         with(
             case("digits too many", &[], "digits"),
-            add(&["--digits", "9"]),
+            add(&["--digits", "11"]),
         ),
         with(
             case("digits too few", &[], "digits"),

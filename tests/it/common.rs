@@ -41,11 +41,12 @@ pub const MS_SECRET: &str = "2234567abcdef2234567abcdef";
 pub const RFC_SECRET_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 /// Variables from the outside world that would change what `keyfob` does.
-const OUTSIDE_VARS: [&str; 9] = [
+const OUTSIDE_VARS: [&str; 10] = [
     "KEYFOB_VAULT",
     "KEYFOB_CONFIG",
     "KEYFOB_IDENTITY",
     "KEYFOB_SCRYPT_LOG_N",
+    "KEYFOB_TEST_CLOCK",
     "SSH_CONNECTION",
     "SSH_TTY",
     "TMUX",
@@ -65,7 +66,7 @@ pub fn keyfob() -> Command {
     cmd.env("XDG_STATE_HOME", shared_state_dir());
     // The machine's NTP state must not add warnings to what tests compare (tests of the
     // warning set it to `unsynced`).
-    cmd.env("KEYFOB_TEST_CLOCK", "synced");
+    cmd.env("KEYFOB_TEST_CLOCK_SYNC", "synced");
     cmd
 }
 
@@ -84,7 +85,7 @@ pub fn clean_env(cmd: &mut std::process::Command) {
     cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
     cmd.env("XDG_STATE_HOME", shared_state_dir());
-    cmd.env("KEYFOB_TEST_CLOCK", "synced");
+    cmd.env("KEYFOB_TEST_CLOCK_SYNC", "synced");
 }
 
 /// The test identity as a library key.

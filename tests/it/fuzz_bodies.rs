@@ -106,6 +106,9 @@ pub fn importers(data: &[u8]) {
                         Item::Failed { what, reason } => {
                             assert!(!what.is_empty() && !reason.is_empty());
                         }
+                        Item::Warning { what, text } => {
+                            assert!(!what.is_empty() && !text.is_empty());
+                        }
                     }
                 }
             }

@@ -483,19 +483,27 @@ fn files_and_folders_keyfob_makes_are_private() {
     for name in ["vault.age", "vault.age.bak", "vault.age.lock"] {
         assert_eq!(mode(&deep.with_file_name(name)), 0o600, "{name}");
     }
-    // An export over an existing, wider file narrows it.
+    // An export never writes into an existing, wider file; --force replaces it with a new,
+    // private one.
     let out = lab.dir.path().join("wide.txt");
     std::fs::write(&out, "old").unwrap();
     std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o644)).unwrap();
-    keyfob()
-        .arg("--vault")
-        .arg(&deep)
-        .arg("--identity")
-        .arg(identity_file())
-        .args(["export", "--format", "otpauth", "--plaintext", "--output"])
-        .arg(&out)
-        .assert()
-        .success();
+    let export = |force: bool| {
+        let mut cmd = keyfob();
+        cmd.arg("--vault")
+            .arg(&deep)
+            .arg("--identity")
+            .arg(identity_file())
+            .args(["export", "--format", "otpauth", "--plaintext", "--output"])
+            .arg(&out);
+        if force {
+            cmd.arg("--force");
+        }
+        cmd.assert()
+    };
+    export(false).code(1);
+    assert_eq!(mode(&out), 0o644);
+    export(true).success();
     assert_eq!(mode(&out), 0o600);
 }
 

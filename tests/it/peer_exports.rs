@@ -9,7 +9,11 @@ use keyfob::engine::entry::Entry;
 use keyfob::engine::import::{self, Item};
 
 fn folder() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/peer-exports");
+    // KEYFOB_PEER_EXPORTS points elsewhere (a folder with more of the apps' vectors).
+    let dir = std::env::var_os("KEYFOB_PEER_EXPORTS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/fixtures/peer-exports"),
+        PathBuf::from,
+    );
     dir.is_dir().then_some(dir)
 }
 
@@ -140,6 +144,17 @@ fn cases() -> Vec<(&'static str, &'static str, Vec<Expected>)> {
         ("proton_authenticator.json", "proton", totp3),
         ("stratum_plain.json", "stratum", ALL.to_vec()),
         ("steam.json", "steam", vec![steam_as("Steam", "Sophia")]),
+        // More of Aegis's vectors, checked when they are in the folder (issue 12's
+        // encrypted and original-FreeOTP formats; keyfob was checked against them).
+        ("stratum_encrypted.bin", "stratum", ALL.to_vec()),
+        ("stratum_encrypted_legacy.bin", "stratum", ALL.to_vec()),
+        ("andotp_encrypted_old.bin", "andotp", ALL[..6].to_vec()),
+        ("freeotp.xml", "freeotp", vec![DENO, AIRBNB, ISSUU, WWE]),
+        ("freeotp_v2_api23.xml", "freeotp", ALL[..6].to_vec()),
+        ("freeotp_v2_api25.xml", "freeotp", ALL[..6].to_vec()),
+        ("freeotp_v2_api27.xml", "freeotp", ALL[..6].to_vec()),
+        ("freeotp_v2_api34.xml", "freeotp", ALL[..6].to_vec()),
+        ("freeotp_v2_null_algo.xml", "freeotp", vec![DENO]),
     ]
 }
 
@@ -170,10 +185,18 @@ fn every_peer_export_imports_exactly_its_entries() {
     };
     let password = SecretString::from("test".to_string());
     let cases = cases();
-    let listed = std::fs::read_dir(&dir).unwrap().count() - 1; // README.md
-    assert_eq!(cases.len(), listed, "every file in the folder has a case");
+    for listed in std::fs::read_dir(&dir).unwrap() {
+        let name = listed.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            name == "README.md" || cases.iter().any(|(file, ..)| *file == name),
+            "{name} in the folder has no case"
+        );
+    }
     for (file, format, expected) in cases {
-        let bytes = std::fs::read(dir.join(file)).unwrap();
+        let Ok(bytes) = std::fs::read(dir.join(file)) else {
+            eprintln!("note: {file} is not among the peer exports; skipping it");
+            continue;
+        };
         let detected = import::detect(&bytes).unwrap();
         assert_eq!(detected.name(), format, "{file} is detected as {format}");
         let needs_password = detected.read(&bytes, None);
@@ -187,7 +210,7 @@ fn every_peer_export_imports_exactly_its_entries() {
             .iter()
             .map(|item| match item {
                 Item::Entry(e) => describe(e),
-                Item::Failed { what, reason } => panic!("{file}: {what}: {reason}"),
+                other => panic!("{file}: {other:?}"),
             })
             .collect();
         let mut want: Vec<_> = expected

@@ -60,7 +60,7 @@ impl Screen {
             .env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config")
             .env("XDG_STATE_HOME", tv.state_dir())
             .env("KEYFOB_SCRYPT_LOG_N", "10")
-            .env("KEYFOB_TEST_CLOCK", "synced")
+            .env("KEYFOB_TEST_CLOCK_SYNC", "synced")
             .arg("--vault")
             .arg(&tv.vault)
             .arg("--identity")

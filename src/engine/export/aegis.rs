@@ -177,7 +177,7 @@ mod tests {
             .into_iter()
             .map(|i| match i {
                 Item::Entry(e) => *e,
-                Item::Failed { what, reason } => panic!("{what}: {reason}"),
+                other => panic!("{other:?}"),
             })
             .collect();
         let mut expected = entries;

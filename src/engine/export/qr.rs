@@ -204,7 +204,7 @@ mod tests {
             .into_iter()
             .map(|i| match i {
                 Item::Entry(e) => *e,
-                Item::Failed { what, reason } => panic!("{what}: {reason}"),
+                other => panic!("{other:?}"),
             })
             .collect()
     }

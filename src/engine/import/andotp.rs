@@ -3,8 +3,10 @@
 //! The encrypted (current) layout is: PBKDF2 rounds (4 bytes, big-endian), salt (12 bytes),
 //! nonce (12 bytes), then AES-256-GCM ciphertext with its tag; the key is PBKDF2-HMAC-SHA1 of
 //! the password. The old layout (nonce first, key = SHA-256 of the password) is tried when the
-//! current one does not open. The file has no signature, so detection checks that it is not
-//! text and that the round count is plausible.
+//! current one does not open. Neither has a signature, so detection takes a file that is not
+//! text (nor UTF-16 text), carries no other known file signature and is long enough to hold a
+//! nonce, a tag and a JSON list; a plausible round count is not required, since the old
+//! layout starts with a random nonce.
 
 use age::secrecy::SecretString;
 use serde_json::Value;
@@ -28,8 +30,24 @@ fn rounds(bytes: &[u8]) -> Option<u32> {
     Some(u32::from_be_bytes(head)).filter(|r| (1..=cipher::MAX_PBKDF2_ROUNDS).contains(r))
 }
 
+/// Signatures of binary files that are certainly not andOTP backups.
+const OTHER_SIGNATURES: [&[u8]; 9] = [
+    b"\x89PNG",
+    b"\xFF\xD8\xFF",
+    b"PK\x03\x04",
+    b"\x1F\x8B",
+    b"%PDF",
+    b"SQLite format 3\0",
+    b"\xAC\xED\x00\x05",
+    b"\xFF\xFE",
+    b"\xFE\xFF",
+];
+
 fn looks_encrypted(bytes: &[u8]) -> bool {
-    bytes.len() >= HEADER + TAG && std::str::from_utf8(bytes).is_err() && rounds(bytes).is_some()
+    // The smallest old-format backup: a nonce, "[]" and the tag.
+    bytes.len() >= NONCE + 2 + TAG
+        && std::str::from_utf8(bytes).is_err()
+        && !OTHER_SIGNATURES.iter().any(|s| bytes.starts_with(s))
 }
 
 impl Format for AndOtp {
@@ -90,14 +108,18 @@ fn name_of(index: usize, value: &Value) -> String {
 fn entry(value: &Value) -> Result<Entry, String> {
     let obj = json::entry_object(value)?;
     let label = obj.text_or_empty("label")?;
-    let mut d = match obj.text("issuer")? {
-        Some(issuer) => Draft::new(issuer, label),
+    let (issuer, account) = match obj.text("issuer")? {
+        Some(issuer) => (issuer, label),
         // Old backups: "Issuer - account" in the label.
-        None => match label.split_once(" - ") {
-            Some((issuer, account)) => Draft::new(issuer, account),
-            None => Draft::new("", label),
-        },
+        None => label.split_once(" - ").unwrap_or(("", label)),
     };
+    // Old versions also repeated the issuer in the account: "Issuer:account".
+    let account = account
+        .strip_prefix(issuer)
+        .and_then(|rest| rest.strip_prefix(':'))
+        .filter(|_| !issuer.trim().is_empty())
+        .unwrap_or(account);
+    let mut d = Draft::new(issuer, account);
     d.kind = match obj.required_text("type")?.to_ascii_uppercase().as_str() {
         "TOTP" => Kind::Totp,
         "HOTP" => Kind::Hotp,
@@ -152,6 +174,45 @@ mod tests {
         let Item::Entry(e) = &items[0] else { panic!() };
         assert_eq!((e.issuer.as_str(), e.account.as_str()), ("Acme", "bob"));
         assert!(matches!(&items[1], Item::Failed { reason, .. } if reason.contains("'MOTP'")));
+    }
+
+    /// Seals `plain` in the old layout (as andOTP before 0.6.3 did): nonce, then AES-256-GCM
+    /// under SHA-256(password).
+    fn old_format(plain: &[u8], password: &str, nonce: [u8; 12]) -> Vec<u8> {
+        use aes_gcm::aead::{Aead, KeyInit};
+        let key = sha2::Sha256::digest(password.as_bytes());
+        let sealed = aes_gcm::Aes256Gcm::new_from_slice(&key)
+            .unwrap()
+            .encrypt(aes_gcm::Nonce::from_slice(&nonce), plain)
+            .unwrap();
+        [nonce.as_slice(), &sealed].concat()
+    }
+
+    #[test]
+    fn old_format_backups_are_detected_and_read() {
+        // Old versions also wrote the label as "Issuer:account".
+        let plain = br#"[{"secret":"JBSWY3DPEHPK3PXP","issuer":"Old","label":"Old:andotp","digits":6,"type":"TOTP","algorithm":"SHA1","period":30}]"#;
+        // Nonces whose first four bytes are no plausible round count (most are not).
+        for nonce in [[0xFFu8; 12], [0x9A; 12], *b"\x01\x00\x00\x00nonce123"] {
+            let bytes = old_format(plain, "test", nonce);
+            assert!(AndOtp.sniff(&bytes), "{nonce:?}");
+            assert_eq!(super::super::detect(&bytes).unwrap().name(), "andotp");
+            let pw = SecretString::from("test".to_string());
+            let items = AndOtp.read(&bytes, Some(&pw)).unwrap();
+            let Item::Entry(e) = &items[0] else {
+                panic!("{items:?}")
+            };
+            assert_eq!((e.issuer.as_str(), e.account.as_str()), ("Old", "andotp"));
+            let wrong = SecretString::from("nope".to_string());
+            assert_eq!(
+                AndOtp.read(&bytes, Some(&wrong)).unwrap_err(),
+                ImportError::WrongPassword
+            );
+        }
+        // Other binary files are not taken for andOTP backups.
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        png.extend([0u8; 64]);
+        assert!(!AndOtp.sniff(&png));
     }
 
     #[test]

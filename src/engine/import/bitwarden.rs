@@ -1,7 +1,9 @@
-//! Bitwarden vault exports, unencrypted JSON or CSV: the items whose `login.totp` (JSON) or
-//! `login_totp` column (CSV) is set. That field holds an `otpauth://` URI, `steam://SECRET`,
-//! or a bare Base32 secret; the item's name and username fill in what the field lacks.
-//! Password-protected exports are refused with a clear message.
+//! Bitwarden vault exports, JSON (unencrypted or password-protected) or CSV: the items whose
+//! `login.totp` (JSON) or `login_totp` column (CSV) is set. That field holds an `otpauth://`
+//! URI, `steam://SECRET`, or a bare Base32 secret; the item's name and username fill in what
+//! the field lacks. A password-protected export is decrypted with its password (see
+//! [`protected`]); an export encrypted with a Bitwarden account's own key ("account
+//! restricted") can only be read by that account, and is refused saying so.
 
 use age::secrecy::SecretString;
 use serde_json::Value;
@@ -9,10 +11,12 @@ use serde_json::Value;
 use super::draft::{self, Draft};
 use super::json;
 use super::lines::LineCounter;
-use super::{Format, ImportError, Item};
+use super::{Format, ImportError, Item, cipher};
 use crate::engine::entry::Entry;
 use crate::engine::otp::Kind;
 use crate::engine::uri;
+
+mod protected;
 
 pub struct Bitwarden;
 
@@ -22,7 +26,7 @@ impl Format for Bitwarden {
     }
 
     fn summary(&self) -> &'static str {
-        "Bitwarden JSON or CSV export"
+        "Bitwarden JSON (plain or password-protected) or CSV export"
     }
 
     fn sniff(&self, bytes: &[u8]) -> bool {
@@ -35,9 +39,13 @@ impl Format for Bitwarden {
         csv_header(bytes).is_some_and(|h| h.iter().any(|c| c == "login_totp"))
     }
 
-    fn read(&self, bytes: &[u8], _: Option<&SecretString>) -> Result<Vec<Item>, ImportError> {
+    fn read(
+        &self,
+        bytes: &[u8],
+        password: Option<&SecretString>,
+    ) -> Result<Vec<Item>, ImportError> {
         if json::sniff(bytes).is_some() || bytes.trim_ascii_start().starts_with(b"{") {
-            read_json(bytes)
+            read_json(bytes, password)
         } else {
             read_csv(bytes)
         }
@@ -59,12 +67,16 @@ fn csv_header(bytes: &[u8]) -> Option<Vec<String>> {
     )
 }
 
-fn read_json(bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
+fn read_json(bytes: &[u8], password: Option<&SecretString>) -> Result<Vec<Item>, ImportError> {
     let root = json::parse(bytes)?;
     let root = json::object(&root, "a Bitwarden export")?;
     if root.get("encrypted").and_then(Value::as_bool) == Some(true) {
+        if root.get("passwordProtected").and_then(Value::as_bool) == Some(true) {
+            let plain = protected::decrypt(root, cipher::password(password)?)?;
+            return read_json(&plain, None);
+        }
         return Err(ImportError::Malformed(
-            "this Bitwarden export is encrypted; export again as unencrypted JSON or CSV".into(),
+            "this Bitwarden export is encrypted with its account's key (\"account restricted\"), which only that Bitwarden account can read; export again with a password (\"password protected\"), or as unencrypted JSON or CSV".into(),
         ));
     }
     let mut items = Vec::new();
@@ -185,15 +197,21 @@ mod tests {
     }
 
     #[test]
-    fn encrypted_json_is_refused() {
+    fn encrypted_json_needs_a_password_or_another_export() {
         let text = br#"{"encrypted":true,"passwordProtected":true,"salt":"x","data":"y"}"#;
         assert!(Bitwarden.sniff(text));
+        assert_eq!(
+            Bitwarden.read(text, None).unwrap_err(),
+            ImportError::NeedsPassword
+        );
+        let account = br#"{"encrypted":true,"encKeyValidation_DO_NOT_EDIT":"2.a|b|c","items":[]}"#;
+        assert!(Bitwarden.sniff(account));
         assert!(
             Bitwarden
-                .read(text, None)
+                .read(account, None)
                 .unwrap_err()
                 .to_string()
-                .contains("unencrypted")
+                .contains("account restricted")
         );
     }
 

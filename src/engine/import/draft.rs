@@ -37,7 +37,7 @@ impl Draft {
         entry.algorithm = self.algorithm;
         if let Some(d) = self.digits.filter(|_| self.kind != Kind::Steam) {
             entry.digits = u8::try_from(d)
-                .map_err(|_| format!("{d} digits is out of range: use 6, 7 or 8"))?;
+                .map_err(|_| format!("{d} digits is out of range: use 6 to 10 (6 is usual)"))?;
         }
         if let Some(p) = self.period.filter(|_| self.kind.is_timed()) {
             entry.period = u32::try_from(p)

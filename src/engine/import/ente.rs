@@ -1,12 +1,21 @@
-//! Ente Auth plain exports: `otpauth://` lines with Ente's `codeDisplay` parameter (JSON:
-//! tags, note, trashed). Trashed codes are left out; tags and the note are kept. Encrypted
-//! Ente exports (JSON with `kdfParams`) are recognised and refused with a message.
+//! Ente Auth exports: `otpauth://` lines with Ente's `codeDisplay` parameter (JSON: tags,
+//! note, trashed). Trashed codes are left out; tags and the note are kept.
+//!
+//! Encrypted exports are JSON (`version` 1): `kdfParams` (`memLimit` in bytes, `opsLimit`,
+//! Base64 `salt`), Base64 `encryptedData` and `encryptionNonce`. The key is libsodium's
+//! `crypto_pwhash` Argon2id (1.3, one lane) of the password, 32 bytes; the data is one
+//! message of a libsodium XChaCha20-Poly1305 secretstream whose header is `encryptionNonce`,
+//! and decrypts to the plain export. (Ente Auth's export_widget.dart and
+//! encrypted_ente_import.dart, and its "Auth Encrypted Export format" document.)
 
 use age::secrecy::SecretString;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
+use super::json::{self, Fields};
 use super::otpauth::{first_line_is, meaningful_lines};
-use super::{Format, ImportError, Item, json};
+use super::{Format, ImportError, Item, cipher};
 use crate::engine::uri;
 
 pub struct Ente;
@@ -22,7 +31,7 @@ impl Format for Ente {
     }
 
     fn summary(&self) -> &'static str {
-        "Ente Auth plain text export"
+        "Ente Auth export, plain text or encrypted"
     }
 
     fn sniff(&self, bytes: &[u8]) -> bool {
@@ -31,52 +40,105 @@ impl Format for Ente {
                 && super::text(bytes).is_ok_and(|t| t.contains("codeDisplay=")))
     }
 
-    fn read(&self, bytes: &[u8], _: Option<&SecretString>) -> Result<Vec<Item>, ImportError> {
+    fn read(
+        &self,
+        bytes: &[u8],
+        password: Option<&SecretString>,
+    ) -> Result<Vec<Item>, ImportError> {
         if is_encrypted(bytes) {
-            return Err(ImportError::Malformed(
-                "encrypted Ente exports are not supported yet; export a plain text backup from Ente Auth".into(),
-            ));
+            let plain = decrypt(bytes, cipher::password(password)?)?;
+            return read_plain(&plain);
         }
-        let text = super::text(bytes)?;
-        let mut items = Vec::new();
-        for (number, line) in meaningful_lines(text) {
-            let display = code_display(line);
-            if display
-                .as_ref()
-                .and_then(|d| d.get("trashed"))
-                .and_then(Value::as_bool)
-                == Some(true)
-            {
-                continue;
-            }
-            items.push(match uri::parse(line) {
-                Ok(mut entry) => {
-                    if let Some(d) = &display {
-                        if let Some(Value::Array(tags)) = d.get("tags") {
-                            entry.tags = tags
-                                .iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_string)
-                                .collect();
-                        }
-                        entry.note = d
-                            .get("note")
-                            .and_then(Value::as_str)
-                            .filter(|n| !n.trim().is_empty())
-                            .map(str::to_string);
-                    }
-                    Item::entry(entry)
-                }
-                Err(e) => Item::failed(format!("line {number}"), e),
-            });
-        }
-        if items.is_empty() {
-            return Err(ImportError::Malformed(
-                "the file holds no otpauth:// lines".into(),
-            ));
-        }
-        Ok(items)
+        read_plain(bytes)
     }
+}
+
+/// The plain export's lines.
+fn read_plain(bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
+    let text = super::text(bytes)?;
+    let mut items = Vec::new();
+    for (number, line) in meaningful_lines(text) {
+        let display = code_display(line);
+        if display
+            .as_ref()
+            .and_then(|d| d.get("trashed"))
+            .and_then(Value::as_bool)
+            == Some(true)
+        {
+            continue;
+        }
+        items.push(match uri::parse(line) {
+            Ok(mut entry) => {
+                if let Some(d) = &display {
+                    if let Some(Value::Array(tags)) = d.get("tags") {
+                        entry.tags = tags
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect();
+                    }
+                    entry.note = d
+                        .get("note")
+                        .and_then(Value::as_str)
+                        .filter(|n| !n.trim().is_empty())
+                        .map(str::to_string);
+                }
+                Item::entry(entry)
+            }
+            Err(e) => Item::failed(format!("line {number}"), e),
+        });
+    }
+    if items.is_empty() {
+        return Err(ImportError::Malformed(
+            "the file holds no otpauth:// lines".into(),
+        ));
+    }
+    Ok(items)
+}
+
+/// The encrypted export's plaintext (the plain export).
+fn decrypt(bytes: &[u8], password: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, ImportError> {
+    let bad = |what: &str| ImportError::Malformed(format!("the encrypted Ente export's {what}"));
+    let root = json::parse(bytes)?;
+    let root = json::object(&root, "an encrypted Ente export")?;
+    match root
+        .int("version")
+        .map_err(|_| bad("'version' is not a number"))?
+    {
+        None | Some(1) => {}
+        Some(v) => {
+            return Err(ImportError::Malformed(format!(
+                "encrypted Ente export version {v} is not known (keyfob reads version 1)"
+            )));
+        }
+    }
+    let kdf = root
+        .child("kdfParams")
+        .ok()
+        .flatten()
+        .ok_or_else(|| bad("'kdfParams' is missing"))?;
+    let number = |key: &str| {
+        kdf.int(key)
+            .ok()
+            .flatten()
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| bad(&format!("'kdfParams.{key}' is not a positive number")))
+    };
+    let (mem_bytes, ops) = (number("memLimit")?, number("opsLimit")?);
+    let b64 = |obj: &json::Object, key: &str| {
+        obj.text(key)
+            .ok()
+            .flatten()
+            .and_then(|t| STANDARD.decode(t.trim()).ok())
+            .ok_or_else(|| bad(&format!("'{key}' is not Base64")))
+    };
+    let salt = b64(kdf, "salt")?;
+    let header = b64(root, "encryptionNonce")?;
+    let data = zeroize::Zeroizing::new(b64(root, "encryptedData")?);
+    let kib = u32::try_from(mem_bytes / 1024).unwrap_or(u32::MAX);
+    let passes = u32::try_from(ops).unwrap_or(u32::MAX);
+    let key = cipher::argon2id(password, &salt, kib, passes, 1)?;
+    cipher::open_secretstream(key.as_slice(), &header, &data)
 }
 
 /// The decoded `codeDisplay` JSON of a line, if any.
@@ -105,14 +167,15 @@ mod tests {
     }
 
     #[test]
-    fn encrypted_is_refused() {
+    fn encrypted_needs_its_password_and_says_what_is_missing() {
         let text = br#"{"version":1,"kdfParams":{"memLimit":1},"encryptedData":"x","encryptionNonce":"y"}"#;
         assert!(Ente.sniff(text));
-        assert!(
-            Ente.read(text, None)
-                .unwrap_err()
-                .to_string()
-                .contains("encrypted Ente")
+        assert_eq!(
+            Ente.read(text, None).unwrap_err(),
+            ImportError::NeedsPassword
         );
+        let pw = SecretString::from("pw".to_string());
+        let e = Ente.read(text, Some(&pw)).unwrap_err().to_string();
+        assert!(e.contains("'kdfParams.opsLimit'"), "{e}");
     }
 }

@@ -31,7 +31,7 @@ impl Format for FreeOtpPlus {
         Ok(json::array(root, "tokens")?
             .iter()
             .enumerate()
-            .map(|(i, value)| match token(value) {
+            .map(|(i, value)| match token(value, 1) {
                 Ok(e) => Item::entry(e),
                 Err(reason) => {
                     let get = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("");
@@ -49,7 +49,7 @@ impl Format for FreeOtpPlus {
     }
 }
 
-fn issuer_of<'a>(external: &'a str, internal: &'a str) -> &'a str {
+pub(super) fn issuer_of<'a>(external: &'a str, internal: &'a str) -> &'a str {
     if external.trim().is_empty() {
         internal
     } else {
@@ -57,26 +57,11 @@ fn issuer_of<'a>(external: &'a str, internal: &'a str) -> &'a str {
     }
 }
 
-fn token(value: &Value) -> Result<Entry, String> {
+/// One FreeOTP token object (FreeOTP+ and FreeOTP share it). `counter_offset` is added to
+/// a HOTP counter (FreeOTP+ and FreeOTP's tokens.xml store one less than the next counter).
+pub(super) fn token(value: &Value, counter_offset: i64) -> Result<Entry, String> {
     let obj = json::entry_object(value)?;
-    let issuer = issuer_of(
-        obj.text_or_empty("issuerExt")?,
-        obj.text_or_empty("issuerInt")?,
-    );
-    let mut d = Draft::new(issuer, obj.text_or_empty("label")?);
-    d.kind = match obj.text("type")?.map(str::to_ascii_uppercase).as_deref() {
-        None | Some("TOTP") => Kind::Totp,
-        Some("HOTP") => Kind::Hotp,
-        Some("STEAM") => Kind::Steam,
-        Some(other) => {
-            let shown: String = other.chars().take(20).collect();
-            return Err(format!("the FreeOTP+ type '{shown}' is not supported"));
-        }
-    };
-    d.algorithm = draft::algorithm(obj.text("algo")?)?;
-    d.digits = obj.int("digits")?;
-    d.period = obj.int("period")?;
-    d.counter = obj.int("counter")?.map(|c| c.saturating_add(1));
+    let d = draft_of(obj, counter_offset)?;
     let bytes = match obj.get("secret") {
         Some(Value::Array(list)) => list
             .iter()
@@ -92,6 +77,31 @@ fn token(value: &Value) -> Result<Entry, String> {
         _ => return Err("it has no 'secret' list".into()),
     };
     d.build(draft::raw(bytes)?)
+}
+
+/// A token object's fields other than its secret.
+pub(super) fn draft_of(obj: &json::Object, counter_offset: i64) -> Result<Draft, String> {
+    let issuer = issuer_of(
+        obj.text_or_empty("issuerExt")?,
+        obj.text_or_empty("issuerInt")?,
+    );
+    let mut d = Draft::new(issuer, obj.text_or_empty("label")?);
+    d.kind = match obj.text("type")?.map(str::to_ascii_uppercase).as_deref() {
+        None | Some("TOTP") => Kind::Totp,
+        Some("HOTP") => Kind::Hotp,
+        Some("STEAM") => Kind::Steam,
+        Some(other) => {
+            let shown: String = other.chars().take(20).collect();
+            return Err(format!("the FreeOTP type '{shown}' is not supported"));
+        }
+    };
+    d.algorithm = draft::algorithm(obj.text("algo")?)?;
+    d.digits = obj.int("digits")?;
+    d.period = obj.int("period")?;
+    d.counter = obj
+        .int("counter")?
+        .map(|c| c.saturating_add(counter_offset));
+    Ok(d)
 }
 
 #[cfg(test)]

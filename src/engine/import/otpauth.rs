@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use age::secrecy::SecretString;
 
-use super::{Format, ImportError, Item};
+use super::{Format, ImportError, Item, SecretEncoding};
 use crate::engine::{migration, uri};
 
 pub struct Otpauth;
@@ -47,83 +47,63 @@ impl Format for Otpauth {
     fn read(&self, bytes: &[u8], _: Option<&SecretString>) -> Result<Vec<Item>, ImportError> {
         read_lines(bytes)
     }
+
+    fn read_each(
+        &self,
+        bytes: &[u8],
+        _: Option<&SecretString>,
+        encoding: SecretEncoding,
+        each: &mut dyn FnMut(Item),
+    ) -> Result<(), ImportError> {
+        if encoding != SecretEncoding::Base32 {
+            return Err(ImportError::EncodingNotApplicable {
+                format: self.name(),
+            });
+        }
+        read_lines_each(bytes, each)
+    }
 }
 
 /// Reads every line as an `otpauth://` or `otpauth-migration://` URI.
 pub(crate) fn read_lines(bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
+    let mut items = Vec::new();
+    read_lines_each(bytes, &mut |item| items.push(item))?;
+    Ok(items)
+}
+
+/// [`read_lines`], handing each item to `each` as it is read (a big file is never held as a
+/// list of items).
+pub(crate) fn read_lines_each(bytes: &[u8], each: &mut dyn FnMut(Item)) -> Result<(), ImportError> {
     let text = super::text(bytes)?;
-    let mut reader = UriReader::default();
+    let mut batches = Batches::default();
+    let mut any = false;
     for (number, line) in meaningful_lines(text) {
-        reader.push(&format!("line {number}"), line);
+        any = true;
+        read_uri(&mut batches, &format!("line {number}"), line, each);
     }
-    if reader.is_empty() {
+    if !any {
         return Err(ImportError::Malformed(
             "the file holds no otpauth:// or otpauth-migration:// lines".into(),
         ));
     }
-    Ok(reader.finish())
+    batches.report_missing(each);
+    Ok(())
 }
 
-/// Items from URIs, with a check that migration batches are complete.
+/// Migration batches seen: batch id → (batch size, indexes seen).
 #[derive(Default)]
-pub(crate) struct UriReader {
-    items: Vec<Item>,
-    /// batch id → (batch size, indexes seen)
-    batches: BTreeMap<i32, (i32, BTreeSet<i32>)>,
-}
+struct Batches(BTreeMap<i32, (i32, BTreeSet<i32>)>);
 
-impl UriReader {
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    pub fn push_item(&mut self, item: Item) {
-        self.items.push(item);
-    }
-
-    /// Reads one URI found at `what` ("line 3", "QR code 2").
-    pub fn push(&mut self, what: &str, text: &str) {
-        if uri::strip_scheme(text, "otpauth-migration").is_some() {
-            self.push_migration(what, text);
-        } else {
-            self.items.push(match uri::parse(text) {
-                Ok(entry) => Item::entry(entry),
-                Err(e) => Item::failed(what, e),
-            });
-        }
-    }
-
-    fn push_migration(&mut self, what: &str, text: &str) {
-        match migration::decode(text) {
-            Err(e) => self.items.push(Item::failed(what, e)),
-            Ok(decoded) => {
-                let batch = decoded.batch;
-                let (_, seen) = self
-                    .batches
-                    .entry(batch.id)
-                    .or_insert_with(|| (batch.size, BTreeSet::new()));
-                seen.insert(batch.index);
-                for (n, (name, result)) in decoded.accounts.into_iter().enumerate() {
-                    self.items.push(match result {
-                        Ok(entry) => Item::entry(entry),
-                        Err(reason) => {
-                            Item::failed(format!("{what}, account {} ('{name}')", n + 1), reason)
-                        }
-                    });
-                }
-            }
-        }
-    }
-
-    /// The items, plus one failure per migration batch with QR codes missing.
-    pub fn finish(mut self) -> Vec<Item> {
-        for (size, seen) in self.batches.values() {
+impl Batches {
+    /// One failure per migration batch with QR codes missing.
+    fn report_missing(&self, each: &mut dyn FnMut(Item)) {
+        for (size, seen) in self.0.values() {
             let missing: Vec<String> = (0..*size)
                 .filter(|i| !seen.contains(i))
                 .map(|i| (i + 1).to_string())
                 .collect();
             if !missing.is_empty() {
-                self.items.push(Item::failed(
+                each(Item::failed(
                     "Google Authenticator transfer",
                     format!(
                         "QR code {} of {size} is missing: the accounts in it were not imported",
@@ -132,6 +112,61 @@ impl UriReader {
                 ));
             }
         }
+    }
+}
+
+/// The items of one URI found at `what` ("line 3", "QR code 2").
+fn read_uri(batches: &mut Batches, what: &str, text: &str, each: &mut dyn FnMut(Item)) {
+    if uri::strip_scheme(text, "otpauth-migration").is_none() {
+        each(match uri::parse(text) {
+            Ok(entry) => Item::entry(entry),
+            Err(e) => Item::failed(what, e),
+        });
+        return;
+    }
+    match migration::decode(text) {
+        Err(e) => each(Item::failed(what, e)),
+        Ok(decoded) => {
+            let batch = decoded.batch;
+            let (_, seen) = batches
+                .0
+                .entry(batch.id)
+                .or_insert_with(|| (batch.size, BTreeSet::new()));
+            seen.insert(batch.index);
+            for (n, (name, result)) in decoded.accounts.into_iter().enumerate() {
+                each(match result {
+                    Ok(entry) => Item::entry(entry),
+                    Err(reason) => {
+                        Item::failed(format!("{what}, account {} ('{name}')", n + 1), reason)
+                    }
+                });
+            }
+        }
+    }
+}
+
+/// Items from URIs, with a check that migration batches are complete.
+#[derive(Default)]
+pub(crate) struct UriReader {
+    items: Vec<Item>,
+    batches: Batches,
+}
+
+impl UriReader {
+    pub fn push_item(&mut self, item: Item) {
+        self.items.push(item);
+    }
+
+    /// Reads one URI found at `what` ("line 3", "QR code 2").
+    pub fn push(&mut self, what: &str, text: &str) {
+        let items = &mut self.items;
+        read_uri(&mut self.batches, what, text, &mut |item| items.push(item));
+    }
+
+    /// The items, plus one failure per migration batch with QR codes missing.
+    pub fn finish(mut self) -> Vec<Item> {
+        let items = &mut self.items;
+        self.batches.report_missing(&mut |item| items.push(item));
         self.items
     }
 }

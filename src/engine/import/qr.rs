@@ -214,7 +214,7 @@ mod tests {
             .iter()
             .map(|i| match i {
                 Item::Entry(e) => e.account.clone(),
-                Item::Failed { what, reason } => format!("{what}: {reason}"),
+                other => format!("{other:?}"),
             })
             .collect();
         assert_eq!(names, ["user0", "user1", "user2", "user3"]);

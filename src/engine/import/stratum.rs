@@ -1,7 +1,15 @@
-//! Stratum (formerly Authenticator Pro) plain backups: `Authenticators` with numeric type
-//! (1 HOTP, 2 TOTP, 4 Steam; 3 mOTP and 5 Yandex are not supported) and algorithm (0 SHA1,
-//! 1 SHA256, 2 SHA512); categories become tags. Encrypted backups are recognised and refused
-//! with a message.
+//! Stratum (formerly Authenticator Pro) backups: `Authenticators` with numeric type (1 HOTP,
+//! 2 TOTP, 4 Steam; 3 mOTP and 5 Yandex are not supported) and algorithm (0 SHA1, 1 SHA256,
+//! 2 SHA512); categories become tags.
+//!
+//! Encrypted backups, as the app's StrongBackupEncryption and LegacyBackupEncryption write
+//! them (and its BACKUP_FORMAT.md describes the legacy one):
+//! - current: `AUTHENTICATORPRO`, salt (16), IV (12), then AES-256-GCM with the tag at the
+//!   end; the key is Argon2id (1.3) of the password: 3 passes, 64 MiB, 4 lanes;
+//! - legacy: `AuthenticatorPro`, salt (20), IV (16), then AES-256-CBC with PKCS#7 padding; the
+//!   key is PBKDF2-HMAC-SHA1 of the password, 64,000 rounds.
+//!
+//! Both decrypt to the plain JSON backup.
 
 use std::collections::HashMap;
 
@@ -10,14 +18,17 @@ use serde_json::Value;
 
 use super::draft::{self, Draft};
 use super::json::{self, Fields, Object};
-use super::{Format, ImportError, Item};
+use super::{Format, ImportError, Item, cipher};
 use crate::engine::entry::Entry;
 use crate::engine::otp::{Algorithm, Kind};
 
 pub struct Stratum;
 
-/// Headers of Stratum's encrypted backups (legacy and current).
-const ENCRYPTED: [&[u8]; 2] = [b"AUTHENTICATORPRO", b"AuthenticatorPro"];
+/// The current ("strong") encrypted backup's header.
+const STRONG: &[u8] = b"AUTHENTICATORPRO";
+/// The legacy encrypted backup's header.
+const LEGACY: &[u8] = b"AuthenticatorPro";
+const ENCRYPTED: [&[u8]; 2] = [STRONG, LEGACY];
 
 impl Format for Stratum {
     fn name(&self) -> &'static str {
@@ -25,7 +36,7 @@ impl Format for Stratum {
     }
 
     fn summary(&self) -> &'static str {
-        "Stratum / Authenticator Pro plain JSON backup"
+        "Stratum / Authenticator Pro backup, plain JSON or encrypted"
     }
 
     fn sniff(&self, bytes: &[u8]) -> bool {
@@ -34,28 +45,56 @@ impl Format for Stratum {
                 .is_some_and(|v| v.get("Authenticators").is_some_and(Value::is_array))
     }
 
-    fn read(&self, bytes: &[u8], _: Option<&SecretString>) -> Result<Vec<Item>, ImportError> {
+    fn read(
+        &self,
+        bytes: &[u8],
+        password: Option<&SecretString>,
+    ) -> Result<Vec<Item>, ImportError> {
         if ENCRYPTED.iter().any(|h| bytes.starts_with(h)) {
-            return Err(ImportError::Malformed(
-                "encrypted Stratum backups are not supported yet; make a backup without a password"
-                    .into(),
-            ));
+            let plain = decrypt(bytes, cipher::password(password)?)?;
+            return read_plain(&plain);
         }
-        let root = json::parse(bytes)?;
-        let root = json::object(&root, "a Stratum backup")?;
-        let tags = categories(root);
-        Ok(json::array(root, "Authenticators")?
-            .iter()
-            .enumerate()
-            .map(|(i, value)| match entry(value, &tags) {
-                Ok(e) => Item::entry(e),
-                Err(reason) => {
-                    let get = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("");
-                    Item::failed(draft::located(i, get("Issuer"), get("Username")), reason)
-                }
-            })
-            .collect())
+        read_plain(bytes)
     }
+}
+
+/// The decrypted JSON of an encrypted backup.
+fn decrypt(bytes: &[u8], password: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, ImportError> {
+    let short = || ImportError::Malformed("the encrypted Stratum backup is cut short".into());
+    let plain = if let Some(rest) = bytes.strip_prefix(STRONG) {
+        let (salt, rest) = rest.split_at_checked(16).ok_or_else(short)?;
+        let (iv, sealed) = rest.split_at_checked(12).ok_or_else(short)?;
+        let key = cipher::argon2id(password, salt, 64 * 1024, 3, 4)?;
+        cipher::open_gcm(key.as_slice(), iv, sealed)?
+    } else {
+        let rest = bytes.strip_prefix(LEGACY).ok_or_else(short)?;
+        let (salt, rest) = rest.split_at_checked(20).ok_or_else(short)?;
+        let (iv, data) = rest.split_at_checked(16).ok_or_else(short)?;
+        let key = cipher::pbkdf2_sha1(password, salt, 64_000);
+        cipher::open_cbc(key.as_slice(), iv, data)?
+    };
+    // CBC has no tag: a wrong password that happens to leave valid padding gives noise.
+    if serde_json::from_slice::<serde::de::IgnoredAny>(&plain).is_err() {
+        return Err(ImportError::WrongPassword);
+    }
+    Ok(plain)
+}
+
+fn read_plain(bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
+    let root = json::parse(bytes)?;
+    let root = json::object(&root, "a Stratum backup")?;
+    let tags = categories(root);
+    Ok(json::array(root, "Authenticators")?
+        .iter()
+        .enumerate()
+        .map(|(i, value)| match entry(value, &tags) {
+            Ok(e) => Item::entry(e),
+            Err(reason) => {
+                let get = |k: &str| value.get(k).and_then(Value::as_str).unwrap_or("");
+                Item::failed(draft::located(i, get("Issuer"), get("Username")), reason)
+            }
+        })
+        .collect())
 }
 
 /// Secret → category names.
@@ -130,11 +169,17 @@ mod tests {
     }
 
     #[test]
-    fn encrypted_backups_are_named() {
-        let e = Stratum
-            .read(b"AuthenticatorPro\x01\x02", None)
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("encrypted Stratum backups"), "{e}");
+    fn encrypted_backups_need_their_password() {
+        for header in ["AuthenticatorPro", "AUTHENTICATORPRO"] {
+            let bytes = format!("{header}\x01\x02");
+            assert!(Stratum.sniff(bytes.as_bytes()));
+            assert_eq!(
+                Stratum.read(bytes.as_bytes(), None).unwrap_err(),
+                ImportError::NeedsPassword
+            );
+            let pw = SecretString::from("pw".to_string());
+            let e = Stratum.read(bytes.as_bytes(), Some(&pw)).unwrap_err();
+            assert!(e.to_string().contains("cut short"), "{e}");
+        }
     }
 }

@@ -3,7 +3,10 @@
 //! Encrypted backups keep the services in `servicesEncrypted` as three Base64 parts joined by
 //! colons: ciphertext with its GCM tag, salt, IV. The key is PBKDF2-HMAC-SHA256 of the password
 //! (10,000 rounds, 256 bits), the cipher AES-256-GCM. Schema 1 has no OTP parameters: every
-//! entry is TOTP/SHA1/6 digits/30 s.
+//! entry is TOTP/SHA1/6 digits/30 s. A service's group (`groupId`, named in the top-level
+//! `groups` list, which encrypted backups keep in the clear) becomes its tag.
+
+use std::collections::HashMap;
 
 use age::secrecy::SecretString;
 use base64::Engine;
@@ -55,10 +58,11 @@ impl Format for TwoFas {
             }
             _ => json::array(root, "services")?,
         };
+        let groups = groups(root);
         Ok(services
             .iter()
             .enumerate()
-            .map(|(i, value)| match service(value) {
+            .map(|(i, value)| match service(value, &groups) {
                 Ok(e) => Item::entry(e),
                 Err(reason) => Item::failed(name_of(i, value), reason),
             })
@@ -75,7 +79,18 @@ fn name_of(index: usize, value: &Value) -> String {
     draft::located(index, issuer, get("account").unwrap_or(""))
 }
 
-fn service(value: &Value) -> Result<Entry, String> {
+/// Group id → group name.
+fn groups(root: &json::Object) -> HashMap<&str, &str> {
+    root.get("groups")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|g| Some((g.get("id")?.as_str()?, g.get("name")?.as_str()?)))
+        .filter(|(_, name)| !name.trim().is_empty())
+        .collect()
+}
+
+fn service(value: &Value, groups: &HashMap<&str, &str>) -> Result<Entry, String> {
     let obj = json::entry_object(value)?;
     let empty = json::Object::new();
     let otp = obj.child("otp")?.unwrap_or(&empty);
@@ -112,6 +127,9 @@ fn service(value: &Value) -> Result<Entry, String> {
     d.digits = otp.int("digits")?;
     d.period = otp.int("period")?;
     d.counter = otp.int("counter")?;
+    if let Some(group) = obj.text("groupId")?.and_then(|id| groups.get(id)) {
+        d.tags = vec![group.trim().to_string()];
+    }
     d.build(draft::base32(obj.required_text("secret")?)?)
 }
 
@@ -155,6 +173,24 @@ mod tests {
         );
         assert!(matches!(&items[2], Item::Failed { what, reason }
             if what == "entry 3 ('Bad')" && reason.contains("'0' at position 5")));
+    }
+
+    #[test]
+    fn groups_become_tags() {
+        let text = br#"{"schemaVersion":4,"groups":[{"id":"g1","name":"Work","isExpanded":true}],
+            "services":[{"name":"A","secret":"JBSWY3DPEHPK3PXP","otp":{"account":"a"},"groupId":"g1"},
+            {"name":"B","secret":"JBSWY3DPEHPK3PXP","otp":{"account":"b"},"groupId":"gone"},
+            {"name":"C","secret":"JBSWY3DPEHPK3PXP","otp":{"account":"c"}}]}"#;
+        let tags: Vec<Vec<String>> = TwoFas
+            .read(text, None)
+            .unwrap()
+            .into_iter()
+            .map(|i| match i {
+                Item::Entry(e) => e.tags,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(tags, [vec!["Work".to_string()], vec![], vec![]]);
     }
 
     #[test]

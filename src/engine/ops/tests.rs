@@ -1,6 +1,7 @@
 //! Ops on a vault in memory: ids, duplicates, patches, tombstones, counters.
 
 use super::*;
+use crate::engine::import::DuplicateOf;
 use crate::engine::secret::Secret;
 use proptest::prelude::*;
 
@@ -38,7 +39,7 @@ fn names(vault: &Vault) -> Vec<String> {
 fn add_gives_ids_and_times_and_skips_accounts_already_there() {
     let mut vault = stored(vec![entry("A")]);
     let op = Op::Add(vec![entry("A"), entry("B"), entry("B")]);
-    let Outcome::Added { ids } = op.apply(&mut vault, NOW).unwrap() else {
+    let Outcome::Added { ids, skipped, .. } = op.apply(&mut vault, NOW).unwrap() else {
         panic!()
     };
     assert_eq!(ids.len(), 3);
@@ -46,6 +47,17 @@ fn add_gives_ids_and_times_and_skips_accounts_already_there() {
         (ids[0], ids[2]),
         (None, None),
         "in the vault / earlier in the list"
+    );
+    let said: Vec<_> = skipped
+        .iter()
+        .map(|s| (s.index, s.name.as_str(), s.of))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (0, "A:me", DuplicateOf::Vault),
+            (2, "B:me", DuplicateOf::Earlier)
+        ]
     );
     let b = vault.entry(ids[1].unwrap()).unwrap();
     assert_eq!((b.name().as_str(), b.changed), ("B:me", NOW));
@@ -65,10 +77,60 @@ fn nothing_new_is_an_error_and_says_so_once() {
     let many = Op::Add(vec![entry("A"), entry("B")])
         .apply(&mut vault, NOW)
         .unwrap_err();
-    assert_eq!(many, OpError::NothingNew { count: 2 });
+    let OpError::NothingNew { skipped } = &many else {
+        panic!("{many:?}")
+    };
+    assert_eq!(skipped.len(), 2);
+    assert!(skipped.iter().all(|s| s.of == DuplicateOf::Vault));
     assert_eq!(
         many.to_string(),
         "all 2 entries were already in the vault; nothing was saved"
+    );
+}
+
+/// An owned add moves its entries into the vault and does what the borrowed one does.
+#[test]
+fn an_owned_add_is_the_same_add() {
+    let list = vec![entry("A"), entry("B"), entry("A")];
+    let mut borrowed = stored(vec![entry("A")]);
+    let mut owned = borrowed.clone();
+    let one = Op::Add(list.clone()).apply(&mut borrowed, NOW).unwrap();
+    let two = Op::Add(list).apply_owned(&mut owned, NOW).unwrap();
+    let strip = |o: Outcome| match o {
+        Outcome::Added {
+            ids,
+            skipped,
+            warnings,
+        } => (
+            ids.iter().map(Option::is_some).collect::<Vec<_>>(),
+            skipped,
+            warnings,
+        ),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(strip(one), strip(two));
+    assert_eq!(names(&borrowed), names(&owned));
+}
+
+/// A new entry with a serial number an entry of the vault has is added, with a warning.
+#[test]
+fn add_warns_of_a_serial_number_already_taken() {
+    let mut old = entry("A");
+    old.serial = Some("KF1".into());
+    let mut vault = stored(vec![old]);
+    let mut new = entry("B");
+    new.serial = Some("KF1".into());
+    let Outcome::Added { ids, warnings, .. } = Op::Add(vec![new]).apply(&mut vault, NOW).unwrap()
+    else {
+        panic!()
+    };
+    assert!(ids[0].is_some());
+    assert_eq!(
+        warnings,
+        [(
+            "'B:me'".to_string(),
+            "serial number 'KF1' is already used by 'A:me' in the vault".to_string()
+        )]
     );
 }
 
@@ -82,7 +144,7 @@ fn an_added_entry_keeps_its_own_id_unless_taken_or_deleted() {
         e
     };
     let op = Op::Add(vec![with("B", 7), with("C", 1), with("D", 9)]);
-    let Outcome::Added { ids } = op.apply(&mut vault, NOW).unwrap() else {
+    let Outcome::Added { ids, .. } = op.apply(&mut vault, NOW).unwrap() else {
         panic!()
     };
     assert_eq!(ids[0], Some(id(7)), "a free id (an Aegis uuid) is kept");

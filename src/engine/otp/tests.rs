@@ -137,14 +137,60 @@ fn grouping_splits_once_in_the_middle() {
     let seven = hotp(&key, Algorithm::Sha1, 7, 0).unwrap();
     assert_eq!(seven.grouped(), "475 5224");
     assert_eq!(steam(&key, 0).grouped().len(), 5);
+    assert_eq!(
+        hotp(&key, Algorithm::Sha1, 9, 0).unwrap().grouped(),
+        "2847 55224"
+    );
+    assert_eq!(
+        hotp(&key, Algorithm::Sha1, 10, 0).unwrap().grouped(),
+        "12847 55224"
+    );
+}
+
+#[test]
+fn nine_and_ten_digits_extend_the_rfc_4226_values() {
+    // RFC 4226 appendix D lists the 31-bit truncated values for counters 0..9: a 10-digit
+    // code is that value written with 10 digits, a 9-digit one its last 9 digits.
+    let truncated: [u64; 10] = [
+        1_284_755_224,
+        1_094_287_082,
+        137_359_152,
+        1_726_969_429,
+        1_640_338_314,
+        868_254_676,
+        1_918_287_922,
+        82_162_583,
+        673_399_871,
+        645_520_489,
+    ];
+    let key = secret(RFC_SHA1_KEY);
+    for (counter, value) in truncated.iter().enumerate() {
+        let counter = counter as u64;
+        let ten = hotp(&key, Algorithm::Sha1, 10, counter).unwrap();
+        assert_eq!(ten.as_str(), format!("{value:010}"), "counter {counter}");
+        let nine = hotp(&key, Algorithm::Sha1, 9, counter).unwrap();
+        assert_eq!(nine.as_str(), format!("{:09}", value % 1_000_000_000));
+        let eight = hotp(&key, Algorithm::Sha1, 8, counter).unwrap();
+        assert!(ten.as_str().ends_with(eight.as_str()));
+        assert!(nine.as_str().ends_with(eight.as_str()));
+    }
+    assert_eq!(
+        check_params(Kind::Totp, 11, 30),
+        Err(ParamError::Digits(11))
+    );
+    assert!(
+        ParamError::Digits(5).to_string().contains("use 6 to 10"),
+        "{}",
+        ParamError::Digits(5)
+    );
 }
 
 #[test]
 fn bad_parameters_are_refused() {
     let key = secret(RFC_SHA1_KEY);
     assert_eq!(
-        totp(&key, Algorithm::Sha1, 9, 30, 0),
-        Err(ParamError::Digits(9))
+        totp(&key, Algorithm::Sha1, 11, 30, 0),
+        Err(ParamError::Digits(11))
     );
     assert_eq!(
         totp(&key, Algorithm::Sha1, 5, 30, 0),
@@ -206,7 +252,7 @@ fn reference_hotp(alg: Algorithm, key: &[u8], digits: u32, counter: u64) -> Stri
     let value = reference_truncate(&reference_hmac(alg, key, &counter.to_be_bytes()));
     format!(
         "{:0width$}",
-        value % 10u32.pow(digits),
+        u64::from(value) % 10u64.pow(digits),
         width = digits as usize
     )
 }
@@ -239,7 +285,7 @@ proptest! {
     fn totp_agrees_with_reference(
         key in proptest::collection::vec(any::<u8>(), 1..=80),
         alg in any_algorithm(),
-        digits in 6u8..=8,
+        digits in 6u8..=10,
         period in 1u32..=300,
         t in 0u64..=(1u64 << 40),
     ) {
@@ -252,7 +298,7 @@ proptest! {
     fn hotp_agrees_with_reference(
         key in proptest::collection::vec(any::<u8>(), 1..=80),
         alg in any_algorithm(),
-        digits in 6u8..=8,
+        digits in 6u8..=10,
         counter in any::<u64>(),
     ) {
         let got = hotp(&secret(&key), alg, digits, counter).unwrap();

@@ -109,13 +109,29 @@ impl Session {
     /// [`Session::update`]), drops tombstones past their retention, and saves. On any error
     /// nothing is written.
     pub fn apply(&mut self, op: &Op, now: u64) -> Result<Outcome, ChangeError> {
+        self.apply_with(op, now, |op, vault| op.apply(vault, now))
+    }
+
+    /// [`Session::apply`], taking the op: an add moves its entries into the vault instead of
+    /// copying them (see [`Op::apply_owned`]), so a big import holds its entries once.
+    pub fn apply_owned(&mut self, op: Op, now: u64) -> Result<Outcome, ChangeError> {
+        self.apply_with(op, now, |op, vault| op.apply_owned(vault, now))
+    }
+
+    fn apply_with<O: std::borrow::Borrow<Op>>(
+        &mut self,
+        op: O,
+        now: u64,
+        run: impl FnOnce(O, &mut Vault) -> Result<Outcome, crate::engine::ops::OpError>,
+    ) -> Result<Outcome, ChangeError> {
         // A vanished entry is named as this session last saw it.
         let seen = op
+            .borrow()
             .target()
             .and_then(|id| self.vault.entry(id))
             .map(Entry::name);
         self.update(|vault| {
-            let outcome = op.apply(vault, now).map_err(|e| e.seen_as(seen))?;
+            let outcome = run(op, vault).map_err(|e| e.seen_as(seen))?;
             vault.prune_tombstones(now);
             Ok::<_, ChangeError>(outcome)
         })

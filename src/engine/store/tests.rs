@@ -315,7 +315,7 @@ fn passphrase_vault(path: &Path) -> Session {
 
 fn add(session: &mut Session, name: &str) -> crate::engine::entry::EntryId {
     let outcome = session.apply(&Op::Add(vec![entry(name)]), NOW).unwrap();
-    let Outcome::Added { ids } = outcome else {
+    let Outcome::Added { ids, .. } = outcome else {
         panic!("{outcome:?}")
     };
     ids[0].unwrap()

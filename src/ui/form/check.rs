@@ -52,6 +52,7 @@ impl Form {
             match item {
                 Item::Entry(entry) => entries.push(*entry),
                 Item::Failed { what, reason } => warnings.push(format!("{what}: {reason}")),
+                Item::Warning { .. } => {}
             }
         }
         if entries.is_empty() {
@@ -101,7 +102,7 @@ impl Form {
         if self.kind != Kind::Steam {
             entry.digits = number(self.digits.as_str())
                 .filter(|d| (otp::MIN_DIGITS..=otp::MAX_DIGITS).contains(d))
-                .ok_or((Field::Digits, "use 6, 7 or 8".to_string()))?;
+                .ok_or((Field::Digits, "use 6 to 10 (6 is usual)".to_string()))?;
         }
         match self.kind {
             Kind::Hotp => {

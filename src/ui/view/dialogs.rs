@@ -288,8 +288,9 @@ fn preview_lines(
         let (mark, what, role) = match &row.state {
             RowState::New { chosen: true, .. } => ("[x]", "new", Role::Good),
             RowState::New { chosen: false, .. } => ("[ ]", "new", Role::Dim),
-            RowState::Duplicate => ("   ", "already in the vault", Role::Dim),
+            RowState::Duplicate(of) => ("   ", of.describe(), Role::Dim),
             RowState::Failed(_) => ("   ", "failed:", Role::Error),
+            RowState::Warning(_) => ("   ", "note:", Role::Warning),
         };
         let pointer = if i == cursor { "▶" } else { " " };
         all.push((
@@ -300,11 +301,12 @@ fn preview_lines(
                 Span::styled(what, app.style(role)),
             ]),
         ));
-        if let RowState::Failed(reason) = &row.state {
+        // A failure's reason and a note's text go on lines of their own, wrapped.
+        if let RowState::Failed(text) | RowState::Warning(text) = &row.state {
             let indent = 5;
-            for piece in wrap(reason, usize::from(width).saturating_sub(indent + 1)) {
+            for piece in wrap(text, usize::from(width).saturating_sub(indent + 1)) {
                 let text = format!("{:indent$}{piece}", "");
-                all.push((i, Line::styled(text, app.style(Role::Error))));
+                all.push((i, Line::styled(text, app.style(role))));
             }
         }
     }

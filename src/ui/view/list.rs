@@ -1,7 +1,8 @@
 //! The list of entries and the detail panel of the selected one.
 //!
 //! Each row: marker, issuer, account (each capped in width and cut with "…", so the code stays
-//! near the names on wide terminals), the code split in the middle, then for timed entries a
+//! near the names on wide terminals), the code split in the middle (its column widens for 9- and
+//! 10-digit codes), then for timed entries a
 //! bar at the entry's own period with the seconds left (red in the last 5 s, with the next
 //! code beside it), for HOTP the counter. In colour the bar is blank cells on a green (red)
 //! background over a grey track; without colour it is `█` and `░`. The seconds are plain, so
@@ -28,9 +29,11 @@ pub const BAR: u16 = 6;
 pub const LOW: u32 = 5;
 
 const MARK: u16 = 2;
+/// The code column for up to 8 digits (`1234 5678`); 9- and 10-digit codes widen it.
 const CODE: u16 = 9;
 const COUNTDOWN: u16 = BAR + 5;
-const NEXT: u16 = 11;
+/// `→ ` before the next code (the next-code column is this and the code's width).
+const NEXT_ARROW: u16 = 2;
 /// The countdown without its bar: "  18s".
 const SECONDS: u16 = 5;
 /// The fewest columns the names get before the bar is left out.
@@ -48,27 +51,45 @@ pub struct Columns {
     pub issuer: (u16, u16),
     pub account: (u16, u16),
     pub code: u16,
+    /// The code column's width: [`CODE`], or more for 9- and 10-digit codes.
+    pub code_width: u16,
     pub countdown: u16,
     /// Whether the countdown has its bar (on very narrow lists only the seconds show).
     pub bar: bool,
     pub next: Option<u16>,
 }
 
+/// Width of the widest grouped code among `entries` (at least [`CODE`]).
+pub fn code_width(entries: &[Entry]) -> u16 {
+    let widest = entries
+        .iter()
+        .map(|e| match e.kind {
+            Kind::Steam => u16::from(e.digits),
+            // Split once in the middle: one space more.
+            Kind::Totp | Kind::Hotp => u16::from(e.digits) + 1,
+        })
+        .max()
+        .unwrap_or(CODE);
+    widest.max(CODE)
+}
+
 impl Columns {
     /// The layout for a list `width` wide starting at `x`, for names at most `names` wide
-    /// (issuer, account; see [`App::name_widths`]). Names get what they need up to their caps;
-    /// the next-code column is kept only where the names still fit beside it (it is empty
-    /// most of the time), and names wider than their room are cut with "…".
-    pub fn new(x: u16, width: u16, names: (usize, usize)) -> Columns {
+    /// (issuer, account; see [`App::name_widths`]) and codes `code_width` wide (see
+    /// [`code_width`]). Names get what they need up to their caps; the next-code column is
+    /// kept only where the names still fit beside it (it is empty most of the time), and
+    /// names wider than their room are cut with "…".
+    pub fn new(x: u16, width: u16, names: (usize, usize), code_width: u16) -> Columns {
         let clamp = |n: usize, max: u16| u16::try_from(n).unwrap_or(max).clamp(1, max);
         let (want_issuer, want_account) = (clamp(names.0, ISSUER_MAX), clamp(names.1, ACCOUNT_MAX));
+        let code_width = code_width.max(CODE);
         // Below NARROW columns for the names, the bar gives its cells to them.
-        let full = MARK + 2 * GAP + CODE + 1 + COUNTDOWN + 1;
+        let full = MARK + 2 * GAP + code_width + 1 + COUNTDOWN + 1;
         let bar = width.saturating_sub(full) >= NARROW;
         let countdown_w = if bar { COUNTDOWN } else { SECONDS };
         let room = width.saturating_sub(full - COUNTDOWN + countdown_w);
         let wanted = want_issuer + want_account;
-        let show_next = room >= wanted + NEXT;
+        let show_next = room >= wanted + NEXT_ARROW + code_width;
         let (issuer_w, account_w) = if room >= wanted {
             (want_issuer, want_account)
         } else {
@@ -79,11 +100,12 @@ impl Columns {
         let issuer = (x + MARK, issuer_w);
         let account = (issuer.0 + issuer_w + GAP, account_w);
         let code = account.0 + account_w + GAP;
-        let countdown = code + CODE + 1;
+        let countdown = code + code_width + 1;
         Columns {
             issuer,
             account,
             code,
+            code_width,
             countdown,
             bar,
             next: show_next.then_some(countdown + COUNTDOWN + 1),
@@ -115,7 +137,12 @@ pub fn rows(app: &App, area: Rect, buf: &mut Buffer) {
         .render(area, buf);
         return;
     }
-    let cols = Columns::new(area.x, area.width, app.name_widths);
+    let cols = Columns::new(
+        area.x,
+        area.width,
+        app.name_widths,
+        code_width(&app.entries),
+    );
     let right = area.right();
     let shown = app
         .visible
@@ -170,12 +197,21 @@ fn draw_row(
         Ok(code) => code.grouped(),
         Err(_) => "error".into(),
     };
-    put(buf, cols.code, y, right, CODE, &code, app.style(Role::Code));
+    let next_width = NEXT_ARROW + cols.code_width;
+    put(
+        buf,
+        cols.code,
+        y,
+        right,
+        cols.code_width,
+        &code,
+        app.style(Role::Code),
+    );
     match entry.remaining(app.now) {
         None => {
             // HOTP rows never show a next code: the counter may use that column too.
             let text = format!("counter {}", entry.counter);
-            let room = COUNTDOWN + cols.next.map_or(0, |_| 1 + NEXT);
+            let room = COUNTDOWN + cols.next.map_or(0, |_| 1 + next_width);
             put(
                 buf,
                 cols.countdown,
@@ -238,7 +274,7 @@ fn draw_row(
                     .code(app.now + u64::from(left))
                     .map(|c| format!("→ {}", c.grouped()))
                     .unwrap_or_default();
-                put(buf, x, y, right, NEXT, &next, app.style(Role::Next));
+                put(buf, x, y, right, next_width, &next, app.style(Role::Next));
             }
         }
     }

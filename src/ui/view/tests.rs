@@ -297,14 +297,14 @@ fn at_200_columns_the_code_is_within_48_columns_of_the_row_start() {
 fn at_60_columns_the_names_get_the_next_code_width() {
     use super::list::Columns;
     let names = (20, 26);
-    let narrow = Columns::new(0, 60, names);
+    let narrow = Columns::new(0, 60, names, 9);
     assert_eq!(narrow.next, None);
     assert!(narrow.issuer.1 + narrow.account.1 > 60 - 2 - 4 - 9 - 1 - 11 - 1 - 11 - 2);
-    let wide = Columns::new(0, 100, names);
+    let wide = Columns::new(0, 100, names, 9);
     assert!(wide.next.is_some());
     assert_eq!((wide.issuer.1, wide.account.1), (16, 26), "capped");
     // Very narrow: the bar gives its cells to the names; the seconds stay.
-    let tiny = Columns::new(0, 30, names);
+    let tiny = Columns::new(0, 30, names, 9);
     assert!(!tiny.bar && narrow.bar);
     assert!(tiny.issuer.1 >= 3, "{tiny:?}");
     let mut small = app();
@@ -422,4 +422,29 @@ fn an_unsynchronised_clock_is_warned_about_in_the_title() {
     app.update(Msg::Clock(ClockHealth::Synced), NOW);
     let t = draw(&mut app, 80, 24);
     assert!(!text(t.backend().buffer()).contains("clock not"));
+}
+
+/// 9- and 10-digit codes widen the code column: shown whole, with their next code.
+#[test]
+fn nine_and_ten_digit_codes_are_shown_whole_with_their_next_code() {
+    use crate::engine::entry::Entry;
+    use crate::engine::secret::Secret;
+    let secret = |b32| Secret::parse_base32(b32).unwrap();
+    let mut ten = Entry::new("Ten", "digits", secret("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
+    ten.digits = 10;
+    // Another secret: one secret's 9-digit code is the end of its 10-digit code.
+    let mut nine = Entry::new("Nine", "digits", secret("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"));
+    nine.digits = 9;
+    let mut app = App::new(vec![ten.clone(), nine.clone()], Default::default(), NOW + 6);
+    let t = draw(&mut app, 80, 24);
+    let buffer = t.backend().buffer();
+    for entry in [&ten, &nine] {
+        let code = entry.code(NOW + 6).unwrap().grouped();
+        let next = entry.code(NOW + 10).unwrap().grouped();
+        assert_eq!(code.len(), usize::from(entry.digits) + 1);
+        let (x, y) = find(buffer, &code);
+        let (next_x, next_y) = find(buffer, &format!("→ {next}"));
+        assert_eq!(next_y, y, "the next code is on the same row");
+        assert!(next_x > x);
+    }
 }

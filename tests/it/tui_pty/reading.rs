@@ -141,7 +141,7 @@ fn an_unsynchronised_clock_is_warned_about_on_screen() {
         &tv,
         false,
         (WIDTH, HEIGHT),
-        &[("KEYFOB_TEST_CLOCK", "unsynced")],
+        &[("KEYFOB_TEST_CLOCK_SYNC", "unsynced")],
     );
     screen.wait_text("clock not synchronised: codes may be wrong");
     screen.quit();

@@ -471,7 +471,10 @@ fn check_lookup(text: &str, vault: &Vault) -> Result<(), TestCaseError> {
             (Found::One(i), Some(Lookup::One(e))) => prop_assert_eq!(&*e, &vault.entries[i]),
             (Found::None, Some(Lookup::None)) => {}
             (Found::Many(is), Some(Lookup::Many(names))) => {
-                let expected: Vec<String> = is.iter().map(|i| vault.entries[*i].name()).collect();
+                let expected: Vec<String> = is
+                    .iter()
+                    .map(|i| crate::engine::query::describe(&vault.entries[*i]))
+                    .collect();
                 prop_assert_eq!(names, expected);
             }
             (expected, _) => prop_assert!(false, "query {:?}: expected {:?}", q, expected),

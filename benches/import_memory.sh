@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Peak memory of `keyfob import` on big otpauth and Entra CSV files (issue 12), measured with
+# GNU time, next to what merely opening and saving the resulting vault takes.
+#
+#   benches/import_memory.sh            # 50 MB files (the default)
+#   SIZE_MB=200 benches/import_memory.sh
+#
+# Needs /usr/bin/time (Debian package `time`) and a release build (it builds one).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size_mb=${SIZE_MB:-50}
+cargo build --release --quiet
+keyfob=$PWD/target/release/keyfob
+identity=$PWD/tests/fixtures/keys/age_identity.txt
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Files of about SIZE_MB MB: distinct 160-bit secrets, realistic names.
+awk -v bytes=$((size_mb * 1024 * 1024)) 'BEGIN {
+  srand(1); b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+  for (n = 0; size < bytes; n++) {
+    s = ""; for (i = 0; i < 32; i++) s = s substr(b32, int(rand() * 32) + 1, 1)
+    line = sprintf("otpauth://totp/Issuer%d:user%d@example.com?secret=%s&issuer=Issuer%d", n % 1000, n, s, n % 1000)
+    print line; size += length(line) + 1
+  } }' > "$work/uris.txt"
+awk -v bytes=$((size_mb * 1024 * 1024)) 'BEGIN {
+  srand(2); b32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+  print "upn,serial number,secret key,time interval,manufacturer,model"
+  for (n = 0; size < bytes; n++) {
+    s = ""; for (i = 0; i < 32; i++) s = s substr(b32, int(rand() * 32) + 1, 1)
+    line = sprintf("user%d@contoso.com,KF%08d,%s,30,Contoso,KF-1", n, n, s)
+    print line; size += length(line) + 1
+  } }' > "$work/tokens.csv"
+
+peak() { # peak KB of a command
+  /usr/bin/time -f '%M' -o "$work/peak" "$@" > /dev/null 2>&1 || true
+  cat "$work/peak"
+}
+printf '%-10s %8s %8s %12s %14s %14s\n' file "MB" entries "import KB" "open KB" "open+save KB"
+for file in uris.txt tokens.csv; do
+  vault=$work/vault-$file.age
+  "$keyfob" --vault "$vault" --identity "$identity" init > /dev/null
+  mb=$(( $(stat -c %s "$work/$file") / 1024 / 1024 ))
+  import=$(peak "$keyfob" --vault "$vault" --identity "$identity" import "$work/$file")
+  entries=$("$keyfob" --vault "$vault" --identity "$identity" list --json | grep -c '"issuer"')
+  open=$(peak "$keyfob" --vault "$vault" --identity "$identity" list)
+  query=Issuer1:user1@example.com; [ "$file" = tokens.csv ] && query=KF00000001
+  save=$(peak "$keyfob" --vault "$vault" --identity "$identity" edit "$query" --note x)
+  printf '%-10s %8s %8s %12s %14s %14s\n' "$file" "$mb" "$entries" "$import" "$open" "$save"
+done

@@ -1,0 +1,341 @@
+//! `import`: reads every file once (detects its format, asks for its password, counts its
+//! entries, keeps its failures and warnings), then reads them again into one list that goes
+//! into the vault as one [`Op::Add`] (moved, not copied: see `Session::apply_owned`), so a
+//! big import holds no list of items and no second copy of its entries.
+//!
+//! Promises (CONTRACT.md): nothing is written before every file has been read; `--dry-run`
+//! and an import that adds nothing leave the vault file untouched; `--strict` writes nothing
+//! if anything failed; exit 0 all added or already there, 4 some imported and some failed,
+//! 1 nothing imported. Files are read with the trust rules' cap (`IMPORT_CAP`).
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use age::secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use super::{ImportArgs, SecretEncodingArg};
+use crate::cli::Context;
+use crate::engine::entry::{Entry, EntryId};
+use crate::engine::import::{self, DuplicateOf, Format, ImportError, Item, SecretEncoding};
+use crate::engine::ops::{Op, OpError, Outcome, Skipped};
+use crate::engine::storage;
+use crate::engine::store::ChangeError;
+use crate::failure::Failure;
+use crate::unlock;
+
+fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    Ok(storage::read::read_input(
+        path,
+        "import file",
+        storage::read::IMPORT_CAP,
+    )?)
+}
+
+/// Reads one file, handing its items to `each`, asking for its password if it turns out to
+/// be encrypted; `password` is the one that opened it.
+fn read_items(
+    path: &Path,
+    bytes: &[u8],
+    format: &dyn Format,
+    encoding: SecretEncoding,
+    password: &mut Option<SecretString>,
+    password_file: Option<&Path>,
+    each: &mut dyn FnMut(Item),
+) -> Result<(), Failure> {
+    let shown = path.display();
+    let mut attempts = 0;
+    loop {
+        match format.read_each(bytes, password.as_ref(), encoding, each) {
+            Ok(()) => return Ok(()),
+            Err(ImportError::NeedsPassword) | Err(ImportError::WrongPassword)
+                if password_file.is_none() && attempts < 3 && std::io::stdin().is_terminal() =>
+            {
+                if password.is_some() {
+                    errln!("wrong password for '{shown}'");
+                }
+                *password = Some(unlock::prompt_hidden(&format!("Password for '{shown}': "))?);
+                attempts += 1;
+            }
+            Err(ImportError::NeedsPassword) if password.is_none() => {
+                let passphrase = match password_file {
+                    Some(file) => unlock::read_passphrase_file(file)?,
+                    None => {
+                        return Err(Failure::new(format!(
+                            "'{shown}' is encrypted and there is no terminal to ask for its password"
+                        ))
+                        .with_hint("pass --password-file FILE"));
+                    }
+                };
+                *password = Some(passphrase);
+            }
+            Err(e @ ImportError::EncodingNotApplicable { .. }) => {
+                return Err(Failure::new(format!("'{shown}' ({}): {e}", format.name()))
+                    .with_hint("--secret-encoding hex is for Entra CSVs with hex seeds"));
+            }
+            Err(e) => return Err(Failure::new(format!("'{shown}' ({}): {e}", format.name()))),
+        }
+    }
+}
+
+/// One file to import, read and checked.
+struct Source {
+    path: PathBuf,
+    /// Its bytes (decoded to UTF-8 if they were UTF-16).
+    bytes: Zeroizing<Vec<u8>>,
+    format: &'static dyn Format,
+    /// The password that opened it.
+    password: Option<SecretString>,
+}
+
+/// Reads every file once: checks that it can be read, counts its entries, and keeps its
+/// failures and warnings (labelled with the file when there are several). The entries are
+/// not kept: [`import`] reads the files again straight into the vault, so that a big import
+/// never holds a second copy of its entries.
+fn check_sources(
+    args: &ImportArgs,
+    encoding: SecretEncoding,
+) -> Result<(Vec<Source>, usize, Vec<Item>), Failure> {
+    let mut sources = Vec::new();
+    let (mut entries, mut notes) = (0, Vec::new());
+    let mut password: Option<SecretString> = None;
+    for path in &args.files {
+        let raw = read_input(path)?;
+        // "Unicode text" (UTF-16) files are read as the text they hold.
+        let bytes = match import::prepare(&raw) {
+            import::Prepared::Decoded(text) => text,
+            import::Prepared::AsIs(_) => raw,
+        };
+        let format = if args.format.eq_ignore_ascii_case("auto") {
+            import::detect(&bytes)
+        } else {
+            import::by_name(&args.format)
+        }
+        .map_err(|e| Failure::new(format!("'{}': {e}", path.display())))?;
+        let label = |what: String| {
+            if args.files.len() > 1 {
+                format!("{}: {what}", path.display())
+            } else {
+                what
+            }
+        };
+        read_items(
+            path,
+            &bytes,
+            format,
+            encoding,
+            &mut password,
+            args.password_file.as_deref(),
+            &mut |item| match item {
+                Item::Entry(_) => entries += 1,
+                Item::Failed { what, reason } => notes.push(Item::Failed {
+                    what: label(what),
+                    reason,
+                }),
+                Item::Warning { what, text } => notes.push(Item::Warning {
+                    what: label(what),
+                    text,
+                }),
+            },
+        )?;
+        sources.push(Source {
+            path: path.clone(),
+            bytes,
+            format,
+            password: password.clone(),
+        });
+    }
+    Ok((sources, entries, notes))
+}
+
+/// Reads the checked `sources` again, handing their entries to `each` (their failures and
+/// warnings were kept by [`check_sources`]).
+fn read_again(
+    sources: &[Source],
+    encoding: SecretEncoding,
+    each: &mut dyn FnMut(Entry),
+) -> Result<(), Failure> {
+    for source in sources {
+        source
+            .format
+            .read_each(
+                &source.bytes,
+                source.password.as_ref(),
+                encoding,
+                &mut |item| {
+                    if let Item::Entry(entry) = item {
+                        each(*entry);
+                    }
+                },
+            )
+            .map_err(|e| {
+                Failure::new(format!(
+                    "'{}' ({}): {e}",
+                    source.path.display(),
+                    source.format.name()
+                ))
+            })?;
+    }
+    Ok(())
+}
+
+pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
+    let encoding = match args.secret_encoding {
+        SecretEncodingArg::Base32 => SecretEncoding::Base32,
+        SecretEncodingArg::Hex => SecretEncoding::Hex,
+    };
+    let (sources, count, notes) = check_sources(args, encoding)?;
+    let failed = notes
+        .iter()
+        .filter(|i| matches!(i, Item::Failed { .. }))
+        .count();
+    if args.strict && failed > 0 {
+        for item in &notes {
+            if let Item::Failed { what, reason } = item {
+                errln!("   failed  {what}: {reason}");
+            }
+        }
+        return Err(Failure::new(format!(
+            "{failed} entr{} could not be read; with --strict nothing was imported (the vault was not changed)",
+            if failed == 1 { "y" } else { "ies" }
+        )));
+    }
+    let mut session = context.access.open()?;
+    let mut report = Report::default();
+    let mut planned = Vec::new();
+    if args.dry_run {
+        // Sorted as the add would sort them, against the vault as it is; nothing is written.
+        planned.reserve(count);
+        let mut planner = import::Planner::beside(&session.vault().entries, &mut planned);
+        read_again(&sources, encoding, &mut |entry| {
+            if let Some(duplicate) = planner.offer_entry(entry) {
+                report
+                    .duplicates
+                    .push((duplicate.entry.name(), duplicate.of));
+            }
+        })?;
+        report.warnings = planner.finish().warnings;
+        drop(sources);
+    } else {
+        // The entries go from the files into one list, and from it (moved, not copied) into
+        // the vault re-read under the lock: a big import needs memory for its entries once.
+        let mut entries = Vec::with_capacity(count);
+        read_again(&sources, encoding, &mut |entry| entries.push(entry))?;
+        drop(sources);
+        crate::failure::test_panic_point("import", &entries);
+        if !entries.is_empty() {
+            let outcome = session.apply_owned(Op::Add(entries), Context::now(None));
+            let skipped = match outcome {
+                Ok(Outcome::Added {
+                    ids,
+                    skipped,
+                    warnings,
+                }) => {
+                    report.added = ids.into_iter().flatten().collect();
+                    report.warnings = warnings;
+                    skipped
+                }
+                Ok(_) => return Err(Failure::new("the import reported something else")),
+                // Nothing new (and nothing was written).
+                Err(ChangeError::Op(OpError::Duplicate { name })) => vec![Skipped {
+                    index: 0,
+                    name,
+                    of: DuplicateOf::Vault,
+                }],
+                Err(ChangeError::Op(OpError::NothingNew { skipped })) => skipped,
+                Err(e) => return Err(e.into()),
+            };
+            report.duplicates = skipped.into_iter().map(|s| (s.name, s.of)).collect();
+        }
+    }
+    // The files' failures and warnings come first, then the add's own warnings.
+    let own_warnings = std::mem::take(&mut report.warnings);
+    for note in notes {
+        match note {
+            Item::Failed { what, reason } => report.failed.push((what, reason)),
+            Item::Warning { what, text } => report.warnings.push((what, text)),
+            Item::Entry(_) => {}
+        }
+    }
+    report.warnings.extend(own_warnings);
+    let added: Vec<&Entry> = if args.dry_run {
+        planned.iter().collect()
+    } else {
+        // The new entries, in the order they were added (at the end of the vault).
+        let new: HashSet<EntryId> = report.added.iter().copied().collect();
+        session
+            .vault()
+            .entries
+            .iter()
+            .filter(|e| e.id.is_some_and(|id| new.contains(&id)))
+            .collect()
+    };
+    report.print(args, &added)?;
+    // An entry already in the vault counts as imported: running an import again must not
+    // turn its partial success into a total failure.
+    Ok(if report.failed.is_empty() {
+        0
+    } else if added.is_empty() && report.duplicates.is_empty() {
+        // Nothing could be imported.
+        1
+    } else {
+        // Some entries are in the vault now, some failed.
+        4
+    })
+}
+
+/// What an import did (or, a dry run, would do), besides the entries it added.
+#[derive(Default)]
+struct Report {
+    /// The ids the new entries were stored under (empty for a dry run).
+    added: Vec<EntryId>,
+    /// (name, of what) for each entry left out as a duplicate.
+    duplicates: Vec<(String, DuplicateOf)>,
+    /// (where, why) for each entry that could not be read.
+    failed: Vec<(String, String)>,
+    /// (where, what) for each warning.
+    warnings: Vec<(String, String)>,
+}
+
+impl Report {
+    /// One line per entry and a summary (stdout), failures and warnings (stderr).
+    fn print(&self, args: &ImportArgs, added: &[&Entry]) -> Result<(), Failure> {
+        let verb = if args.dry_run { "would add" } else { "added" };
+        for entry in added {
+            outln!("{verb:>9}  {}", entry.name())?;
+        }
+        for (name, of) in &self.duplicates {
+            let of = match of {
+                DuplicateOf::Earlier if args.files.len() > 1 => "earlier in these files",
+                of => of.describe(),
+            };
+            outln!("{:>9}  {name} ({of})", "duplicate")?;
+        }
+        for (what, reason) in &self.failed {
+            errln!("   failed  {what}: {reason}");
+        }
+        for (what, text) in &self.warnings {
+            crate::cli::warn(format!("{what}: {text}"));
+        }
+        let short = added.iter().filter(|e| e.secret.is_short()).count();
+        if short > 0 {
+            crate::cli::warn(format!(
+                "{short} of the new secrets {} shorter than 128 bits (fine for hardware tokens, weak otherwise)",
+                if short == 1 { "is" } else { "are" }
+            ));
+        }
+        outln!(
+            "{verb} {}, skipped {} duplicate{}, failed {}{}",
+            added.len(),
+            self.duplicates.len(),
+            if self.duplicates.len() == 1 { "" } else { "s" },
+            self.failed.len(),
+            if args.dry_run {
+                " (dry run: the vault was not changed)"
+            } else {
+                ""
+            }
+        )
+    }
+}

@@ -1,0 +1,108 @@
+//! Issue 12: import's exit status tells a script whether rows failed (0 / 4 / 1), `--strict`
+//! writes nothing when anything fails, and a duplicate inside one file is called so.
+
+use predicates::prelude::*;
+use predicates::str::contains;
+
+use crate::common::*;
+
+fn write(tv: &TestVault, name: &str, text: &str) -> std::path::PathBuf {
+    let path = tv.dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const GOOD: &str = "otpauth://totp/Good:one?secret=JBSWY3DPEHPK3PXP\n";
+const BAD: &str = "otpauth://totp/Bad:two?secret=JBSW1Y3DP\n";
+
+#[test]
+fn exit_status_is_0_all_4_some_1_none() {
+    let tv = TestVault::new();
+    let all = write(&tv, "all.txt", GOOD);
+    let some = write(
+        &tv,
+        "some.txt",
+        &format!("{GOOD}{BAD}otpauth://totp/New:x?secret=GEZDGNBVGY3TQOJQ\n"),
+    );
+    let none = write(&tv, "none.txt", BAD);
+    tv.cmd().arg("import").arg(&all).assert().code(0);
+    // Again: a duplicate is not a failure.
+    tv.cmd().arg("import").arg(&all).assert().code(0);
+    tv.cmd()
+        .arg("import")
+        .arg(&some)
+        .assert()
+        .code(4)
+        .stdout(contains("added 1, skipped 1 duplicate, failed 1"));
+    let before = tv.bytes();
+    tv.cmd()
+        .arg("import")
+        .arg(&none)
+        .assert()
+        .code(1)
+        .stdout(contains("added 0, skipped 0 duplicates, failed 1"));
+    assert_eq!(tv.bytes(), before, "nothing imported, nothing written");
+    // A dry run answers the same way.
+    let other = TestVault::new();
+    other
+        .cmd()
+        .args(["import", "--dry-run"])
+        .arg(&some)
+        .assert()
+        .code(4);
+}
+
+#[test]
+fn strict_writes_nothing_when_anything_fails() {
+    let tv = TestVault::new();
+    let some = write(&tv, "some.txt", &format!("{GOOD}{BAD}"));
+    let before = tv.bytes();
+    tv.cmd()
+        .args(["import", "--strict"])
+        .arg(&some)
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(contains("failed  line 2: secret parameter").and(contains(
+            "1 entry could not be read; with --strict nothing was imported",
+        )));
+    assert_eq!(tv.bytes(), before);
+    let all = write(&tv, "all.txt", GOOD);
+    tv.cmd()
+        .args(["import", "--strict"])
+        .arg(&all)
+        .assert()
+        .code(0)
+        .stdout(contains("added 1,"));
+}
+
+#[test]
+fn a_duplicate_inside_one_file_is_earlier_in_the_file() {
+    let tv = TestVault::new();
+    tv.add("Old", "me", RFC_SECRET_B32);
+    let file = write(
+        &tv,
+        "dups.txt",
+        &format!("{GOOD}{GOOD}otpauth://totp/Old:me?secret={RFC_SECRET_B32}\n"),
+    );
+    tv.cmd().arg("import").arg(&file).assert().code(0).stdout(
+        contains("duplicate  Good:one (earlier in the file)")
+            .and(contains("duplicate  Old:me (already in the vault)"))
+            .and(contains("added 1, skipped 2 duplicates, failed 0")),
+    );
+    // Across several files.
+    let other = write(
+        &tv,
+        "other.txt",
+        "otpauth://totp/Two:x?secret=GEZDGNBVGY3TQOJQ\n",
+    );
+    let again = TestVault::new();
+    again
+        .cmd()
+        .arg("import")
+        .arg(&other)
+        .arg(&other)
+        .assert()
+        .code(0)
+        .stdout(contains("duplicate  Two:x (earlier in these files)"));
+}
