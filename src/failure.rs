@@ -110,6 +110,10 @@ pub fn hint_for(e: &VaultError) -> Option<String> {
         VaultError::Storage(_) | VaultError::Random(_) | VaultError::Lock(LockError::Io(_)) => {
             Some("the vault was not changed".into())
         }
+        VaultError::TooLarge { .. } => Some(
+            "keep fewer entries in this vault (import the rest into another one with --vault)"
+                .into(),
+        ),
         VaultError::Read(_) | VaultError::Lock(LockError::Busy { .. }) => None,
     }
 }

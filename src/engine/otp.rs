@@ -210,7 +210,7 @@ impl fmt::Debug for Code {
 }
 
 impl Code {
-    /// A code from its text (what [`Code::as_str`] gives), if it is one: 1 to 8 ASCII letters
+    /// A code from its text (what [`Code::as_str`] gives), if it is one: 1 to 10 ASCII letters
     /// or digits. For codes carried in an operation's outcome.
     pub fn from_text(text: &str) -> Option<Code> {
         let mut code = Code {

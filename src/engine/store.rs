@@ -75,6 +75,13 @@ pub enum VaultError {
     },
     #[error("{}; nothing was saved", refusal(path, standing))]
     Refused { path: PathBuf, standing: Standing },
+    /// A save would write a file larger than keyfob reads (`storage::read::VAULT_CAP`).
+    #[error(
+        "the vault would be {} with this change, more than the {} keyfob reads; nothing was saved",
+        amount(*size),
+        amount(*cap)
+    )]
+    TooLarge { size: u64, cap: u64 },
     #[error(transparent)]
     Read(#[from] ReadError),
     #[error(transparent)]
@@ -83,6 +90,15 @@ pub enum VaultError {
     Lock(#[from] LockError),
     #[error(transparent)]
     Random(#[from] RandomError),
+}
+
+/// `bytes` in MiB (or KiB below one MiB), rounded up.
+fn amount(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{} MiB", bytes.div_ceil(1 << 20))
+    } else {
+        format!("{} KiB", bytes.div_ceil(1 << 10))
+    }
 }
 
 /// Why a change was not saved: the op refused it, or the vault could not be read or written.
@@ -122,6 +138,8 @@ pub struct Store {
     plugin_ui: PluginUi,
     state_dir: Option<PathBuf>,
     min_log_n: u8,
+    /// The largest vault a save writes (what keyfob reads back: `read::VAULT_CAP`).
+    max_size: u64,
     notices: Vec<Notice>,
 }
 
@@ -142,6 +160,7 @@ impl Store {
             plugin_ui: PluginUi::quiet(),
             state_dir: None,
             min_log_n: 1,
+            max_size: storage::read::VAULT_CAP,
             notices: Vec::new(),
         }
     }
@@ -172,6 +191,13 @@ impl Store {
     /// Saves of a passphrase vault use at least this scrypt work factor.
     pub fn with_min_work_factor(mut self, log_n: u8) -> Store {
         self.min_log_n = log_n;
+        self
+    }
+
+    /// Saves refuse to write a vault larger than `bytes` (tests; the default is the most
+    /// keyfob reads, `storage::read::VAULT_CAP`).
+    pub fn with_max_size(mut self, bytes: u64) -> Store {
+        self.max_size = bytes.min(storage::read::VAULT_CAP);
         self
     }
 

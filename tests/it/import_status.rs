@@ -106,3 +106,38 @@ fn a_duplicate_inside_one_file_is_earlier_in_the_file() {
         .code(0)
         .stdout(contains("duplicate  Two:x (earlier in these files)"));
 }
+
+/// An import that would make the vault larger than keyfob reads back (64 MiB) is refused and
+/// writes nothing: the merged trust caps let 64 MiB import files through, and several of them
+/// (or one that grows as RON) made a vault no later command could open. Each file here is
+/// under the import cap; together they are not. About 12 s in a debug build, so it runs with
+/// `KEYFOB_SLOW_TESTS=1`; `engine::store::tests::a_save_never_writes_a_vault_too_large_to_read_back`
+/// checks the same refusal with a small cap on every run.
+#[test]
+fn an_import_never_makes_a_vault_too_large_to_open() {
+    if std::env::var_os("KEYFOB_SLOW_TESTS").is_none() {
+        eprintln!("note: the 69 MB import is in the slow tests (KEYFOB_SLOW_TESTS=1)");
+        return;
+    }
+    let tv = TestVault::new();
+    let files: Vec<_> = (1..=3)
+        .map(|n| {
+            let uri = format!(
+                "otpauth://totp/{}{n}:a?secret=JBSWY3DPEHPK3PXP\n",
+                "x".repeat(23_000_000)
+            );
+            write(&tv, &format!("big{n}.txt"), &uri)
+        })
+        .collect();
+    let before = tv.bytes();
+    tv.cmd()
+        .arg("import")
+        .args(&files)
+        .assert()
+        .code(1)
+        .stderr(contains(
+            "error: the vault would be 66 MiB with this change, more than the 64 MiB keyfob reads; nothing was saved",
+        ));
+    assert_eq!(tv.bytes(), before, "nothing written");
+    tv.cmd().arg("list").assert().success();
+}

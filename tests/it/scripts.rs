@@ -220,6 +220,33 @@ fn watch_json_lines_carry_code_remaining_and_at() {
     }
 }
 
+/// Only a reader going away ends `watch` quietly; a full disk is an error like any command's
+/// (`watch > /dev/full` used to end with exit 0 and say nothing).
+#[test]
+fn watch_on_a_full_disk_fails_with_one_line() {
+    let tv = vault();
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("note: no /dev/full here; skipped");
+        return;
+    };
+    let out = keyfob_std()
+        .env("KEYFOB_TEST_CLOCK", T.to_string())
+        .arg("--vault")
+        .arg(&tv.vault)
+        .arg("--identity")
+        .arg(identity_file())
+        .args(["watch", "Contoso"])
+        .stdout(Stdio::from(full))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.starts_with("error: cannot write to standard output: No space left"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn watch_refuses_what_it_cannot_watch() {
     let tv = vault();

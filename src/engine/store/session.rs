@@ -210,6 +210,7 @@ impl Session {
         let bytes = seal
             .encrypt_with(&crypto::pad(&next.to_ron()), &self.store.plugin_ui)
             .map_err(self.store.crypto_err())?;
+        readable(&bytes, self.store.max_size)?;
         // The backup holds the vault as it was: the same entries, so the same document, and
         // so the same bytes as the new vault (sealing it again would double the scrypt work).
         let had_backup = storage::sibling(&real, ".bak").exists();
@@ -239,9 +240,20 @@ impl Session {
             .seal
             .encrypt_with(&crypto::pad(&next.to_ron()), &self.store.plugin_ui)
             .map_err(self.store.crypto_err())?;
+        readable(&bytes, self.store.max_size)?;
         storage::replace(real, &bytes, self.store.hook.as_mut())?;
         self.vault = next;
         self.known = Fingerprint::of(&self.store.path, &bytes);
         Ok(())
     }
+}
+
+/// A save never writes a vault keyfob would refuse to read back (a big import could make one
+/// past the read cap): the file stays as it was, and the person is told.
+fn readable(bytes: &[u8], cap: u64) -> Result<(), VaultError> {
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if size > cap {
+        return Err(VaultError::TooLarge { size, cap });
+    }
+    Ok(())
 }

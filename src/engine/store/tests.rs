@@ -87,6 +87,37 @@ fn a_failed_change_writes_nothing() {
     );
 }
 
+/// A change that would make the vault larger than keyfob reads back is refused (a big import
+/// could do it); the file stays byte-identical. The real cap is 64 MiB; see
+/// tests/it/import_status.rs for an import through the binary.
+#[test]
+fn a_save_never_writes_a_vault_too_large_to_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let id = identity();
+    create(&path, &id);
+    let before = std::fs::read(&path).unwrap();
+    let mut session = Store::new(&path)
+        .with_max_size(8 << 10)
+        .open(key(&id))
+        .unwrap();
+    let mut big = entry("big");
+    big.note = Some("n".repeat(10 << 10));
+    let e = session.apply(&Op::Add(vec![big]), NOW).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("KiB with this change, more than the 8 KiB keyfob reads; nothing was saved"),
+        "{e}"
+    );
+    assert!(matches!(
+        e,
+        ChangeError::Vault(VaultError::TooLarge { cap: 8192, .. })
+    ));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(session.vault().entries.is_empty());
+    session.apply(&Op::Add(vec![entry("small")]), NOW).unwrap();
+}
+
 impl From<VaultError> for String {
     fn from(e: VaultError) -> String {
         e.to_string()
