@@ -168,7 +168,13 @@ pub fn trust_warning(path: &Path, standing: &Standing) -> Option<String> {
 pub fn notice_text(notice: &Notice) -> String {
     match notice {
         Notice::StateNotSaved(e) => format!(
-            "could not record which recipients this machine trusts ({e}); keyfob will check them again next time"
+            "could not record which recipients this machine trusts, or the generation and HOTP counters it has seen ({e}); keyfob will check them again next time"
+        ),
+        Notice::RolledBack { path, rolled } => format!(
+            "vault '{}' is older than the copy this machine saw last (generation {}, seen {}): rolled back? (a restored backup, an old sync copy, a revert); if you meant it, run `keyfob trust` to accept it (HOTP codes issued here are never issued again)",
+            path.display(),
+            rolled.generation,
+            rolled.seen
         ),
         Notice::WritableByOthers { path } => format!(
             "vault '{}' or its folder can be changed by other users: anyone who can replace it can feed you a forged vault (chmod 600 the file, 700 the folder)",

@@ -148,13 +148,13 @@ fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), 
                  key: &Key,
                  plaintext: &[u8]|
      -> Result<Option<(Entry, Code)>, Failure> {
-        let Some((found, listed)) = Vault::lookup_with_recipients(plaintext, query) else {
+        let Some((found, head)) = Vault::lookup_with_head(plaintext, query) else {
             return Ok(None);
         };
         if matches!(&found, Lookup::One(entry) if entry.kind == Kind::Hotp) {
             return Ok(None);
         }
-        let standing = store.standing(protection, &listed, key);
+        let standing = store.standing(protection, &head, key);
         for line in crate::failure::trust_warning(store.path(), &standing)
             .into_iter()
             .chain(store.notices().iter().map(crate::failure::notice_text))

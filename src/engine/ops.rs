@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use super::entry::{Entry, EntryId, RandomError};
 use super::otp::{Code, Kind};
+use super::trust::first_counter;
 use super::vault::Vault;
 
 mod patch;
@@ -127,6 +128,18 @@ impl Op {
     /// Applies the op to `vault` (the copy just re-read under the lock) at time `now`.
     /// On error `vault` may be half-changed: the caller throws it away.
     pub fn apply(&self, vault: &mut Vault, now: u64) -> Result<Outcome, OpError> {
+        self.apply_with_floor(vault, now, 0)
+    }
+
+    /// [`Op::apply`], where an advance issues no counter below `floor`: the first counter
+    /// this machine has not issued yet (see [`first_counter`]; a rolled-back vault stores a
+    /// counter whose code was already handed out). Other ops ignore it.
+    pub fn apply_with_floor(
+        &self,
+        vault: &mut Vault,
+        now: u64,
+        floor: u64,
+    ) -> Result<Outcome, OpError> {
         match self {
             Op::Add(entries) => add(vault, entries, now),
             Op::Edit { id, patch } => {
@@ -164,11 +177,13 @@ impl Op {
                 if entry.kind != Kind::Hotp {
                     return Err(OpError::NotCounter { name: entry.name() });
                 }
-                // Another keyfob may have advanced it meanwhile: go on from what is stored.
-                let issued = entry.counter;
+                // Another keyfob may have advanced it meanwhile: go on from what is stored,
+                // unless this machine already issued codes beyond it.
+                let issued = first_counter(entry.counter, floor);
                 let next = issued
                     .checked_add(1)
                     .ok_or_else(|| OpError::Exhausted { name: entry.name() })?;
+                entry.counter = issued;
                 let code = entry.code(now).map_err(|e| OpError::Invalid {
                     name: entry.name(),
                     problem: e.to_string(),

@@ -166,6 +166,23 @@ impl Vault {
     }
 }
 
+/// What the trust rules need of a document: the recipients it lists and its generation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentHead {
+    pub recipients: Vec<String>,
+    pub generation: u64,
+}
+
+impl Vault {
+    /// This document's [`DocumentHead`].
+    pub fn head(&self) -> DocumentHead {
+        DocumentHead {
+            recipients: self.recipients.clone(),
+            generation: self.generation,
+        }
+    }
+}
+
 /// What a read-only lookup found, straight from the decrypted document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
@@ -188,11 +205,17 @@ impl Vault {
 
     /// [`Vault::lookup`], with the recipients the document lists (for the trust rules).
     pub fn lookup_with_recipients(bytes: &[u8], query: &str) -> Option<(Lookup, Vec<String>)> {
+        Vault::lookup_with_head(bytes, query).map(|(found, head)| (found, head.recipients))
+    }
+
+    /// [`Vault::lookup`], with the document's recipients and generation (for the trust rules,
+    /// the roll-back rule among them).
+    pub fn lookup_with_head(bytes: &[u8], query: &str) -> Option<(Lookup, DocumentHead)> {
         use super::query::{Found, Matcher};
         let text = std::str::from_utf8(bytes).ok()?;
         // Only the entries that match at all are kept, in document order.
         let (mut matcher, mut hits, mut index) = (Matcher::new(query), Vec::new(), 0);
-        let recipients = canonical::scan_each(text, |listed| {
+        let head = canonical::scan_each(text, |listed| {
             if matcher.offer(index, &listed) {
                 hits.push((index, listed));
             }
@@ -212,7 +235,7 @@ impl Vault {
                     .collect::<Option<_>>()?,
             ),
         };
-        Some((found, recipients))
+        Some((found, head))
     }
 }
 

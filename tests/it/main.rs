@@ -21,6 +21,7 @@ mod import;
 mod layering;
 mod peer_exports;
 mod robustness;
+mod team;
 mod trust;
 mod tui_pty;
 mod unlocking;

@@ -210,6 +210,25 @@ fn advance_issues_the_stored_counter_and_moves_on_from_what_is_stored() {
 }
 
 #[test]
+fn advance_never_issues_below_the_floor_this_machine_keeps() {
+    let key = Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap();
+    let mut vault = stored(vec![Entry::new("RFC", "4226", key).with_hotp(0)]);
+    let op = Op::Advance { id: id(1) };
+    // Counters 0 and 1 were issued here before the vault was rolled back to 0.
+    let Outcome::Advanced { issued, code, .. } = op.apply_with_floor(&mut vault, NOW, 2).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!((issued, code.as_str()), (2, "359152"));
+    assert_eq!(vault.entries[0].counter, 3);
+    // A floor below what is stored changes nothing.
+    let Outcome::Advanced { issued, .. } = op.apply_with_floor(&mut vault, NOW, 1).unwrap() else {
+        panic!()
+    };
+    assert_eq!(issued, 3);
+}
+
+#[test]
 fn advance_at_the_last_counter_refuses_instead_of_repeating_a_code() {
     let mut vault = stored(vec![entry("H").with_hotp(u64::MAX)]);
     let before = vault.clone();

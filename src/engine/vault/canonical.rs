@@ -25,7 +25,7 @@
 //! This file is the vault's grammar (document, entries, tombstones); `canonical/reader.rs`
 //! is the lexical half (whitespace, names, numbers, strings, lists, records).
 
-use super::{Tombstone, Vault};
+use super::{DocumentHead, Tombstone, Vault};
 use crate::engine::entry::{Entry, EntryId, has_control};
 use crate::engine::otp::{self, Algorithm, Kind};
 use crate::engine::query::Named;
@@ -100,19 +100,21 @@ pub(super) fn scan(text: &str) -> Option<Vec<Listed<'_>>> {
 }
 
 /// [`scan`], handing each entry to `each` as it is read instead of keeping the list (a look-up
-/// keeps only the matches), and returning the document's recipients. When the result is
-/// `None`, `each` may have seen some entries.
+/// keeps only the matches), and returning the document's recipients and generation. When the
+/// result is `None`, `each` may have seen some entries.
 pub(super) fn scan_each<'a>(
     text: &'a str,
     mut each: impl FnMut(Listed<'a>),
-) -> Option<Vec<String>> {
+) -> Option<DocumentHead> {
     let read = document(text, |r| {
         let start = r.pos;
         each(r.fields()?.listing(start)?);
         Some(())
     })?;
-    (read.version <= super::CURRENT_VERSION)
-        .then(|| read.recipients.into_iter().map(str::to_string).collect())
+    (read.version <= super::CURRENT_VERSION).then(|| DocumentHead {
+        recipients: read.recipients.into_iter().map(str::to_string).collect(),
+        generation: read.generation,
+    })
 }
 
 /// The entry `listed` (from [`scan_each`] of the same `text`), read in full and validated.
