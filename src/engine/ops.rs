@@ -8,7 +8,7 @@
 //! - An edit sets only the fields the person changed ([`Patch`]); other fields of the same
 //!   entry changed meanwhile survive.
 //! - Every entry an op adds or changes gets `changed = now`; a removal leaves a tombstone at
-//!   `now`; an add gives each new entry a unique id (it keeps one it brings, e.g. an Aegis
+//!   `now` and resolves a merge conflict it was part of (the other version stays, unflagged); an add gives each new entry a unique id (it keeps one it brings, e.g. an Aegis
 //!   `uuid`, unless that id is taken or was deleted).
 //! - Failures are [`OpError`]s, each message written once here; on any failure the vault is
 //!   left as it was (the caller writes nothing).
@@ -148,11 +148,11 @@ impl Op {
                 let mut entry = before.clone();
                 patch.apply_to(&mut entry);
                 validate(&mut entry)?;
-                let clash = vault
-                    .entries
-                    .iter()
-                    .enumerate()
-                    .any(|(i, e)| i != position && e.same_account(&entry));
+                // The two versions a merge kept of one entry are the same account until a
+                // person deletes one: editing either is no clash.
+                let clash = vault.entries.iter().enumerate().any(|(i, e)| {
+                    i != position && e.same_account(&entry) && !e.is_conflict_of(&entry)
+                });
                 if clash {
                     return Err(OpError::Duplicate { name: entry.name() });
                 }
@@ -166,6 +166,13 @@ impl Op {
                 let position = locate(vault, *id)?;
                 let removed = vault.entries.remove(position);
                 vault.bury(*id, now);
+                // A version kept beside this one is no longer in conflict with anything.
+                for other in &mut vault.entries {
+                    if other.conflict == Some(*id) {
+                        other.conflict = None;
+                        other.changed = now;
+                    }
+                }
                 Ok(Outcome::Removed {
                     id: *id,
                     name: removed.name(),

@@ -228,12 +228,20 @@ impl Vault {
         let found = match matcher.finish() {
             Found::One(i) => Lookup::One(Box::new(canonical::build(text, hit(i)?)?)),
             Found::None => Lookup::None,
-            Found::Many(indices) => Lookup::Many(
-                indices
+            Found::Many(indices) => Lookup::Many({
+                let names: Vec<String> = indices
                     .iter()
                     .map(|i| hit(*i).map(|l| super::entry::display_name(l.issuer, l.account)))
-                    .collect::<Option<_>>()?,
-            ),
+                    .collect::<Option<_>>()?;
+                // Two matches under one name (a conflict a merge kept) are told apart by their
+                // ids, which the ordinary path shows.
+                let mut sorted: Vec<&String> = names.iter().collect();
+                sorted.sort_unstable();
+                if sorted.windows(2).any(|pair| pair[0] == pair[1]) {
+                    return None;
+                }
+                names
+            }),
         };
         Some((found, head))
     }

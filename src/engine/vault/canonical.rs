@@ -70,6 +70,8 @@ pub(super) struct Listed<'a> {
     pub issuer: &'a str,
     pub account: &'a str,
     pub serial: Option<&'a str>,
+    /// The id as written (checked to be in keyfob's form).
+    pub id: Option<&'a str>,
     /// Where the entry's record starts in the document, for [`build`].
     start: usize,
 }
@@ -83,6 +85,9 @@ impl Named for Listed<'_> {
     }
     fn serial(&self) -> Option<&str> {
         self.serial
+    }
+    fn has_id(&self, id: EntryId) -> bool {
+        self.id.and_then(EntryId::parse_canonical) == Some(id)
     }
 }
 
@@ -163,6 +168,8 @@ struct Fields<'a> {
     model: Option<Option<&'a str>>,
     upn: Option<Option<&'a str>>,
     changed: Option<u64>,
+    /// Checked to be in keyfob's written form, like `id`.
+    conflict: Option<&'a str>,
 }
 
 impl<'a> Fields<'a> {
@@ -186,6 +193,7 @@ impl<'a> Fields<'a> {
             model,
             upn,
             changed,
+            conflict,
         } = self;
         let owned = |s: Option<Option<&str>>| s.flatten().map(str::to_string);
         Some(Entry {
@@ -212,6 +220,10 @@ impl<'a> Fields<'a> {
             model: owned(model),
             upn: owned(upn),
             changed: changed.unwrap_or_default(),
+            conflict: match conflict {
+                Some(text) => Some(EntryId::parse_canonical(text)?),
+                None => None,
+            },
         })
     }
 
@@ -243,6 +255,7 @@ impl<'a> Fields<'a> {
             issuer,
             account,
             serial,
+            id: self.id,
             start,
         })
     }
@@ -361,7 +374,7 @@ impl<'a> Reader<'a> {
             (None, None, None, None, None);
         let (mut note, mut tags, mut serial, mut manufacturer, mut model, mut upn) =
             (None, None, None, None, None, None);
-        let mut changed = None;
+        let (mut changed, mut conflict) = (None, None);
         let usual = self.usual_start();
         if let Some(start) = &usual {
             (id, changed) = (start.id, start.changed);
@@ -401,6 +414,10 @@ impl<'a> Reader<'a> {
             "model" => once(&mut model, r.optional_string()),
             "upn" => once(&mut upn, r.optional_string()),
             "changed" => once(&mut changed, r.number()),
+            "conflict" => once(
+                &mut conflict,
+                r.string().filter(|t| EntryId::is_canonical(t)),
+            ),
             _ => None,
         };
         if usual.is_some() {
@@ -425,6 +442,7 @@ impl<'a> Reader<'a> {
             model,
             upn,
             changed,
+            conflict,
         })
     }
 }
