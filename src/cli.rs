@@ -24,6 +24,7 @@ pub(crate) mod clipboard_hold;
 mod entries;
 mod generate;
 mod man;
+mod merge;
 mod show;
 mod stdin;
 mod transfer;
@@ -36,6 +37,12 @@ const GLOBAL: &str = "Global options";
 /// `code`'s exit statuses (the contract's), shown under its help.
 const CODE_EXIT: &str = "Exit status:\n  0  the code was printed\n  1  an error (the message says which)\n  \
     2  no entry matches QUERY\n  3  several entries match (they are listed on stderr; make QUERY exact, e.g. issuer:account)";
+
+/// `merge`'s exit statuses and git set-up, shown under its help.
+const MERGE_HELP: &str = "Exit status: 0 merged; 1 an entry was changed differently on both sides (both versions are \
+    kept, the second flagged [conflict]) or nothing could be merged (the message says which).\n\n\
+    As a git merge driver:\n  echo 'vault.age merge=keyfob -diff' >> .gitattributes\n  \
+    git config merge.keyfob.name 'keyfob vault merge'\n  git config merge.keyfob.driver 'keyfob merge %O %A %B %P'";
 
 /// The exit statuses of commands that pick one entry by QUERY.
 const PICK_EXIT: &str =
@@ -134,6 +141,10 @@ pub enum Command {
     },
     /// Show the vault's recipients and record them as trusted on this machine
     Trust,
+    /// Merge copies of the vault: git's three versions (a merge driver: the result goes to
+    /// OURS), or with no files Syncthing's conflict copies beside the vault
+    #[command(after_help = MERGE_HELP)]
+    Merge(Deferred<merge::MergeArgs>),
     /// Import seeds from files other apps exported
     Import(Deferred<transfer::ImportArgs>),
     /// Export entries for other apps (secrets in the clear need --plaintext)
@@ -361,6 +372,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             new_passphrase_file,
         } => vault_cmds::passwd(&context()?, recipient, new_passphrase_file.as_deref()),
         Command::Trust => trust::trust(&context()?),
+        Command::Merge(args) => merge::merge(&context()?, args, cli.vault.is_some()),
         Command::Import(args) => transfer::import(&context()?, args),
         Command::Export(args) => transfer::export(&context()?, args),
         Command::Generate(args) => generate::generate(&context()?, args),

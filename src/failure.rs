@@ -10,9 +10,10 @@ use std::path::Path;
 
 use crate::config::ConfigError;
 use crate::engine::crypto::CryptoError;
+use crate::engine::merge::MergeError;
 use crate::engine::ops::OpError;
 use crate::engine::storage::{self, LockError};
-use crate::engine::store::ChangeError;
+use crate::engine::store::{ChangeError, MergeFailure};
 use crate::engine::store::{Notice, VaultError, short_keys};
 use crate::engine::trust::Standing;
 
@@ -195,6 +196,26 @@ impl From<OpError> for Failure {
         match hint {
             Some(hint) => failure.with_hint(hint),
             None => failure,
+        }
+    }
+}
+
+impl From<MergeFailure> for Failure {
+    fn from(e: MergeFailure) -> Failure {
+        match e {
+            MergeFailure::Vault(e) => e.into(),
+            MergeFailure::File { .. } => Failure::new(e.to_string()),
+            MergeFailure::Merge(merge) => {
+                let hint = match &merge {
+                    MergeError::RecipientsDiverged { .. } => {
+                        "decide who may read the vault on one side (`keyfob recipients add/remove`), then merge again"
+                    }
+                    MergeError::RecipientsDiffer { .. } => {
+                        "make the same recipient change here (`keyfob recipients add/remove`), then run `keyfob merge` again"
+                    }
+                };
+                Failure::new(format!("{merge}; nothing was merged")).with_hint(hint)
+            }
         }
     }
 }

@@ -47,9 +47,11 @@ use super::storage::{self, FileStamp, LockError, PlainWrite, ReadError, StorageE
 use super::trust::{RolledBack, Standing};
 use super::vault::{DocumentError, Vault};
 
+mod merging;
 mod rules;
 mod state;
 
+pub use merging::{MergeFailure, protection_of, read_version, sync_conflicts, write_merged};
 pub use rules::short_keys;
 use rules::{own_keys, refusal, sealed};
 pub use state::StateFile;

@@ -109,6 +109,19 @@ impl Store {
         self.judge(&seal, key, true, head.generation)
     }
 
+    /// The recipient set this machine trusts for the vault; `None` without a state folder or
+    /// a record, or when the record cannot be read.
+    pub fn trusted(&self) -> Option<Trusted> {
+        let file = self.state_file()?.ok()?;
+        file.load().ok().flatten().and_then(|state| state.trusted)
+    }
+
+    /// Records what `seal` seals to as trusted on this machine: a change this machine made
+    /// (a merge it sealed, after the person accepted the recipients it brings).
+    pub fn record_trusted(&mut self, seal: &Seal) -> Result<(), StorageError> {
+        self.record(sealed(seal), 0, false)
+    }
+
     /// Records `trusted` as what this machine trusts (a note on failure), and `generation`
     /// as seen: `accept` takes it even if older than the newest seen (`keyfob trust`).
     ///
