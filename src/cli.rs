@@ -25,6 +25,7 @@ mod entries;
 mod generate;
 mod man;
 mod merge;
+mod recipients;
 mod show;
 mod stdin;
 mod transfer;
@@ -141,6 +142,11 @@ pub enum Command {
     },
     /// Show the vault's recipients and record them as trusted on this machine
     Trust,
+    /// Show or change who a shared vault is sealed to (re-seals the vault and its backup)
+    Recipients {
+        #[command(subcommand)]
+        action: recipients::RecipientsAction,
+    },
     /// Merge copies of the vault: git's three versions (a merge driver: the result goes to
     /// OURS), or with no files Syncthing's conflict copies beside the vault
     #[command(after_help = MERGE_HELP)]
@@ -372,6 +378,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             new_passphrase_file,
         } => vault_cmds::passwd(&context()?, recipient, new_passphrase_file.as_deref()),
         Command::Trust => trust::trust(&context()?),
+        Command::Recipients { action } => recipients::recipients(&context()?, action),
         Command::Merge(args) => merge::merge(&context()?, args, cli.vault.is_some()),
         Command::Import(args) => transfer::import(&context()?, args),
         Command::Export(args) => transfer::export(&context()?, args),

@@ -2,4 +2,5 @@
 //! rule, merges, recipients, and three clones of one vault working through git.
 
 mod merge;
+mod recipients;
 mod rollback;

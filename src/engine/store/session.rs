@@ -220,6 +220,15 @@ impl Session {
         Ok(sealed)
     }
 
+    /// The backup (`.bak`, the vault before the last save) as this session's key opens it;
+    /// `None` when there is none or it does not open (it is only ever read, for reports).
+    pub fn backup_vault(&self) -> Option<Vault> {
+        let real = self.store.real_path().ok()?;
+        let bytes = storage::read_optional(&storage::sibling(&real, ".bak")).ok()??;
+        let plain = crypto::decrypt(&bytes, &self.key).ok()?;
+        Vault::from_bytes(&plain).ok()
+    }
+
     /// Re-seals the vault to a new passphrase or recipients (`keyfob passwd`). `key` is how it
     /// will be opened from now on, if this process can still open it.
     ///
