@@ -383,3 +383,91 @@ fn three_clones_merge_every_change_through_the_driver() {
     bob.keyfob(&["code", "GitHub"]).success().stderr("");
     assert!(!carol_opens(&bob.vault()));
 }
+
+/// README's Entra example: one admin generates tokens into the shared vault and pushes; a
+/// teammate pulls and reads a token's code by its serial for the Activate step.
+#[test]
+fn a_teammate_reads_a_token_the_admin_generated() {
+    if git_missing() {
+        return;
+    }
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    let [admin, mate] = ["admin", "mate"].map(|n| Member::new(root, n));
+    let origin = root.join("origin.git");
+    admin.git_in(
+        root,
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            origin.to_str().unwrap(),
+        ],
+    );
+    admin.git_in(
+        root,
+        &["init", "-q", "-b", "main", admin.clone.to_str().unwrap()],
+    );
+    admin.configure();
+    admin.keyfob(&["init", "--recipient", &mate.key]).success();
+    let out = admin
+        .keyfob(&[
+            "generate",
+            "--count",
+            "2",
+            "--entra-csv",
+            "--upn",
+            "ann@contoso.com",
+            "--upn",
+            "bob@contoso.com",
+            "--serial-start",
+            "KF0001",
+            "--manufacturer",
+            "Contoso",
+            "--model",
+            "KF-1",
+            "--add",
+        ])
+        .success();
+    let csv = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    let row = csv.lines().find(|l| l.contains("KF0002")).unwrap();
+    let secret = row.split(',').nth(2).unwrap().to_string();
+    fs::write(
+        admin.clone.join(".gitattributes"),
+        "vault.age merge=keyfob -diff\n",
+    )
+    .unwrap();
+    fs::write(
+        admin.clone.join(".gitignore"),
+        "vault.age.bak\nvault.age.lock\n",
+    )
+    .unwrap();
+    admin.git_ok(&["add", "."]);
+    admin.commit("tokens KF0001-KF0002");
+    admin.git_ok(&["remote", "add", "origin", origin.to_str().unwrap()]);
+    admin.push();
+
+    mate.git_in(
+        root,
+        &[
+            "clone",
+            "-q",
+            origin.to_str().unwrap(),
+            mate.clone.to_str().unwrap(),
+        ],
+    );
+    mate.keyfob(&["trust"]).success();
+    let at = "1700000000";
+    let want = {
+        let secret = keyfob::engine::secret::Secret::parse_base32(&secret).unwrap();
+        keyfob::engine::entry::Entry::new("x", "y", secret)
+            .code(1_700_000_000)
+            .unwrap()
+            .to_string()
+    };
+    mate.keyfob(&["code", "KF0002", "--at", at])
+        .success()
+        .stdout(format!("{want}\n"));
+}
