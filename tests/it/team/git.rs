@@ -6,149 +6,15 @@
 //! Skips with a note when git is not installed. Identities, not passphrases, so it stays fast.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use keyfob::engine::entry::Entry;
 
-use super::recipients::new_identity;
 use crate::common::*;
 
-/// One person: a clone, an identity, and a machine (its own state folder and home).
-struct Member {
-    name: &'static str,
-    clone: PathBuf,
-    identity: PathBuf,
-    key: String,
-    state: PathBuf,
-    home: PathBuf,
-}
+mod member;
 
-impl Member {
-    fn new(root: &Path, name: &'static str) -> Member {
-        let (identity, key) = new_identity(root, &format!("{name}.key"));
-        let home = root.join(format!("{name}-home"));
-        fs::create_dir_all(&home).unwrap();
-        Member {
-            name,
-            clone: root.join(name),
-            identity,
-            key,
-            state: root.join(format!("{name}-state")),
-            home,
-        }
-    }
-
-    fn vault(&self) -> PathBuf {
-        self.clone.join("vault.age")
-    }
-
-    /// `keyfob` as this person runs it on their clone's vault.
-    fn keyfob(&self, args: &[&str]) -> assert_cmd::assert::Assert {
-        keyfob()
-            .env("XDG_STATE_HOME", &self.state)
-            .arg("--vault")
-            .arg(self.vault())
-            .arg("--identity")
-            .arg(&self.identity)
-            .args(args)
-            .assert()
-    }
-
-    /// `git` in this person's clone (or `dir`), with the merge driver's environment: their
-    /// identity and machine.
-    fn git_in(&self, dir: &Path, args: &[&str]) -> std::process::Output {
-        let mut cmd = Command::new("git");
-        clean_env(&mut cmd);
-        cmd.current_dir(dir)
-            .args(args)
-            .env("HOME", &self.home)
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_AUTHOR_NAME", self.name)
-            .env("GIT_AUTHOR_EMAIL", format!("{}@example.com", self.name))
-            .env("GIT_COMMITTER_NAME", self.name)
-            .env("GIT_COMMITTER_EMAIL", format!("{}@example.com", self.name))
-            .env("KEYFOB_IDENTITY", &self.identity)
-            .env("XDG_STATE_HOME", &self.state);
-        cmd.output().unwrap()
-    }
-
-    fn git(&self, args: &[&str]) -> std::process::Output {
-        self.git_in(&self.clone, args)
-    }
-
-    /// `git` that must succeed.
-    fn git_ok(&self, args: &[&str]) {
-        let out = self.git(args);
-        assert!(
-            out.status.success(),
-            "{} git {args:?}: {}{}",
-            self.name,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
-    /// Sets up the merge driver in this clone, as README says.
-    fn configure(&self) {
-        let keyfob = assert_cmd::cargo::cargo_bin("keyfob");
-        self.git_ok(&["config", "merge.keyfob.name", "keyfob vault merge"]);
-        self.git_ok(&[
-            "config",
-            "merge.keyfob.driver",
-            &format!("'{}' merge %O %A %B %P", keyfob.display()),
-        ]);
-        self.git_ok(&["config", "pull.rebase", "false"]);
-    }
-
-    fn commit(&self, message: &str) {
-        self.git_ok(&["commit", "-qam", message]);
-    }
-
-    /// Pulls; a conflict the driver kept as flagged entries is committed as it is (the
-    /// person reviews it in keyfob). Returns whether there was one.
-    fn pull(&self) -> bool {
-        self.pull_saying().0
-    }
-
-    /// [`Member::pull`], with what git and the driver said.
-    fn pull_saying(&self) -> (bool, String) {
-        let out = self.git(&["pull", "--no-edit", "origin", "main"]);
-        let said = String::from_utf8_lossy(&out.stdout).to_string()
-            + &String::from_utf8_lossy(&out.stderr);
-        if out.status.success() {
-            return (false, said);
-        }
-        assert!(said.contains("conflict: '"), "{} pull: {said}", self.name);
-        self.git_ok(&["add", "vault.age"]);
-        self.git_ok(&["commit", "-q", "--no-edit"]);
-        (true, said)
-    }
-
-    fn push(&self) {
-        self.git_ok(&["push", "-q", "origin", "main"]);
-    }
-
-    fn entries(&self) -> Vec<Entry> {
-        let text = fs::read(&self.identity).unwrap();
-        let ids = keyfob::engine::crypto::read_identities(&text, "t", &mut |_| None).unwrap();
-        let key = keyfob::engine::crypto::Key::Identities(ids);
-        let plain =
-            keyfob::engine::crypto::decrypt(&fs::read(self.vault()).unwrap(), &key).unwrap();
-        keyfob::engine::vault::Vault::from_bytes(&plain)
-            .unwrap()
-            .entries
-    }
-}
-
-fn git_missing() -> bool {
-    let missing = Command::new("git").arg("--version").output().is_err();
-    if missing {
-        eprintln!("note: git is not installed; skipping the three-clone test");
-    }
-    missing
-}
+use member::{Member, git_missing};
 
 fn find<'a>(entries: &'a [Entry], name: &str) -> Vec<&'a Entry> {
     entries.iter().filter(|e| e.name() == name).collect()
