@@ -101,13 +101,15 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
     let widest = |f: fn(&Entry) -> &str| entries.iter().map(|e| width(f(e))).max().unwrap_or(0);
     let issuer_w = widest(|e| &e.issuer).max(6);
     let account_w = widest(|e| &e.account).max(7);
+    // A flag naming an entry that is gone (a hand-edited file) marks nothing.
+    let ids: std::collections::HashSet<_> = entries.iter().filter_map(|e| e.id).collect();
     let mut out = String::new();
     for (entry, code) in entries.iter().zip(&codes) {
         let left = match entry.remaining(now) {
             Some(s) => format!("{s:>3} s"),
             None => format!("#{}", entry.counter),
         };
-        let flag = if entry.conflict.is_some() {
+        let flag = if entry.conflict.is_some_and(|first| ids.contains(&first)) {
             "  [conflict]"
         } else {
             ""
@@ -122,7 +124,10 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
         out.push('\n');
     }
     out!("{out}")?;
-    let conflicts = entries.iter().filter(|e| e.conflict.is_some()).count();
+    let conflicts = entries
+        .iter()
+        .filter(|e| e.conflict.is_some_and(|first| ids.contains(&first)))
+        .count();
     if conflicts > 0 {
         errln!(
             "note: {conflicts} [conflict] {} a merge kept beside another version of the same entry: keep one of each pair by removing the other (`keyfob remove ID`; ids in `keyfob list --json`)",

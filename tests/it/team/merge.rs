@@ -331,3 +331,57 @@ fn syncthing_copies_are_found_beside_a_symlinked_vaults_target() {
     let merged = open_entries(&tv.vault).unwrap();
     assert_eq!(entry(&merged, "Shop").note.as_deref(), Some("n"));
 }
+
+#[test]
+fn passphrase_vaults_merge_with_the_passphrase() {
+    let tv = TestVault::with_passphrase("correct horse battery staple");
+    tv.add("GitHub", "me", &nth_secret(1));
+    let base = tv.dir.path().join("base.age");
+    fs::copy(&tv.vault, &base).unwrap();
+    let pass = tv.passphrase_file.clone().unwrap();
+    let on = |path: &Path| {
+        let mut cmd = keyfob();
+        cmd.env("XDG_STATE_HOME", tv.state_dir())
+            .env("KEYFOB_SCRYPT_LOG_N", "10")
+            .arg("--vault")
+            .arg(path)
+            .arg("--passphrase-file")
+            .arg(&pass);
+        cmd
+    };
+    let (ours, theirs) = (
+        tv.dir.path().join("ours.age"),
+        tv.dir.path().join("theirs.age"),
+    );
+    fs::copy(&base, &ours).unwrap();
+    fs::copy(&base, &theirs).unwrap();
+    on(&ours)
+        .args(["edit", "GitHub", "--note", "n"])
+        .assert()
+        .success();
+    on(&theirs)
+        .args([
+            "add",
+            "--issuer",
+            "Mail",
+            "--account",
+            "me",
+            "--secret",
+            &nth_secret(2),
+        ])
+        .assert()
+        .success();
+    on(&ours)
+        .arg("merge")
+        .args([&base, &ours, &theirs])
+        .assert()
+        .code(0);
+    let out = on(&ours).args(["list", "--json"]).output().unwrap();
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    // Still a passphrase vault: stock age's scrypt stanza, no recipients.
+    assert!(matches!(
+        keyfob::engine::crypto::protection(&fs::read(&ours).unwrap()),
+        Ok(keyfob::engine::crypto::Protection::Passphrase { .. })
+    ));
+}
