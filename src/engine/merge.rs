@@ -281,18 +281,28 @@ fn note(report: &mut Report, merged: &slot::Merged, ours: Option<&Entry>) {
 fn place_copies(entries: &mut Vec<Entry>, copies: Vec<Entry>) -> HashSet<EntryId> {
     let mut ids: HashSet<EntryId> = entries.iter().filter_map(|e| e.id).collect();
     let mut placed = HashSet::new();
+    let mut after: HashMap<Option<EntryId>, Vec<Entry>> = HashMap::new();
     for copy in copies {
         let Some(id) = copy.id else { continue };
-        if !ids.insert(id) {
-            continue;
+        if ids.insert(id) {
+            placed.insert(id);
+            after.entry(copy.conflict).or_default().push(copy);
         }
-        placed.insert(id);
-        let after = entries
-            .iter()
-            .position(|e| e.id.is_some() && e.id == copy.conflict)
-            .map_or(entries.len(), |at| at + 1);
-        entries.insert(after, copy);
     }
+    if placed.is_empty() {
+        return placed;
+    }
+    let mut out = Vec::with_capacity(entries.len() + placed.len());
+    for entry in entries.drain(..) {
+        let id = entry.id;
+        out.push(entry);
+        if let Some(copies) = after.remove(&id) {
+            out.extend(copies);
+        }
+    }
+    // (Every copy's first is in the result; any other would go last.)
+    out.extend(after.into_values().flatten());
+    *entries = out;
     placed
 }
 
@@ -311,13 +321,17 @@ fn clear_stale_flags(entries: &mut [Entry]) {
 fn tombstones(ours: &Vault, theirs: &Vault, entries: &[Entry]) -> Vec<Tombstone> {
     let held: HashSet<EntryId> = entries.iter().filter_map(|e| e.id).collect();
     let mut out: Vec<Tombstone> = Vec::new();
+    let mut at: HashMap<EntryId, usize> = HashMap::new();
     for stone in ours.tombstones.iter().chain(&theirs.tombstones) {
         if held.contains(&stone.id) {
             continue;
         }
-        match out.iter_mut().find(|t| t.id == stone.id) {
-            Some(found) => found.deleted = found.deleted.max(stone.deleted),
-            None => out.push(*stone),
+        match at.get(&stone.id) {
+            Some(i) => out[*i].deleted = out[*i].deleted.max(stone.deleted),
+            None => {
+                at.insert(stone.id, out.len());
+                out.push(*stone);
+            }
         }
     }
     out

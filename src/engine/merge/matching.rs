@@ -4,7 +4,8 @@
 //! gave its entries fresh random ids — the same account then has one id in ours and another in
 //! theirs. And the same import on two machines adds the same accounts under different ids.
 //!
-//! Promises (all deterministic, the same whichever side is "ours"):
+//! Promises (all deterministic, the same whichever side is "ours"; linear in the vaults'
+//! sizes, through an index by account):
 //! - A base entry without an id takes the id of the entry for the same account (type, secret,
 //!   issuer, account) on either side — the smaller, when both have one, and that one is then
 //!   given to both sides' entries; with none, an id made from the account
@@ -15,7 +16,9 @@
 //!   has, for the same account, become one entry under the smaller of their ids.
 //! - No vault ends up with two entries under one id.
 
-use std::collections::HashSet;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 use sha2::{Digest, Sha256};
 
@@ -47,19 +50,63 @@ pub(super) fn account_id(entry: &Entry, occurrence: usize) -> EntryId {
     EntryId::from(uuid::Builder::from_custom_bytes(bytes).into_uuid())
 }
 
+/// The bucket of the account index an entry falls in (the duplicate rule's fields; equal
+/// accounts share a bucket, and [`Entry::same_account`] tells them apart within it).
+fn bucket(entry: &Entry) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    (
+        entry.kind,
+        &entry.issuer,
+        &entry.account,
+        entry.secret.as_bytes(),
+    )
+        .hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Positions of a list's entries by account, in list order.
+struct Index(HashMap<u64, Vec<usize>>);
+
+impl Index {
+    fn of(entries: &[Entry], include: impl Fn(&Entry) -> bool) -> Index {
+        let mut map: HashMap<u64, Vec<usize>> = HashMap::new();
+        for (at, entry) in entries.iter().enumerate() {
+            if include(entry) {
+                map.entry(bucket(entry)).or_default().push(at);
+            }
+        }
+        Index(map)
+    }
+
+    /// The positions of `entries` for the same account as `entry`, in list order.
+    fn matches<'a>(
+        &'a self,
+        entries: &'a [Entry],
+        entry: &'a Entry,
+    ) -> impl Iterator<Item = usize> + 'a {
+        self.0
+            .get(&bucket(entry))
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(move |at| entries[*at].same_account(entry))
+    }
+}
+
 fn ids(entries: &[Entry]) -> HashSet<EntryId> {
     entries.iter().filter_map(|e| e.id).collect()
 }
 
-/// Gives `entries[at]` the id `id`, unless another entry of the list has it already.
-fn relabel(entries: &mut [Entry], at: usize, id: EntryId) {
-    if entries
-        .iter()
-        .enumerate()
-        .all(|(i, e)| i == at || e.id != Some(id))
-    {
-        entries[at].id = Some(id);
+/// Gives `entries[at]` the id `id`, unless another entry of the list has it already (`used`:
+/// the list's ids, kept up to date).
+fn relabel(entries: &mut [Entry], used: &mut HashSet<EntryId>, at: usize, id: EntryId) {
+    if entries[at].id == Some(id) || !used.insert(id) {
+        return;
     }
+    if let Some(old) = entries[at].id {
+        used.remove(&old);
+    }
+    entries[at].id = Some(id);
 }
 
 /// Applies the promises above to the three lists.
@@ -82,26 +129,31 @@ pub(super) fn align(lists: &mut Lists) {
 /// Base entries without an id: matched by account to the sides (each side's entry to one
 /// base entry at most).
 fn adopt_for_base(lists: &mut Lists) {
+    if lists.base.iter().all(|e| e.id.is_some()) {
+        return;
+    }
     let base_ids = ids(lists.base);
     let fresh = |e: &Entry| e.id.is_some_and(|id| !base_ids.contains(&id));
+    let (ours_index, theirs_index) = (Index::of(lists.ours, fresh), Index::of(lists.theirs, fresh));
     let (mut picked_ours, mut picked_theirs) = (HashSet::new(), HashSet::new());
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
     let mut chosen = Vec::new();
-    for at in 0..lists.base.len() {
-        let entry = &lists.base[at];
+    for (at, entry) in lists.base.iter().enumerate() {
         if entry.id.is_some() {
             continue;
         }
-        let occurrence = lists.base[..at]
+        let earlier = seen.entry(bucket(entry)).or_default();
+        let occurrence = earlier
             .iter()
-            .filter(|e| e.id.is_none() && e.same_account(entry))
+            .filter(|i| lists.base[**i].same_account(entry))
             .count();
-        let pick = |side: &[Entry], picked: &HashSet<usize>| {
-            side.iter()
-                .enumerate()
-                .position(|(i, e)| !picked.contains(&i) && fresh(e) && e.same_account(entry))
-        };
-        let mine = pick(lists.ours, &picked_ours);
-        let other = pick(lists.theirs, &picked_theirs);
+        earlier.push(at);
+        let mine = ours_index
+            .matches(lists.ours, entry)
+            .find(|i| !picked_ours.contains(i));
+        let other = theirs_index
+            .matches(lists.theirs, entry)
+            .find(|i| !picked_theirs.contains(i));
         picked_ours.extend(mine);
         picked_theirs.extend(other);
         let found = [
@@ -115,13 +167,15 @@ fn adopt_for_base(lists: &mut Lists) {
             .unwrap_or_else(|| account_id(entry, occurrence));
         chosen.push((at, mine, other, id));
     }
+    let (mut used_base, mut used_ours, mut used_theirs) =
+        (base_ids.clone(), ids(lists.ours), ids(lists.theirs));
     for (at, mine, other, id) in chosen {
-        relabel(lists.base, at, id);
+        relabel(lists.base, &mut used_base, at, id);
         if let Some(i) = mine {
-            relabel(lists.ours, i, id);
+            relabel(lists.ours, &mut used_ours, i, id);
         }
         if let Some(i) = other {
-            relabel(lists.theirs, i, id);
+            relabel(lists.theirs, &mut used_theirs, i, id);
         }
     }
     ensure_every_id(lists.base);
@@ -131,48 +185,56 @@ fn adopt_for_base(lists: &mut Lists) {
 /// else one made from the account. (The n-th such entry for one account takes the n-th
 /// match.)
 fn adopt_for_side(side: &mut [Entry], base: &[Entry], other: &[Entry]) {
-    let used = ids(side);
+    if side.iter().all(|e| e.id.is_some()) {
+        return;
+    }
+    let mut used = ids(side);
     let free = |e: &Entry| e.id.is_some_and(|id| !used.contains(&id));
-    let nth = |list: &[Entry], entry: &Entry, n: usize| {
-        list.iter()
-            .filter(|e| e.same_account(entry) && free(e))
-            .nth(n)
-            .and_then(|e| e.id)
-    };
-    let chosen: Vec<(usize, EntryId)> = (0..side.len())
-        .filter(|at| side[*at].id.is_none())
-        .map(|at| {
-            let entry = &side[at];
-            let occurrence = side[..at]
-                .iter()
-                .filter(|e| e.id.is_none() && e.same_account(entry))
-                .count();
-            let id = nth(base, entry, occurrence)
-                .or_else(|| nth(other, entry, occurrence))
-                .unwrap_or_else(|| account_id(entry, occurrence));
-            (at, id)
-        })
-        .collect();
+    let (base_index, other_index) = (Index::of(base, free), Index::of(other, free));
+    let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+    let mut chosen = Vec::new();
+    for (at, entry) in side.iter().enumerate() {
+        if entry.id.is_some() {
+            continue;
+        }
+        let earlier = seen.entry(bucket(entry)).or_default();
+        let occurrence = earlier
+            .iter()
+            .filter(|i| side[**i].same_account(entry))
+            .count();
+        earlier.push(at);
+        let id = base_index
+            .matches(base, entry)
+            .nth(occurrence)
+            .and_then(|i| base[i].id)
+            .or_else(|| {
+                other_index
+                    .matches(other, entry)
+                    .nth(occurrence)
+                    .and_then(|i| other[i].id)
+            })
+            .unwrap_or_else(|| account_id(entry, occurrence));
+        chosen.push((at, id));
+    }
     for (at, id) in chosen {
-        relabel(side, at, id);
+        relabel(side, &mut used, at, id);
     }
     ensure_every_id(side);
 }
 
 /// Any entry still without an id (its id was taken) gets one made from its account.
 fn ensure_every_id(side: &mut [Entry]) {
-    for at in 0..side.len() {
-        if side[at].id.is_some() {
+    let mut used = ids(side);
+    for entry in side.iter_mut() {
+        if entry.id.is_some() {
             continue;
         }
-        let mut n = 0;
-        loop {
-            let id = account_id(&side[at], n);
-            if side.iter().all(|e| e.id != Some(id)) {
-                side[at].id = Some(id);
-                break;
-            }
-            n += 1;
+        let id = (0..)
+            .map(|n| account_id(entry, n))
+            .find(|id| !used.contains(id));
+        if let Some(id) = id {
+            used.insert(id);
+            entry.id = Some(id);
         }
     }
 }
@@ -180,20 +242,20 @@ fn ensure_every_id(side: &mut [Entry]) {
 /// Entries only one side has, paired with the other side's only-entries of the same account.
 fn pair_one_sided(lists: &mut Lists) {
     let base_ids = ids(lists.base);
-    let (ours_ids, theirs_ids) = (ids(lists.ours), ids(lists.theirs));
+    let (mut ours_ids, mut theirs_ids) = (ids(lists.ours), ids(lists.theirs));
     let only = |e: &Entry, other: &HashSet<EntryId>| {
         e.id.is_some_and(|id| !base_ids.contains(&id) && !other.contains(&id))
     };
+    let theirs_index = Index::of(lists.theirs, |e| only(e, &ours_ids));
     let mut paired = HashSet::new();
     let mut pairs = Vec::new();
     for (i, mine) in lists.ours.iter().enumerate() {
         if !only(mine, &theirs_ids) {
             continue;
         }
-        let found =
-            lists.theirs.iter().enumerate().position(|(j, e)| {
-                !paired.contains(&j) && only(e, &ours_ids) && e.same_account(mine)
-            });
+        let found = theirs_index
+            .matches(lists.theirs, mine)
+            .find(|j| !paired.contains(j));
         if let Some(j) = found {
             paired.insert(j);
             pairs.push((i, j));
@@ -204,7 +266,7 @@ fn pair_one_sided(lists: &mut Lists) {
             continue;
         };
         let id = a.min(b);
-        relabel(lists.ours, i, id);
-        relabel(lists.theirs, j, id);
+        relabel(lists.ours, &mut ours_ids, i, id);
+        relabel(lists.theirs, &mut theirs_ids, j, id);
     }
 }
