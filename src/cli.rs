@@ -24,6 +24,8 @@ pub(crate) mod clipboard_hold;
 mod entries;
 mod generate;
 mod man;
+mod merge;
+mod recipients;
 mod show;
 mod stdin;
 mod transfer;
@@ -37,6 +39,12 @@ const GLOBAL: &str = "Global options";
 /// `code`'s exit statuses (the contract's), shown under its help.
 const CODE_EXIT: &str = "Exit status:\n  0  the code was printed\n  1  an error (the message says which; nothing printed)\n  \
     2  no entry matches QUERY\n  3  several entries match (listed on stderr with their serial numbers; make QUERY exact, e.g. issuer:account)";
+
+/// `merge`'s exit statuses and git set-up, shown under its help.
+const MERGE_HELP: &str = "Exit status: 0 merged; 1 an entry was changed differently on both sides (both versions are \
+    kept, the second flagged [conflict]) or nothing could be merged (the message says which).\n\n\
+    As a git merge driver:\n  echo 'vault.age merge=keyfob -diff' >> .gitattributes\n  \
+    git config merge.keyfob.name 'keyfob vault merge'\n  git config merge.keyfob.driver 'keyfob merge %O %A %B %P'";
 
 /// The exit statuses of commands that pick one entry by QUERY.
 const PICK_EXIT: &str =
@@ -155,6 +163,15 @@ pub enum Command {
     },
     /// Show the vault's recipients and record them as trusted on this machine
     Trust,
+    /// Show or change who a shared vault is sealed to (re-seals the vault and its backup)
+    Recipients {
+        #[command(subcommand)]
+        action: recipients::RecipientsAction,
+    },
+    /// Merge copies of the vault: git's three versions (a merge driver: the result goes to
+    /// OURS), or with no files Syncthing's conflict copies beside the vault
+    #[command(after_help = MERGE_HELP)]
+    Merge(Deferred<merge::MergeArgs>),
     /// Import seeds from files other apps exported
     #[command(after_help = "Exit status:\n  \
             0  every entry was added or was already in the vault\n  \
@@ -399,6 +416,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             new_passphrase_file,
         } => vault_cmds::passwd(&context()?, recipient, new_passphrase_file.as_deref()),
         Command::Trust => trust::trust(&context()?),
+        Command::Recipients { action } => recipients::recipients(&context()?, action),
+        Command::Merge(args) => merge::merge(&context()?, args, cli.vault.is_some()),
         Command::Import(args) => transfer::import(&context()?, args),
         Command::Export(args) => transfer::export(&context()?, args),
         Command::Generate(args) => generate::generate(&context()?, args),

@@ -11,6 +11,7 @@ pub mod entry;
 pub mod export;
 pub mod generate;
 pub mod import;
+pub mod merge;
 pub mod migration;
 pub mod ops;
 pub mod otp;

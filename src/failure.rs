@@ -10,9 +10,10 @@ use std::path::Path;
 
 use crate::config::ConfigError;
 use crate::engine::crypto::CryptoError;
+use crate::engine::merge::MergeError;
 use crate::engine::ops::OpError;
 use crate::engine::storage::{self, LockError};
-use crate::engine::store::ChangeError;
+use crate::engine::store::{ChangeError, MergeFailure};
 use crate::engine::store::{Notice, VaultError, short_keys};
 use crate::engine::trust::Standing;
 
@@ -172,7 +173,13 @@ pub fn trust_warning(path: &Path, standing: &Standing) -> Option<String> {
 pub fn notice_text(notice: &Notice) -> String {
     match notice {
         Notice::StateNotSaved(e) => format!(
-            "could not record which recipients this machine trusts ({e}); keyfob will check them again next time"
+            "could not record which recipients this machine trusts, or the generation and HOTP counters it has seen ({e}); keyfob will check them again next time"
+        ),
+        Notice::RolledBack { path, rolled } => format!(
+            "vault '{}' is older than the copy this machine saw last (generation {}, seen {}): rolled back? (a restored backup, an old sync copy, a revert); if you meant it, run `keyfob trust` to accept it (HOTP codes issued here are never issued again)",
+            path.display(),
+            rolled.generation,
+            rolled.seen
         ),
         Notice::WritableByOthers { path } => format!(
             "vault '{}' or its folder can be changed by other users: anyone who can replace it can feed you a forged vault (chmod 600 the file, 700 the folder)",
@@ -193,6 +200,26 @@ impl From<OpError> for Failure {
         match hint {
             Some(hint) => failure.with_hint(hint),
             None => failure,
+        }
+    }
+}
+
+impl From<MergeFailure> for Failure {
+    fn from(e: MergeFailure) -> Failure {
+        match e {
+            MergeFailure::Vault(e) => e.into(),
+            MergeFailure::File { .. } => Failure::new(e.to_string()),
+            MergeFailure::Merge(merge) => {
+                let hint = match &merge {
+                    MergeError::RecipientsDiverged { .. } => {
+                        "decide who may read the vault on one side (`keyfob recipients add/remove`), then merge again"
+                    }
+                    MergeError::RecipientsDiffer { .. } => {
+                        "make the same recipient change here (`keyfob recipients add/remove`), then run `keyfob merge` again"
+                    }
+                };
+                Failure::new(format!("{merge}; nothing was merged")).with_hint(hint)
+            }
         }
     }
 }

@@ -26,6 +26,7 @@ pub mod hidden;
 pub mod import_flow;
 pub mod keymap;
 pub mod runtime;
+pub mod sharing;
 pub mod text;
 pub mod theme;
 pub mod update;
@@ -56,6 +57,7 @@ pub fn run(context: &Context) -> Result<(), Failure> {
     let now = Context::now(None);
     let mut app = app::App::new(session.vault().entries.clone(), settings, now);
     app.clock = crate::clock::health();
+    app.sharing = sharing::Sharing::of(&session);
     // The trust warnings (also printed before the screen opened, where they are hidden).
     if let Some(first) = crate::unlock::warnings(&session).into_iter().next() {
         app.set_status(app::StatusKind::Error, first);

@@ -44,7 +44,12 @@ pub struct Access {
 impl Access {
     /// The vault's store, with this machine's trust state and scrypt's minimum work factor.
     pub fn store(&self) -> Store {
-        let store = Store::new(&self.vault)
+        self.store_at(&self.vault)
+    }
+
+    /// The store for the vault at `path`, set up as [`Access::store`] sets up the vault's.
+    pub fn store_at(&self, path: &Path) -> Store {
+        let store = Store::new(path)
             .with_plugin_ui(crate::prompt::plugin_ui())
             .with_min_work_factor(new_work_factor().unwrap_or(crypto::DEFAULT_LOG_N));
         match crate::config::state_dir() {

@@ -113,14 +113,30 @@ pub fn pick(vault: &Vault, query: &str) -> Result<usize, Failure> {
     match query::find(&vault.entries, query) {
         Found::One(index) => Ok(index),
         Found::None => Err(no_match(query)),
-        Found::Many(indices) => Err(ambiguous(
-            query,
-            indices
-                .iter()
-                .map(|i| query::describe(&vault.entries[*i]))
-                .collect(),
-        )),
+        Found::Many(indices) => {
+            let matches: Vec<&Entry> = indices.iter().map(|i| &vault.entries[*i]).collect();
+            Err(ambiguous(query, told_apart(&matches)))
+        }
     }
+}
+
+/// The names of `entries`; where two share a name (the versions a merge kept of one entry),
+/// with the id that tells them apart and the conflict flag.
+fn told_apart(entries: &[&Entry]) -> Vec<String> {
+    entries
+        .iter()
+        .map(|entry| {
+            let name = entry.name();
+            let shared = entries.iter().filter(|other| other.name() == name).count() > 1;
+            match (shared, entry.id) {
+                (true, Some(id)) if entry.conflict.is_some() => {
+                    format!("{} (conflict, id {id})", query::describe(*entry))
+                }
+                (true, Some(id)) => format!("{} (id {id})", query::describe(*entry)),
+                _ => query::describe(*entry),
+            }
+        })
+        .collect()
 }
 
 /// `query` matches nothing (exit 2).
@@ -135,7 +151,7 @@ pub fn ambiguous(query: &str, names: Vec<String>) -> Failure {
         names.len(),
         names.join(", ")
     ))
-    .with_hint("use the full issuer:account or the serial number")
+    .with_hint("use the full issuer:account, the serial number or the entry's id")
     .with_exit(3)
 }
 

@@ -14,6 +14,10 @@ use crate::engine::width::{pad, width};
 use crate::failure::Failure;
 
 /// One entry as `list --json` / `code --json` print it. No secrets.
+///
+/// Beside the contract's keys: `id` (the entry's stable id; a query that names it picks the
+/// entry) and `conflict` (for a version a merge kept beside another, that entry's id; else
+/// null).
 #[derive(Debug, Serialize)]
 pub struct EntryJson<'a> {
     issuer: &'a str,
@@ -27,6 +31,8 @@ pub struct EntryJson<'a> {
     code: String,
     remaining: Option<u32>,
     serial: Option<&'a str>,
+    id: Option<String>,
+    conflict: Option<String>,
 }
 
 impl<'a> EntryJson<'a> {
@@ -43,6 +49,8 @@ impl<'a> EntryJson<'a> {
             code: code.to_string(),
             remaining: entry.remaining(now),
             serial: entry.serial.as_deref(),
+            id: entry.id.map(|id| id.to_string()),
+            conflict: entry.conflict.map(|id| id.to_string()),
         }
     }
 }
@@ -93,20 +101,43 @@ pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Fai
     let widest = |f: fn(&Entry) -> &str| entries.iter().map(|e| width(f(e))).max().unwrap_or(0);
     let issuer_w = widest(|e| &e.issuer).max(6);
     let account_w = widest(|e| &e.account).max(7);
+    // A flag naming an entry that is gone (a hand-edited file) marks nothing.
+    let ids: std::collections::HashSet<_> = entries.iter().filter_map(|e| e.id).collect();
     let mut out = String::new();
     for (entry, code) in entries.iter().zip(&codes) {
         let left = match entry.remaining(now) {
             Some(s) => format!("{s:>3} s"),
             None => format!("#{}", entry.counter),
         };
-        out.push_str(&format!(
-            "{}  {}  {:<9}  {left}\n",
+        let flag = if entry.conflict.is_some_and(|first| ids.contains(&first)) {
+            "  [conflict]"
+        } else {
+            ""
+        };
+        let line = format!(
+            "{}  {}  {:<9}  {left}{flag}",
             pad(&entry.issuer, issuer_w),
             pad(&entry.account, account_w),
             code.grouped(),
-        ));
+        );
+        out.push_str(line.trim_end());
+        out.push('\n');
     }
     out!("{out}")?;
+    let conflicts = entries
+        .iter()
+        .filter(|e| e.conflict.is_some_and(|first| ids.contains(&first)))
+        .count();
+    if conflicts > 0 {
+        errln!(
+            "note: {conflicts} [conflict] {} a merge kept beside another version of the same entry: keep one of each pair by removing the other (`keyfob remove ID`; ids in `keyfob list --json`)",
+            if conflicts == 1 {
+                "entry is"
+            } else {
+                "entries are"
+            }
+        );
+    }
     Ok(0)
 }
 
@@ -191,13 +222,13 @@ fn find_code(
                  key: &Key,
                  plaintext: &[u8]|
      -> Result<Option<(Entry, Code)>, Failure> {
-        let Some((found, listed)) = Vault::lookup_with_recipients(plaintext, query) else {
+        let Some((found, head)) = Vault::lookup_with_head(plaintext, query) else {
             return Ok(None);
         };
         if matches!(&found, Lookup::One(entry) if entry.kind == Kind::Hotp) {
             return Ok(None);
         }
-        let standing = store.standing(protection, &listed, key);
+        let standing = store.standing(protection, &head, key);
         for line in crate::failure::trust_warning(store.path(), &standing)
             .into_iter()
             .chain(store.notices().iter().map(crate::failure::notice_text))

@@ -1,12 +1,18 @@
-//! `keyfob trust`: shows the vault's recipients and records them as trusted on this machine.
+//! `keyfob trust`: shows the vault's recipients and records them as trusted on this machine;
+//! a vault older than one this machine saw (rolled back) is accepted as it is.
 
 use super::Context;
+use crate::engine::store::Notice;
 use crate::engine::trust::Trusted;
 use crate::failure::Failure;
 
 pub fn trust(context: &Context) -> Result<u8, Failure> {
     let mut session = context.access.open()?;
     let own = session.own_keys();
+    let rolled = session.notices().iter().find_map(|n| match n {
+        Notice::RolledBack { rolled, .. } => Some(*rolled),
+        _ => None,
+    });
     let trusted = session.trust()?;
     let path = session.path().display().to_string();
     match &trusted {
@@ -26,5 +32,12 @@ pub fn trust(context: &Context) -> Result<u8, Failure> {
         }
     }
     outln!("recorded as trusted on this machine: saves may seal to exactly this from now on")?;
+    if let Some(rolled) = rolled {
+        outln!(
+            "accepted the vault as it is (generation {}), older than the one this machine saw (generation {}); HOTP counters issued here stay used",
+            rolled.generation,
+            rolled.seen
+        )?;
+    }
     Ok(0)
 }

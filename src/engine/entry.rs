@@ -8,6 +8,8 @@
 //!   account are equal; that is what import and add treat as a duplicate.
 //! - An entry's [`EntryId`] names it for changes (edit, remove, HOTP advance, merge); it is
 //!   `None` only until the entry is first stored (see `Vault::ensure_ids`).
+//! - An entry whose `conflict` is set is a version a merge kept beside the entry it names
+//!   ([`Entry::is_conflict_of`]); the duplicate rule does not pit the two against each other.
 
 use serde::{Deserialize, Serialize};
 
@@ -64,6 +66,15 @@ pub struct Entry {
     pub model: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upn: Option<String>,
+    /// Set on the second of two versions a merge kept because both sides changed the same
+    /// field differently: the id of the entry it conflicts with. A person resolves it by
+    /// deleting one of the two (deleting the other entry clears this). Written as a bare id.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "id::optional"
+    )]
+    pub conflict: Option<EntryId>,
 }
 
 fn is_default<T: Default + PartialEq>(value: &T) -> bool {
@@ -134,6 +145,7 @@ impl Entry {
             manufacturer: None,
             model: None,
             upn: None,
+            conflict: None,
         }
     }
 
@@ -216,6 +228,13 @@ impl Entry {
     /// `Issuer:Account`, or whichever of the two is present.
     pub fn name(&self) -> String {
         display_name(&self.issuer, &self.account)
+    }
+
+    /// Whether this entry is a conflicting version of `other`, or the other way round (a pair
+    /// a merge kept: both stay until a person deletes one).
+    pub fn is_conflict_of(&self, other: &Entry) -> bool {
+        (self.conflict.is_some() && self.conflict == other.id)
+            || (other.conflict.is_some() && other.conflict == self.id)
     }
 
     /// Same type, secret, issuer and account: the duplicate rule.

@@ -8,7 +8,7 @@
 //! - An edit sets only the fields the person changed ([`Patch`]); other fields of the same
 //!   entry changed meanwhile survive.
 //! - Every entry an op adds or changes gets `changed = now`; a removal leaves a tombstone at
-//!   `now`; an add gives each new entry a unique id (it keeps one it brings, e.g. an Aegis
+//!   `now` and resolves a merge conflict it was part of (the other version stays, unflagged); an add gives each new entry a unique id (it keeps one it brings, e.g. an Aegis
 //!   `uuid`, unless that id is taken or was deleted).
 //! - An add sorts its entries with the importer's [`Planner`] (one duplicate rule for the
 //!   screen, `add`, `generate --add` and `import`): it says of each skipped entry whether the
@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use super::entry::{Entry, EntryId, RandomError};
 use super::import::{Duplicate, DuplicateOf, Planner};
 use super::otp::{Code, Kind};
+use super::trust::first_counter;
 use super::vault::Vault;
 
 mod patch;
@@ -157,6 +158,18 @@ impl Op {
     /// Applies the op to `vault` (the copy just re-read under the lock) at time `now`.
     /// On error `vault` may be half-changed: the caller throws it away.
     pub fn apply(&self, vault: &mut Vault, now: u64) -> Result<Outcome, OpError> {
+        self.apply_with_floor(vault, now, 0)
+    }
+
+    /// [`Op::apply`], where an advance issues no counter below `floor`: the first counter
+    /// this machine has not issued yet (see [`first_counter`]; a rolled-back vault stores a
+    /// counter whose code was already handed out). Other ops ignore it.
+    pub fn apply_with_floor(
+        &self,
+        vault: &mut Vault,
+        now: u64,
+        floor: u64,
+    ) -> Result<Outcome, OpError> {
         match self {
             Op::Add(entries) => add(vault, entries.iter().cloned(), now),
             Op::Edit { id, patch } => {
@@ -165,11 +178,11 @@ impl Op {
                 let mut entry = before.clone();
                 patch.apply_to(&mut entry);
                 validate(&mut entry)?;
-                let clash = vault
-                    .entries
-                    .iter()
-                    .enumerate()
-                    .any(|(i, e)| i != position && e.same_account(&entry));
+                // The two versions a merge kept of one entry are the same account until a
+                // person deletes one: editing either is no clash.
+                let clash = vault.entries.iter().enumerate().any(|(i, e)| {
+                    i != position && e.same_account(&entry) && !e.is_conflict_of(&entry)
+                });
                 if clash {
                     return Err(OpError::Duplicate { name: entry.name() });
                 }
@@ -183,6 +196,13 @@ impl Op {
                 let position = locate(vault, *id)?;
                 let removed = vault.entries.remove(position);
                 vault.bury(*id, now);
+                // A version kept beside this one is no longer in conflict with anything.
+                for other in &mut vault.entries {
+                    if other.conflict == Some(*id) {
+                        other.conflict = None;
+                        other.changed = now;
+                    }
+                }
                 Ok(Outcome::Removed {
                     id: *id,
                     name: removed.name(),
@@ -194,11 +214,13 @@ impl Op {
                 if entry.kind != Kind::Hotp {
                     return Err(OpError::NotCounter { name: entry.name() });
                 }
-                // Another keyfob may have advanced it meanwhile: go on from what is stored.
-                let issued = entry.counter;
+                // Another keyfob may have advanced it meanwhile: go on from what is stored,
+                // unless this machine already issued codes beyond it.
+                let issued = first_counter(entry.counter, floor);
                 let next = issued
                     .checked_add(1)
                     .ok_or_else(|| OpError::Exhausted { name: entry.name() })?;
+                entry.counter = issued;
                 let code = entry.code(now).map_err(|e| OpError::Invalid {
                     name: entry.name(),
                     problem: e.to_string(),

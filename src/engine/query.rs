@@ -3,8 +3,10 @@
 //! Promise (the contract's rule): the query is compared case-insensitively with each entry's
 //! issuer, account, `issuer:account` and serial. If any entry matches one of them exactly, only
 //! exact matches count; otherwise every entry containing the query in one of them counts.
+//! A query that is a whole entry id (a UUID, as `list --json` shows it) matches that entry
+//! exactly: the one way to name one of two versions a merge kept under the same name.
 
-use super::entry::Entry;
+use super::entry::{Entry, EntryId};
 
 /// The outcome of a lookup, as positions in the entry list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +21,8 @@ pub trait Named {
     fn issuer(&self) -> &str;
     fn account(&self) -> &str;
     fn serial(&self) -> Option<&str>;
+    /// Whether the entry's id is `id`.
+    fn has_id(&self, id: EntryId) -> bool;
 }
 
 impl Named for Entry {
@@ -30,6 +34,9 @@ impl Named for Entry {
     }
     fn serial(&self) -> Option<&str> {
         self.serial.as_deref()
+    }
+    fn has_id(&self, id: EntryId) -> bool {
+        self.id == Some(id)
     }
 }
 
@@ -63,6 +70,8 @@ pub fn find<T: Named>(entries: &[T], query: &str) -> Found {
 pub struct Matcher {
     needle: String,
     needle_has_colon: bool,
+    /// The query read as an entry id, if it is one.
+    id: Option<EntryId>,
     // Built once: `str::contains` would set up a new searcher for every field.
     finder: memchr::memmem::Finder<'static>,
     folded: String,
@@ -76,6 +85,10 @@ impl Matcher {
         let needle = query.trim().to_lowercase();
         Matcher {
             needle_has_colon: needle.contains(':'),
+            // A UUID is 32 hex digits at least; shorter queries skip the parse.
+            id: (needle.len() >= 32)
+                .then(|| EntryId::parse(&needle))
+                .flatten(),
             finder: memchr::memmem::Finder::new(needle.as_bytes()).into_owned(),
             needle,
             folded: String::new(),
@@ -117,6 +130,9 @@ impl Matcher {
         }
         if let Some(serial) = entry.serial() {
             check(serial);
+        }
+        if let Some(id) = self.id {
+            is_exact |= entry.has_id(id);
         }
         if is_exact {
             self.exact.push(index);
@@ -288,6 +304,25 @@ mod tests {
         for q in &queries {
             assert_eq!(find(&e, q), reference(&e, q), "query {q:?}");
         }
+    }
+
+    #[test]
+    fn a_whole_entry_id_names_one_of_two_versions() {
+        let mut e = entries();
+        let mut copy = e[0].clone();
+        let id = EntryId::parse("5f0c6b1e-0d3a-4c8e-9b7a-2f6d1c0e8a94").unwrap();
+        copy.id = Some(id);
+        e.push(copy);
+        assert_eq!(find(&e, "github"), Found::Many(vec![0, 4]));
+        assert_eq!(
+            find(&e, "5F0C6B1E-0D3A-4C8E-9B7A-2F6D1C0E8A94"),
+            Found::One(4)
+        );
+        assert_eq!(
+            find(&e, " 5f0c6b1e0d3a4c8e9b7a2f6d1c0e8a94 "),
+            Found::One(4)
+        );
+        assert_eq!(find(&e, "5f0c6b1e-0d3a"), Found::None);
     }
 
     #[test]

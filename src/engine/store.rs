@@ -23,6 +23,11 @@
 //!   and re-sealing record what they seal to as trusted; [`Session::trust`] records the
 //!   current recipients. Without a state folder ([`Store::with_state_dir`]) only the identity
 //!   rule applies.
+//! - The generation rule ([`crate::engine::trust::rolled_back`]): every open and save records
+//!   the newest generation seen; opening an older one adds a [`Notice::RolledBack`] (on every
+//!   open, until `keyfob trust` accepts it or the vault is newer again). A HOTP advance never
+//!   issues a counter this machine issued before, whatever the vault says, and records the
+//!   one it issued before it returns the code.
 //! - A vault path that is a symbolic link stays one: the file it ends at is replaced, with the
 //!   temp file, `.bak` and `.lock` beside it. A path that is a folder or a special file is
 //!   refused before anything is created.
@@ -39,12 +44,14 @@ use super::crypto::{self, CryptoError, Key, PluginUi, Protection, Seal};
 use super::entry::RandomError;
 use super::ops::OpError;
 use super::storage::{self, FileStamp, LockError, PlainWrite, ReadError, StorageError, WriteHook};
-use super::trust::Standing;
+use super::trust::{RolledBack, Standing};
 use super::vault::{DocumentError, Vault};
 
+mod merging;
 mod rules;
 mod state;
 
+pub use merging::{MergeFailure, protection_of, read_version, sync_conflicts, write_merged};
 pub use rules::short_keys;
 use rules::{own_keys, refusal, sealed};
 pub use state::StateFile;
@@ -118,6 +125,8 @@ pub enum Notice {
     StateNotSaved(StorageError),
     /// The vault file or its folder can be written by other users.
     WritableByOthers { path: PathBuf },
+    /// The vault is older than one this machine has seen (restored, or rolled back).
+    RolledBack { path: PathBuf, rolled: RolledBack },
 }
 
 /// What [`Session::reseal`] did with the backup.
@@ -355,7 +364,9 @@ impl Store {
             .encrypt_with(&crypto::pad(&vault.to_ron()), &self.plugin_ui)
             .map_err(self.crypto_err())?;
         storage::replace(&real, &bytes, self.hook.as_mut())?;
-        if let Err(e) = self.record(sealed(seal)) {
+        // A new vault at this path starts the roll-back rule afresh (an old state for a vault
+        // once here must not call the new one rolled back).
+        if let Err(e) = self.record(sealed(seal), vault.generation, true) {
             self.notices.push(Notice::StateNotSaved(e));
         }
         Ok(())

@@ -20,6 +20,8 @@
 //!    shows codes, with a warning naming the other keys, and saves wait for `keyfob trust`.
 //!    Trusting such a set silently would let a forged vault that lists the user *and* an
 //!    attacker leak every later seed on the first run after an upgrade.
+//! 4. The generation rule ([`rollback`]): a vault older than one this machine has seen warns,
+//!    and a HOTP counter this machine has issued is never issued again.
 //!
 //! Everything here is pure: the state file's text comes in and goes out as values; the store
 //! ([`super::store`]) reads and writes it and applies [`assess`] on every open and every save.
@@ -27,6 +29,10 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+mod rollback;
+
+pub use rollback::{RolledBack, first_counter, rolled_back};
 
 /// The state format this keyfob writes; a newer one is not read.
 pub const STATE_VERSION: u32 = 1;
@@ -42,12 +48,12 @@ pub struct State {
     /// What saves may seal to; `None` until first recorded.
     #[serde(default)]
     pub trusted: Option<Trusted>,
-    /// The highest vault `generation` this machine has seen (0: none yet). Kept for the
-    /// roll-back rule; filled once vaults carry a generation.
+    /// The highest vault `generation` this machine has seen (0: none yet), for the roll-back
+    /// rule ([`rollback`]).
     #[serde(default)]
     pub generation: u64,
     /// HOTP counters this machine has issued codes for, by entry id: the lowest counter it may
-    /// still issue. Kept for the roll-back rule; filled once entries carry ids.
+    /// still issue ([`State::hotp_floor`]).
     #[serde(default)]
     pub hotp: BTreeMap<String, u64>,
 }

@@ -15,8 +15,10 @@ use super::entry::{Entry, EntryId};
 
 mod canonical;
 mod ids;
+mod lookup;
 
 pub use ids::TOMBSTONE_RETENTION_SECS;
+pub use lookup::{DocumentHead, Lookup};
 
 /// The schema this keyfob writes. Older versions are migrated on read.
 ///
@@ -163,56 +165,6 @@ impl Vault {
     /// The entry with this id.
     pub fn entry(&self, id: EntryId) -> Option<&Entry> {
         self.entries.iter().find(|e| e.id == Some(id))
-    }
-}
-
-/// What a read-only lookup found, straight from the decrypted document.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
-    /// The one match, read in full and validated.
-    One(Box<Entry>),
-    None,
-    /// Every match as [`super::query::describe`] lists it, in vault order.
-    Many(Vec<String>),
-}
-
-impl Vault {
-    /// Finds the entry for `query` (the [`super::query`] rule) without building the others.
-    ///
-    /// `None` unless the document is canonical and [`Vault::from_bytes`] would accept it
-    /// with the same names: then the caller opens the vault the ordinary way, which also gives
-    /// every error. The outcome is the one `from_bytes` and [`super::query::find`] would give.
-    pub fn lookup(bytes: &[u8], query: &str) -> Option<Lookup> {
-        Vault::lookup_with_recipients(bytes, query).map(|(found, _)| found)
-    }
-
-    /// [`Vault::lookup`], with the recipients the document lists (for the trust rules).
-    pub fn lookup_with_recipients(bytes: &[u8], query: &str) -> Option<(Lookup, Vec<String>)> {
-        use super::query::{Found, Matcher};
-        let text = std::str::from_utf8(bytes).ok()?;
-        // Only the entries that match at all are kept, in document order.
-        let (mut matcher, mut hits, mut index) = (Matcher::new(query), Vec::new(), 0);
-        let recipients = canonical::scan_each(text, |listed| {
-            if matcher.offer(index, &listed) {
-                hits.push((index, listed));
-            }
-            index += 1;
-        })?;
-        let hit = |i: usize| {
-            let at = hits.binary_search_by_key(&i, |(index, _)| *index).ok()?;
-            Some(&hits[at].1)
-        };
-        let found = match matcher.finish() {
-            Found::One(i) => Lookup::One(Box::new(canonical::build(text, hit(i)?)?)),
-            Found::None => Lookup::None,
-            Found::Many(indices) => Lookup::Many(
-                indices
-                    .iter()
-                    .map(|i| hit(*i).map(super::query::describe))
-                    .collect::<Option<_>>()?,
-            ),
-        };
-        Some((found, recipients))
     }
 }
 

@@ -5,6 +5,8 @@
 //! frozen screen. Secrets held here (entries, typed text) are zeroized when dropped and never
 //! shown by `Debug`.
 
+use std::collections::HashSet;
+
 use zeroize::Zeroizing;
 
 use super::asking::Asking;
@@ -12,11 +14,12 @@ use super::filter::Filter;
 use super::form::Form;
 use super::hidden::Hidden;
 use super::import_flow::ImportFlow;
+use super::sharing::Sharing;
 use super::text::{Edit, TextInput};
 use super::theme::Theme;
 use crate::clipboard::{Cleared, Route};
 use crate::engine::clock::ClockHealth;
-use crate::engine::entry::Entry;
+use crate::engine::entry::{Entry, EntryId};
 use crate::engine::ops::Op;
 use crate::engine::width::width;
 use crate::prompt::{Answer, Question};
@@ -204,6 +207,8 @@ pub enum Msg {
     Saved(Result<Saved, String>),
     /// The system clock's state, checked again.
     Clock(ClockHealth),
+    /// Who the vault is sealed to changed (or whether this machine trusts them).
+    Sharing(Sharing),
     /// The vault file changed on disk (another keyfob saved, or it was replaced).
     VaultChanged,
     /// The vault as re-read after a change on disk (`None`: its content had not changed).
@@ -229,6 +234,7 @@ impl Msg {
                 | Msg::Saved(_)
                 | Msg::VaultChanged
                 | Msg::Clock(_)
+                | Msg::Sharing(_)
                 | Msg::Reloaded(_)
                 | Msg::Unlocked(_)
                 | Msg::FileRead { .. }
@@ -273,6 +279,10 @@ pub struct App {
     pub clock: ClockHealth,
     /// The widest issuer and account among the entries, in columns (for the list's layout).
     pub name_widths: (usize, usize),
+    /// Who the vault is sealed to, and whether this machine trusts them (the title).
+    pub sharing: Sharing,
+    /// Entries that are one of two versions a merge kept (see [`super::sharing`]).
+    pub conflicts: HashSet<EntryId>,
     pub(crate) matcher: Filter,
 }
 
@@ -302,6 +312,8 @@ impl App {
             pending: 0,
             clock: ClockHealth::default(),
             name_widths: (0, 0),
+            sharing: Sharing::default(),
+            conflicts: HashSet::new(),
             matcher: Filter::default(),
         };
         app.set_entries(entries, None);
@@ -342,6 +354,7 @@ impl App {
         self.name_widths = self.entries.iter().fold((0, 0), |(i, a), e| {
             (i.max(width(&e.issuer)), a.max(width(&e.account)))
         });
+        self.conflicts = super::sharing::conflicted(&self.entries);
         self.matcher.index(&self.entries);
         self.refilter();
         if let Some(keep) = keep {

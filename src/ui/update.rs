@@ -52,6 +52,7 @@ impl App {
                 }
             }
             Msg::Clock(health) => self.clock = health,
+            Msg::Sharing(sharing) => self.sharing = sharing,
             Msg::VaultChanged if !self.is_locked() => {
                 self.pending += 1;
                 fx.push(Effect::Reload);

@@ -86,6 +86,10 @@ impl App {
                 if count == 1 { "entry" } else { "entries" }
             )),
         ];
+        if let Some((words, warning)) = self.sharing.title() {
+            let role = if warning { Role::Warning } else { Role::Dim };
+            spans.push(Span::styled(format!("  {words}"), self.style(role)));
+        }
         let typing = matches!(self.mode, Mode::Filter);
         if typing || !self.filter.is_empty() {
             spans.push(Span::raw("   "));

@@ -15,6 +15,7 @@ use zeroize::Zeroizing;
 
 use super::app::{Msg, Saved};
 use super::hidden::Hidden;
+use super::sharing::Sharing;
 use crate::engine::crypto::{Ask, Key, Protection};
 use crate::engine::entry::Entry;
 use crate::engine::ops::{Op, Outcome};
@@ -90,6 +91,8 @@ fn serve(
     inbox: &Receiver<Job>,
     outbox: &Sender<Msg>,
 ) {
+    // Who the vault is sealed to, as the screen was last told (it starts with the session's).
+    let mut told = session.as_ref().map(Sharing::of);
     for job in inbox {
         let reply = match job {
             Job::Save { op, now } => Some(Msg::Saved(save(session.as_mut(), &op, now))),
@@ -111,6 +114,15 @@ fn serve(
             && outbox.send(msg).is_err()
         {
             return;
+        }
+        let now = session.as_ref().map(Sharing::of);
+        if let Some(sharing) = now
+            && now != told
+        {
+            told = now;
+            if outbox.send(Msg::Sharing(sharing)).is_err() {
+                return;
+            }
         }
     }
 }
@@ -236,6 +248,49 @@ mod tests {
         let saved = save(Some(&mut session), &Op::Advance { id }, NOW).unwrap();
         assert_eq!(saved.summary, "'Bank:bob' moved to counter 6");
         assert_eq!(saved.focus.unwrap().counter, 6);
+    }
+
+    #[test]
+    fn a_change_of_recipients_on_disk_reaches_the_title() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.age");
+        let id = age::x25519::Identity::generate();
+        let seal = Seal::Recipients(vec![id.to_public().to_string()]);
+        Store::new(&path).create(Vault::default(), &seal).unwrap();
+        let key = || Key::Identities(x25519_identities(std::slice::from_ref(&id)));
+        let session = Store::new(&path).open(key()).unwrap();
+        let access = Access {
+            vault: path.clone(),
+            identity: None,
+            passphrase_file: None,
+        };
+        let worker = Worker::start(session, access);
+        // Another keyfob shares the vault with a second key.
+        let other = age::x25519::Identity::generate().to_public().to_string();
+        let mut elsewhere = Store::new(&path).open(key()).unwrap();
+        elsewhere
+            .reseal(
+                Seal::Recipients(vec![id.to_public().to_string(), other]),
+                None,
+            )
+            .unwrap();
+        assert!(worker.send(Job::Refresh).is_none());
+        let wait = std::time::Duration::from_secs(10);
+        assert!(matches!(
+            worker.results.recv_timeout(wait).unwrap(),
+            Msg::Reloaded(Ok(Some(_)))
+        ));
+        match worker.results.recv_timeout(wait).unwrap() {
+            Msg::Sharing(sharing) => assert_eq!(
+                sharing,
+                Sharing {
+                    keys: 2,
+                    trusted: true
+                }
+            ),
+            other => panic!("{other:?}"),
+        }
+        worker.finish();
     }
 
     #[test]

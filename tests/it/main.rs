@@ -29,6 +29,7 @@ mod peer_exports;
 mod robustness;
 mod scripts;
 mod seed_text;
+mod team;
 mod trust;
 mod tui_pty;
 mod unlocking;

@@ -2,8 +2,8 @@
 //!
 //! Promises:
 //! - [`Patch::between`] and [`Patch::apply_to`] name every field of [`Entry`] (no `..`), so a
-//!   new field does not build until it is handled here too. `id` and `changed` are not
-//!   fields a person edits: a patch never carries them.
+//!   new field does not build until it is handled here too. `id`, `changed` and `conflict`
+//!   are not fields a person edits: a patch never carries them.
 //! - Applying a patch sets only the fields it carries, so a change another keyfob made to
 //!   other fields of the same entry meanwhile survives.
 //! - `Debug` never shows a secret (a [`Secret`] prints redacted).
@@ -67,6 +67,7 @@ impl Patch {
             model,
             upn,
             changed: _,
+            conflict: _,
         } = after;
         Patch {
             issuer: changed(&before.issuer, issuer),

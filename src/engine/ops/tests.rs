@@ -272,6 +272,55 @@ fn advance_issues_the_stored_counter_and_moves_on_from_what_is_stored() {
 }
 
 #[test]
+fn a_conflict_pair_can_be_edited_and_deleting_one_resolves_it() {
+    // A merge kept two versions of A:me (the second flagged): same account, other notes.
+    let mut copy = entry("A");
+    copy.note = Some("theirs".into());
+    copy.conflict = Some(id(1));
+    let mut vault = stored(vec![entry("A"), copy, entry("B")]);
+    let patch = Box::new(Patch {
+        tags: Some(vec!["work".into()]),
+        ..Patch::default()
+    });
+    Op::Edit { id: id(2), patch }
+        .apply(&mut vault, NOW)
+        .unwrap();
+    // Still no clash with an unrelated entry of the same account.
+    let patch = Box::new(Patch {
+        issuer: Some("A".into()),
+        ..Patch::default()
+    });
+    let e = Op::Edit { id: id(3), patch }
+        .apply(&mut vault, NOW)
+        .unwrap_err();
+    assert!(matches!(e, OpError::Duplicate { .. }), "{e}");
+    // Keeping the copy: the original is deleted and the copy is no longer flagged.
+    Op::Remove { id: id(1) }.apply(&mut vault, NOW + 5).unwrap();
+    let kept = vault.entry(id(2)).unwrap();
+    assert_eq!((kept.conflict, kept.changed), (None, NOW + 5));
+    assert_eq!(kept.note.as_deref(), Some("theirs"));
+}
+
+#[test]
+fn advance_never_issues_below_the_floor_this_machine_keeps() {
+    let key = Secret::from_bytes(b"12345678901234567890".to_vec()).unwrap();
+    let mut vault = stored(vec![Entry::new("RFC", "4226", key).with_hotp(0)]);
+    let op = Op::Advance { id: id(1) };
+    // Counters 0 and 1 were issued here before the vault was rolled back to 0.
+    let Outcome::Advanced { issued, code, .. } = op.apply_with_floor(&mut vault, NOW, 2).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!((issued, code.as_str()), (2, "359152"));
+    assert_eq!(vault.entries[0].counter, 3);
+    // A floor below what is stored changes nothing.
+    let Outcome::Advanced { issued, .. } = op.apply_with_floor(&mut vault, NOW, 1).unwrap() else {
+        panic!()
+    };
+    assert_eq!(issued, 3);
+}
+
+#[test]
 fn advance_at_the_last_counter_refuses_instead_of_repeating_a_code() {
     let mut vault = stored(vec![entry("H").with_hotp(u64::MAX)]);
     let before = vault.clone();

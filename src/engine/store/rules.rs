@@ -1,12 +1,15 @@
 //! The trust rules ([`crate::engine::trust`]) applied to a store: reading and recording what
-//! this machine trusts, judging a seal, and saying why a save was refused.
+//! this machine trusts and has seen (generations, HOTP counters issued), judging a seal, and
+//! saying why a save was refused.
 
 use std::path::Path;
 
 use super::{Notice, StateFile, Store, seal_for};
 use crate::engine::crypto::{self, Key, Protection, Seal};
-use crate::engine::storage::{self, StorageError};
-use crate::engine::trust::{self, Standing, Trusted};
+use crate::engine::entry::EntryId;
+use crate::engine::storage::{self, LockError, StorageError};
+use crate::engine::trust::{self, Assessment, Standing, State, Trusted};
+use crate::engine::vault::DocumentHead;
 
 impl Store {
     /// What this machine trusts for the vault, and where that is kept; `None` without a
@@ -26,70 +29,162 @@ impl Store {
         )
     }
 
-    /// Applies the trust rules to a vault sealed with `seal` and opened with `key`, recording a
-    /// first use. `on_open`: a failure to record becomes a notice (a save goes ahead without
-    /// recording: the next open tries again).
+    /// Applies the trust rules to a vault sealed with `seal`, opened with `key`, whose
+    /// document is at `generation`, recording a first use and a newer generation. `on_open`:
+    /// a failure to record becomes a notice (a save goes ahead without recording: the next
+    /// open tries again), and so does a vault older than one seen here (the roll-back rule).
     ///
     /// On open, a vault sealed to exactly what this machine trusts is trusted without
     /// deriving the identity's public key (a scalar multiplication, about 5 % of `keyfob
     /// code`): every recorded set passed the identity rule when it was recorded, and a save
     /// (`on_open` false) checks the rule in full anyway.
-    pub(super) fn judge(&mut self, seal: &Seal, key: &Key, on_open: bool) -> Standing {
+    pub(super) fn judge(
+        &mut self,
+        seal: &Seal,
+        key: &Key,
+        on_open: bool,
+        generation: u64,
+    ) -> Standing {
         let sealed = sealed(seal);
-        let recorded = match self.state_file() {
+        let state = match self.state_file() {
             // No state folder: only the identity rule applies.
             None => {
                 let own = own_keys(key);
                 return trust::assess(Ok(Some(&sealed)), &sealed, own.as_deref()).standing;
             }
             Some(Err(reason)) => Err(reason),
-            Some(Ok(file)) => file.load().map(|s| s.and_then(|s| s.trusted)),
+            Some(Ok(file)) => file.load(),
         };
-        if on_open && matches!(&recorded, Ok(Some(trusted)) if *trusted == sealed) {
-            return Standing::Trusted;
+        let seen = match &state {
+            Ok(Some(state)) => state.generation,
+            _ => 0,
+        };
+        if on_open {
+            self.notices
+                .retain(|n| !matches!(n, Notice::RolledBack { .. }));
+            if let Some(rolled) = trust::rolled_back(seen, generation) {
+                self.notices.push(Notice::RolledBack {
+                    path: self.path.clone(),
+                    rolled,
+                });
+            }
         }
-        let own = own_keys(key);
-        let verdict = trust::assess(
-            recorded.as_ref().map(Option::as_ref).map_err(Clone::clone),
-            &sealed,
-            own.as_deref(),
-        );
-        if let Some(trusted) = verdict.record
-            && let Err(e) = self.record(trusted)
-            && on_open
+        let newer = generation > seen && state.is_ok();
+        let recorded = state.map(|s| s.and_then(|s| s.trusted));
+        let assessment = if on_open && matches!(&recorded, Ok(Some(trusted)) if *trusted == sealed)
         {
-            self.notices.push(Notice::StateNotSaved(e));
+            Assessment {
+                standing: Standing::Trusted,
+                record: None,
+            }
+        } else {
+            let own = own_keys(key);
+            trust::assess(
+                recorded.as_ref().map(Option::as_ref).map_err(Clone::clone),
+                &sealed,
+                own.as_deref(),
+            )
+        };
+        let Assessment { standing, record } = assessment;
+        if record.is_some() || newer {
+            let repair = record.is_some();
+            let written = self.change_state(repair, |state| {
+                let trusted_now = record.map(|trusted| state.trusted = Some(trusted));
+                state.see(generation) | trusted_now.is_some()
+            });
+            if let Err(e) = written
+                && on_open
+            {
+                self.notices.push(Notice::StateNotSaved(e));
+            }
         }
-        verdict.standing
+        standing
     }
 
-    /// Where a vault read without a session stands (`code`'s quick look-up): `listed` is the
-    /// document's recipients, `protection` its header's. Notices land in [`Store::notices`].
-    pub fn standing(&mut self, protection: Protection, listed: &[String], key: &Key) -> Standing {
-        let seal = seal_for(key, protection, listed, self.min_log_n);
-        self.judge(&seal, key, true)
+    /// Where a vault read without a session stands (`code`'s quick look-up): `head` is the
+    /// document's recipients and generation, `protection` its header's. Notices (a roll-back
+    /// among them) land in [`Store::notices`].
+    pub fn standing(&mut self, protection: Protection, head: &DocumentHead, key: &Key) -> Standing {
+        let seal = seal_for(key, protection, &head.recipients, self.min_log_n);
+        self.judge(&seal, key, true, head.generation)
     }
 
-    /// Records `trusted` as what this machine trusts (a note on failure).
+    /// The recipient set this machine trusts for the vault; `None` without a state folder or
+    /// a record, or when the record cannot be read.
+    pub fn trusted(&self) -> Option<Trusted> {
+        let file = self.state_file()?.ok()?;
+        file.load().ok().flatten().and_then(|state| state.trusted)
+    }
+
+    /// Records what `seal` seals to as trusted on this machine: a change this machine made
+    /// (a merge it sealed, after the person accepted the recipients it brings).
+    pub fn record_trusted(&mut self, seal: &Seal) -> Result<(), StorageError> {
+        self.record(sealed(seal), 0, false)
+    }
+
+    /// Records `trusted` as what this machine trusts (a note on failure), and `generation`
+    /// as seen: `accept` takes it even if older than the newest seen (`keyfob trust`).
     ///
     /// Without a state folder there is nothing to record (`Ok`); a vault whose real path
     /// cannot be found is an error.
-    pub(super) fn record(&mut self, trusted: Trusted) -> Result<(), StorageError> {
+    pub(super) fn record(
+        &mut self,
+        trusted: Trusted,
+        generation: u64,
+        accept: bool,
+    ) -> Result<(), StorageError> {
+        // A damaged state file is replaced: recording is how it is repaired.
+        self.change_state(true, |state| {
+            state.trusted = Some(trusted);
+            if accept {
+                state.accept(generation);
+            } else {
+                state.see(generation);
+            }
+            true
+        })
+    }
+
+    /// The lowest counter this machine may still issue for HOTP entry `id` (0 without a
+    /// state, or when none was issued).
+    pub(super) fn hotp_floor(file: Option<&StateFile>, id: EntryId) -> u64 {
+        file.and_then(|f| f.load().ok().flatten())
+            .map_or(0, |state| state.hotp_floor(id))
+    }
+
+    /// Changes the state file under its own lock (read, change, write), so that two keyfobs
+    /// recording at once lose neither's record. `change` says whether it changed anything
+    /// (nothing is written otherwise). A damaged state file is replaced only when `repair`
+    /// (recording trust): anything else must not turn it into a first use.
+    pub(super) fn change_state(
+        &mut self,
+        repair: bool,
+        change: impl FnOnce(&mut State) -> bool,
+    ) -> Result<(), StorageError> {
+        let not_recorded = |path: &Path, reason: String| StorageError {
+            action: "cannot record what this machine knows about",
+            path: path.to_path_buf(),
+            source: std::io::Error::other(reason),
+        };
         let file = match self.state_file() {
             None => return Ok(()),
             Some(Ok(file)) => file,
-            Some(Err(reason)) => {
-                return Err(StorageError {
-                    action: "cannot record what this machine trusts for",
-                    path: self.path.clone(),
-                    source: std::io::Error::other(reason),
-                });
-            }
+            Some(Err(reason)) => return Err(not_recorded(&self.path, reason)),
         };
-        // A damaged state file is replaced: recording is how it is repaired.
-        let mut state = file.load_or_new().unwrap_or_else(|_| file.fresh());
-        state.trusted = Some(trusted);
-        file.save(&state)
+        let _guard = storage::lock(file.lock_target(), self.lock_timeout).map_err(|e| match e {
+            LockError::Io(e) => e,
+            busy @ LockError::Busy { .. } => not_recorded(&self.path, busy.to_string()),
+        })?;
+        let mut state = match file.load() {
+            Ok(Some(state)) => state,
+            Ok(None) => file.fresh(),
+            Err(_) if repair => file.fresh(),
+            Err(reason) => return Err(not_recorded(&self.path, reason)),
+        };
+        if change(&mut state) {
+            file.save(&state)?;
+        }
+        Ok(())
     }
 }
 

@@ -5,7 +5,7 @@ use super::{
     Backup, ChangeError, Fingerprint, Notice, Store, VaultError, own_keys, seal_for, sealed,
 };
 use crate::engine::crypto::{self, Key, Seal};
-use crate::engine::entry::Entry;
+use crate::engine::entry::{Entry, EntryId};
 use crate::engine::ops::{Op, Outcome};
 use crate::engine::storage;
 use crate::engine::trust::{self, Standing, Trusted};
@@ -66,7 +66,8 @@ impl Session {
 
     /// Applies the trust rules to the vault as last read (see [`Store::judge`]).
     pub(super) fn judge(&mut self, on_open: bool) -> Standing {
-        self.store.judge(&self.seal, &self.key, on_open)
+        let generation = self.vault.generation;
+        self.store.judge(&self.seal, &self.key, on_open, generation)
     }
 
     /// Whether the file's stamp (device, inode, size, times) differs from when this session
@@ -108,21 +109,30 @@ impl Session {
     /// Applies `op` at time `now` to the vault re-read under the writer lock (see
     /// [`Session::update`]), drops tombstones past their retention, and saves. On any error
     /// nothing is written.
+    ///
+    /// A HOTP advance starts at the first counter this machine has not issued (read under the
+    /// lock; see [`crate::engine::trust::first_counter`]), and the counter it issued is
+    /// recorded in the state file before the code is returned.
     pub fn apply(&mut self, op: &Op, now: u64) -> Result<Outcome, ChangeError> {
-        self.apply_with(op, now, |op, vault| op.apply(vault, now))
+        self.apply_with(op, now, |op, vault, floor| {
+            op.apply_with_floor(vault, now, floor)
+        })
     }
 
     /// [`Session::apply`], taking the op: an add moves its entries into the vault instead of
     /// copying them (see [`Op::apply_owned`]), so a big import holds its entries once.
     pub fn apply_owned(&mut self, op: Op, now: u64) -> Result<Outcome, ChangeError> {
-        self.apply_with(op, now, |op, vault| op.apply_owned(vault, now))
+        self.apply_with(op, now, |op, vault, floor| match op {
+            Op::Add(_) => op.apply_owned(vault, now),
+            other => other.apply_with_floor(vault, now, floor),
+        })
     }
 
     fn apply_with<O: std::borrow::Borrow<Op>>(
         &mut self,
         op: O,
         now: u64,
-        run: impl FnOnce(O, &mut Vault) -> Result<Outcome, crate::engine::ops::OpError>,
+        run: impl FnOnce(O, &mut Vault, u64) -> Result<Outcome, crate::engine::ops::OpError>,
     ) -> Result<Outcome, ChangeError> {
         // A vanished entry is named as this session last saw it.
         let seen = op
@@ -130,17 +140,42 @@ impl Session {
             .target()
             .and_then(|id| self.vault.entry(id))
             .map(Entry::name);
-        self.update(|vault| {
-            let outcome = run(op, vault).map_err(|e| e.seen_as(seen))?;
-            vault.prune_tombstones(now);
-            Ok::<_, ChangeError>(outcome)
-        })
+        let state = self.store.state_file().and_then(Result::ok);
+        let issued = |outcome: &Outcome| match outcome {
+            Outcome::Advanced { id, issued, .. } => Some((*id, *issued)),
+            _ => None,
+        };
+        self.update_recording(
+            |vault| {
+                let floor = match op.borrow() {
+                    Op::Advance { id } => Store::hotp_floor(state.as_ref(), *id),
+                    _ => 0,
+                };
+                let outcome = run(op, vault, floor).map_err(|e| e.seen_as(seen))?;
+                vault.prune_tombstones(now);
+                Ok::<_, ChangeError>(outcome)
+            },
+            issued,
+        )
     }
 
     /// Applies `change` to the current vault under the writer lock and saves the result.
     /// If `change` fails, or the trust rules refuse the save, nothing is written. Entries
     /// change only through [`Session::apply`]; this is for whole-vault work (tests, merges).
     pub fn update<T, E>(&mut self, change: impl FnOnce(&mut Vault) -> Result<T, E>) -> Result<T, E>
+    where
+        E: From<VaultError>,
+    {
+        self.update_recording(change, |_| None)
+    }
+
+    /// [`Session::update`], recording in the state file the generation written and the HOTP
+    /// counter `issued` names (entry, counter), while the lock is held.
+    fn update_recording<T, E>(
+        &mut self,
+        change: impl FnOnce(&mut Vault) -> Result<T, E>,
+        issued: impl FnOnce(&T) -> Option<(EntryId, u64)>,
+    ) -> Result<T, E>
     where
         E: From<VaultError>,
     {
@@ -162,11 +197,21 @@ impl Session {
             next.recipients.clear();
         }
         self.write_locked(&real, next)?;
+        let generation = self.vault.generation;
+        let issued = issued(&out);
+        let recorded = self.store.change_state(false, |state| {
+            let counter = issued.is_some_and(|(id, counter)| state.issued(id, counter));
+            state.see(generation) | counter
+        });
+        if let Err(e) = recorded {
+            self.store.notices.push(Notice::StateNotSaved(e));
+        }
         Ok(out)
     }
 
     /// Records the recipients the vault is sealed to now as trusted on this machine (`keyfob
-    /// trust`), after reading it again. Refused when the opening identity is not among them:
+    /// trust`), after reading it again, and accepts its generation even if it is older than
+    /// one seen here (a copy restored on purpose). Refused when the opening identity is not among them:
     /// trusting would not make such a vault safe to save. Returns what was recorded.
     pub fn trust(&mut self) -> Result<Trusted, VaultError> {
         if self.store.state_dir.is_none() {
@@ -185,9 +230,22 @@ impl Session {
                 standing: verdict.standing,
             });
         }
-        self.store.record(sealed.clone())?;
+        self.store
+            .record(sealed.clone(), self.vault.generation, true)?;
+        self.store
+            .notices
+            .retain(|n| !matches!(n, Notice::RolledBack { .. }));
         self.standing = Standing::Trusted;
         Ok(sealed)
+    }
+
+    /// The backup (`.bak`, the vault before the last save) as this session's key opens it;
+    /// `None` when there is none or it does not open (it is only ever read, for reports).
+    pub fn backup_vault(&self) -> Option<Vault> {
+        let real = self.store.real_path().ok()?;
+        let bytes = storage::read_optional(&storage::sibling(&real, ".bak")).ok()??;
+        let plain = crypto::decrypt(&bytes, &self.key).ok()?;
+        Vault::from_bytes(&plain).ok()
     }
 
     /// Re-seals the vault to a new passphrase or recipients (`keyfob passwd`). `key` is how it
@@ -221,7 +279,7 @@ impl Session {
         } else {
             Backup::None
         };
-        if let Err(e) = self.store.record(sealed(&seal)) {
+        if let Err(e) = self.store.record(sealed(&seal), next.generation, false) {
             self.store.notices.push(Notice::StateNotSaved(e));
         }
         self.seal = seal;

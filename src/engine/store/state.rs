@@ -4,7 +4,8 @@
 //! Promises: one file per vault, `<state dir>/vaults/<hash>.ron`, where the hash is SHA-256
 //! of the vault's canonical path (so a vault reached through a symbolic link shares its
 //! target's state); written atomically, 0600, in a 0700 folder; read through the capped,
-//! regular-files-only reader. Nothing in it is secret (public keys, counters).
+//! regular-files-only reader; changed under a lock (see [`StateFile::lock_target`]). Nothing
+//! in it is secret (public keys, counters).
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +38,13 @@ impl StateFile {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What a writer locks while it reads, changes and writes a state file: the `vaults`
+    /// folder (`<state dir>/vaults.lock` is the lock file), so the folder holds state files
+    /// only.
+    pub fn lock_target(&self) -> &Path {
+        storage::parent_dir(&self.path)
     }
 
     /// What is recorded: `Ok(None)` when nothing is, `Err` (a reason) when the file cannot

@@ -503,3 +503,5 @@ fn a_vanished_entry_is_named_as_this_session_saw_it() {
     );
     assert_eq!(std::fs::read(&path).unwrap(), before, "nothing written");
 }
+
+mod rollback;

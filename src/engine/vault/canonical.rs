@@ -25,7 +25,7 @@
 //! This file is the vault's grammar (document, entries, tombstones); `canonical/reader.rs`
 //! is the lexical half (whitespace, names, numbers, strings, lists, records).
 
-use super::{Tombstone, Vault};
+use super::{DocumentHead, Tombstone, Vault};
 use crate::engine::entry::{Entry, EntryId, has_control};
 use crate::engine::otp::{self, Algorithm, Kind};
 use crate::engine::query::Named;
@@ -70,6 +70,8 @@ pub(super) struct Listed<'a> {
     pub issuer: &'a str,
     pub account: &'a str,
     pub serial: Option<&'a str>,
+    /// The id as written (checked to be in keyfob's form).
+    pub id: Option<&'a str>,
     /// Where the entry's record starts in the document, for [`build`].
     start: usize,
 }
@@ -83,6 +85,9 @@ impl Named for Listed<'_> {
     }
     fn serial(&self) -> Option<&str> {
         self.serial
+    }
+    fn has_id(&self, id: EntryId) -> bool {
+        self.id.and_then(EntryId::parse_canonical) == Some(id)
     }
 }
 
@@ -100,19 +105,21 @@ pub(super) fn scan(text: &str) -> Option<Vec<Listed<'_>>> {
 }
 
 /// [`scan`], handing each entry to `each` as it is read instead of keeping the list (a look-up
-/// keeps only the matches), and returning the document's recipients. When the result is
-/// `None`, `each` may have seen some entries.
+/// keeps only the matches), and returning the document's recipients and generation. When the
+/// result is `None`, `each` may have seen some entries.
 pub(super) fn scan_each<'a>(
     text: &'a str,
     mut each: impl FnMut(Listed<'a>),
-) -> Option<Vec<String>> {
+) -> Option<DocumentHead> {
     let read = document(text, |r| {
         let start = r.pos;
         each(r.fields()?.listing(start)?);
         Some(())
     })?;
-    (read.version <= super::CURRENT_VERSION)
-        .then(|| read.recipients.into_iter().map(str::to_string).collect())
+    (read.version <= super::CURRENT_VERSION).then(|| DocumentHead {
+        recipients: read.recipients.into_iter().map(str::to_string).collect(),
+        generation: read.generation,
+    })
 }
 
 /// The entry `listed` (from [`scan_each`] of the same `text`), read in full and validated.
@@ -161,6 +168,8 @@ struct Fields<'a> {
     model: Option<Option<&'a str>>,
     upn: Option<Option<&'a str>>,
     changed: Option<u64>,
+    /// Checked to be in keyfob's written form, like `id`.
+    conflict: Option<&'a str>,
 }
 
 impl<'a> Fields<'a> {
@@ -184,6 +193,7 @@ impl<'a> Fields<'a> {
             model,
             upn,
             changed,
+            conflict,
         } = self;
         let owned = |s: Option<Option<&str>>| s.flatten().map(str::to_string);
         Some(Entry {
@@ -210,6 +220,10 @@ impl<'a> Fields<'a> {
             model: owned(model),
             upn: owned(upn),
             changed: changed.unwrap_or_default(),
+            conflict: match conflict {
+                Some(text) => Some(EntryId::parse_canonical(text)?),
+                None => None,
+            },
         })
     }
 
@@ -241,6 +255,7 @@ impl<'a> Fields<'a> {
             issuer,
             account,
             serial,
+            id: self.id,
             start,
         })
     }
@@ -359,7 +374,7 @@ impl<'a> Reader<'a> {
             (None, None, None, None, None);
         let (mut note, mut tags, mut serial, mut manufacturer, mut model, mut upn) =
             (None, None, None, None, None, None);
-        let mut changed = None;
+        let (mut changed, mut conflict) = (None, None);
         let usual = self.usual_start();
         if let Some(start) = &usual {
             (id, changed) = (start.id, start.changed);
@@ -399,6 +414,10 @@ impl<'a> Reader<'a> {
             "model" => once(&mut model, r.optional_string()),
             "upn" => once(&mut upn, r.optional_string()),
             "changed" => once(&mut changed, r.number()),
+            "conflict" => once(
+                &mut conflict,
+                r.string().filter(|t| EntryId::is_canonical(t)),
+            ),
             _ => None,
         };
         if usual.is_some() {
@@ -423,6 +442,7 @@ impl<'a> Reader<'a> {
             model,
             upn,
             changed,
+            conflict,
         })
     }
 }

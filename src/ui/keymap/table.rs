@@ -213,6 +213,13 @@ pub static KEYS: &[Binding] = rows! {
     Qr [Key::Other] => Send(|| Msg::Escape), Some("hides"), "hide the QR code";
 };
 
+/// Marks the list shows beside an entry, as (mark, meaning): the help and README list them
+/// after the keys.
+pub static MARKS: &[(&str, &str)] = &[("!", "one of two versions a merge kept; delete one (d)")];
+
+/// The help's heading for [`MARKS`].
+pub const MARKS_TITLE: &str = "Marks in the list";
+
 /// The rows of one scope, in table order.
 pub fn scope(scope: Scope) -> impl Iterator<Item = &'static Binding> {
     KEYS.iter().filter(move |b| b.scope == scope)
@@ -254,7 +261,8 @@ pub struct HelpLine {
     pub text: &'static str,
 }
 
-/// The help, by section: (heading, lines). `Anywhere` joins the list's section.
+/// The help, by section: (heading, lines). `Anywhere` joins the list's section; the marks
+/// ([`MARKS`]) come last.
 pub fn help_sections() -> Vec<(&'static str, Vec<HelpLine>)> {
     let mut sections: Vec<(&'static str, Vec<HelpLine>)> = Vec::new();
     let mut last_text = "";
@@ -277,6 +285,16 @@ pub fn help_sections() -> Vec<(&'static str, Vec<HelpLine>)> {
         }
         last_text = binding.help;
     }
+    sections.push((
+        MARKS_TITLE,
+        MARKS
+            .iter()
+            .map(|(mark, text)| HelpLine {
+                keys: vec![(*mark).to_string()],
+                text,
+            })
+            .collect(),
+    ));
     sections
 }
 

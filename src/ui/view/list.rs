@@ -1,10 +1,11 @@
 //! The list of entries and the detail panel of the selected one.
 //!
-//! Each row: marker, issuer, account (each capped in width and cut with "…", so the code stays
-//! near the names on wide terminals), the code split in the middle (its column widens for 9- and
-//! 10-digit codes), then for timed entries a
-//! bar at the entry's own period with the seconds left (red in the last 5 s, with the next
-//! code beside it), for HOTP the counter. In colour the bar is blank cells on a green (red)
+//! Each row: marker (`▶` selected, `!` one of two versions a merge kept), issuer, account
+//! (each capped in width and cut with "…", so the code stays near the names on wide
+//! terminals), the code split in the middle (its column widens for 9- and 10-digit codes),
+//! then for timed entries a bar at the entry's own period with the seconds left (red in the
+//! last 5 s, with the next code beside it), for HOTP the counter. In colour the bar is blank
+//! cells on a green (red)
 //! background over a grey track; without colour it is `█` and `░`. The seconds are plain, so
 //! a second passing changes one or two plain cells per row, and every few seconds one bar
 //! cell.
@@ -182,6 +183,10 @@ fn draw_row(
     if selected {
         put(buf, x0, y, right, MARK, "▶ ", name_style);
     }
+    // One of two versions a merge kept: a `!` beside the names.
+    if app.conflict_of(entry).is_some() {
+        put(buf, x0 + 1, y, right, 1, "!", app.style(Role::Warning));
+    }
     let issuer = if entry.issuer.is_empty() {
         "—"
     } else {
@@ -320,6 +325,12 @@ pub fn detail(app: &App, area: Rect, buf: &mut Buffer) {
     };
     lines.push(Line::from(vec![Span::raw(" "), Span::raw(kind)]));
     let mut meta: Vec<Span> = vec![Span::raw(" ")];
+    if let Some(conflict) = app.conflict_of(entry) {
+        meta.push(Span::styled(
+            format!("{}  ", conflict.describe()),
+            app.style(Role::Warning),
+        ));
+    }
     let fields = [
         ("serial", entry.serial.as_deref()),
         ("model", entry.model.as_deref()),

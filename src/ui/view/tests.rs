@@ -10,6 +10,7 @@ use super::super::theme::Theme;
 use super::super::update::tests::{NOW, app};
 
 mod qr;
+mod sharing;
 
 fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
     app.update(Msg::Resize { width, height }, app.now);

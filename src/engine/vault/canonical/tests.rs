@@ -88,6 +88,7 @@ fn every_field_takes_the_fast_path() {
         model: Some("C202".into()),
         upn: Some("carol@contoso.com".into()),
         changed: 1_764_000_000,
+        conflict: Some(id(7)),
     };
     let vault = Vault {
         version: 2,
@@ -117,6 +118,7 @@ fn every_field_takes_the_fast_path() {
         "model:",
         "upn:",
         "changed:",
+        "conflict:",
         "generation:",
         "recipients:",
         "tombstones:",
