@@ -20,10 +20,12 @@ use crate::unlock::Access;
 
 #[macro_use]
 mod output;
+mod agent_cmds;
 pub(crate) mod clipboard_hold;
 mod entries;
 mod generate;
 mod man;
+mod reach;
 mod show;
 mod stdin;
 mod transfer;
@@ -36,6 +38,10 @@ const GLOBAL: &str = "Global options";
 /// `code`'s exit statuses (the contract's), shown under its help.
 const CODE_EXIT: &str = "Exit status:\n  0  the code was printed\n  1  an error (the message says which)\n  \
     2  no entry matches QUERY\n  3  several entries match (they are listed on stderr; make QUERY exact, e.g. issuer:account)";
+
+/// `agent`'s exit statuses.
+const AGENT_EXIT: &str = "Exit status: 0 the agent ended normally (or, with --status, one runs), \
+    1 error, 2 with --status: no agent holds the vault.";
 
 /// The exit statuses of commands that pick one entry by QUERY.
 const PICK_EXIT: &str =
@@ -140,6 +146,18 @@ pub enum Command {
     Export(Deferred<transfer::ExportArgs>),
     /// Make fresh random secrets (and an Entra hardware-token CSV)
     Generate(Deferred<generate::GenerateArgs>),
+    /// Unlock the vault once and keep it unlocked in a background agent: the next commands
+    /// ask nothing
+    Unlock,
+    /// Lock the vault now: its agent wipes the keys it holds and ends
+    Lock,
+    /// Run the agent in the foreground (for a service manager), or say whether one runs
+    #[command(after_help = AGENT_EXIT)]
+    Agent {
+        /// Say whether an agent holds the vault unlocked, and when it locks
+        #[arg(long)]
+        status: bool,
+    },
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
@@ -153,6 +171,9 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// (internal) The background agent `unlock` starts; it reads its key from stdin
+    #[command(name = "__agent", hide = true)]
+    AgentServe,
     /// (internal) Hold a copied code in the clipboard and clear it later
     #[command(name = "__hold-clipboard", hide = true)]
     HoldClipboard(Deferred<clipboard_hold::HoldArgs>),
@@ -338,6 +359,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 passphrase_file: cli.passphrase_file.clone(),
             },
             config,
+            config_path: config_path.clone(),
         })
     };
     match command {
@@ -370,6 +392,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             write_bytes(&script)?;
             Ok(0)
         }
+        Command::Unlock => agent_cmds::unlock(&context()?),
+        Command::Lock => agent_cmds::lock(&context()?),
+        Command::Agent { status: true } => agent_cmds::status(&context()?),
+        Command::Agent { status: false } => agent_cmds::foreground(&context()?),
+        Command::AgentServe => agent_cmds::handed_over(&context()?),
         Command::Man { dir } => man::man(dir.as_deref()),
         Command::HoldClipboard(args) => clipboard_hold::hold(args),
     }
@@ -386,6 +413,9 @@ fn settings_used(command: &Command) -> &'static [&'static str] {
             "clipboard",
         ],
         Command::Code { copy: true, .. } => &["clipboard_clear_seconds", "clipboard"],
+        Command::Unlock | Command::Agent { status: false } | Command::AgentServe => {
+            &["agent_idle_minutes", "agent_max_hours"]
+        }
         _ => &[],
     }
 }

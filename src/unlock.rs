@@ -19,6 +19,7 @@
 //!   factor, and [`Access::open`] prints the vault's trust warnings on every open.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use age::secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
@@ -136,7 +137,7 @@ impl Access {
     pub fn passphrase(&self, prompt: &str) -> Result<SecretString, Failure> {
         match &self.passphrase_file {
             Some(path) => read_passphrase_file(path),
-            None => prompt_hidden(prompt),
+            None => prompt_hidden(prompt).inspect(|_| note_person_asked()),
         }
     }
 
@@ -203,6 +204,21 @@ fn tell_terminal(text: &str) -> Result<(), Failure> {
         .open("/dev/tty")
         .and_then(|mut tty| writeln!(tty, "{text}"))
         .map_err(|_| Failure::new("no terminal to show the generated passphrase on"))
+}
+
+/// Whether unlocking in this process asked a person: a passphrase typed on the terminal (the
+/// vault's, a protected identity's, an SSH key's) or a hardware key's plugin asking for a PIN,
+/// a touch or a confirmation. After such an unlock a command leaves the vault unlocked in an
+/// agent (see `crate::agent`); a passphrase read from a file asked nobody.
+pub fn asked_person() -> bool {
+    ASKED_PERSON.load(Ordering::SeqCst)
+}
+
+static ASKED_PERSON: AtomicBool = AtomicBool::new(false);
+
+/// Records that a person was asked (see [`asked_person`]).
+pub(crate) fn note_person_asked() {
+    ASKED_PERSON.store(true, Ordering::SeqCst);
 }
 
 /// What an edge should warn about an opened vault: its trust standing and the store's notices.
@@ -281,6 +297,7 @@ impl IdentityFile {
                     } else {
                         format!("Wrong passphrase; try again for {name}: ")
                     })
+                    .inspect(|_| note_person_asked())
                     .map_err(|_| {
                         let failure = Failure::new(format!(
                             "no terminal to ask for the passphrase of {what} '{name}'"

@@ -96,8 +96,9 @@ pub fn generate(context: &Context, args: &GenerateArgs) -> Result<u8, Failure> {
                 .with_hint("give --upn for each token or --serial-start"));
         }
         let entries: Vec<_> = rows.iter().map(entra::entry_from_row).collect();
-        let mut session = context.access.open()?;
-        session.apply(&Op::Add(entries), Context::now(None))?;
+        let mut reach = super::reach::Reach::open(context)?;
+        reach.apply(context, &Op::Add(entries), Context::now(None))?;
+        reach.done(context);
         errln!(
             "added {} entr{} to the vault",
             rows.len(),

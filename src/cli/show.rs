@@ -3,13 +3,14 @@
 use serde::Serialize;
 
 use super::entries::{ambiguous, id_of, no_match, pick};
-use super::{Context, clipboard_hold};
+use super::{Context, clipboard_hold, reach};
 use crate::engine::crypto::{Key, Protection};
 use crate::engine::entry::Entry;
 use crate::engine::ops::{Op, Outcome};
 use crate::engine::otp::{Code, Kind};
 use crate::engine::store::{Session, Store};
 use crate::engine::vault::{Lookup, Vault};
+use crate::engine::view::EntryView;
 use crate::engine::width::{pad, width};
 use crate::failure::Failure;
 
@@ -30,19 +31,19 @@ pub struct EntryJson<'a> {
 }
 
 impl<'a> EntryJson<'a> {
-    fn new(entry: &'a Entry, code: Code, now: u64) -> EntryJson<'a> {
-        let hotp = entry.kind == Kind::Hotp;
+    fn new(view: &'a EntryView) -> EntryJson<'a> {
+        let hotp = view.kind == Kind::Hotp;
         EntryJson {
-            issuer: &entry.issuer,
-            account: &entry.account,
-            kind: entry.kind.as_str(),
-            algorithm: entry.algorithm.as_str(),
-            digits: entry.digits,
-            period: (!hotp).then_some(entry.period),
-            counter: hotp.then_some(entry.counter),
-            code: code.to_string(),
-            remaining: entry.remaining(now),
-            serial: entry.serial.as_deref(),
+            issuer: &view.issuer,
+            account: &view.account,
+            kind: view.kind.as_str(),
+            algorithm: view.algorithm.as_str(),
+            digits: view.digits,
+            period: (!hotp).then_some(view.period),
+            counter: hotp.then_some(view.counter),
+            code: view.code().to_string(),
+            remaining: view.remaining(),
+            serial: view.serial.as_deref(),
         }
     }
 }
@@ -51,6 +52,10 @@ fn code_of(entry: &Entry, now: u64) -> Result<Code, Failure> {
     entry
         .code(now)
         .map_err(|e| Failure::new(format!("'{}': {e}", entry.name())))
+}
+
+fn view_of(entry: &Entry, now: u64) -> Result<EntryView, Failure> {
+    EntryView::of(entry, now).map_err(|e| Failure::new(format!("'{}': {e}", entry.name())))
 }
 
 fn json<T: Serialize>(value: &T) -> Result<String, Failure> {
@@ -67,43 +72,57 @@ fn check_clock(at: Option<u64>) {
     }
 }
 
-pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Failure> {
+/// Every entry's view at `now`: from the agent if one holds the vault, else opened here.
+fn all_views(context: &Context, now: u64) -> Result<Vec<EntryView>, Failure> {
+    if let Some(mut client) = reach::agent(context) {
+        match client.list(now) {
+            Ok((views, warnings)) => {
+                reach::warn_all(&warnings);
+                return Ok(views);
+            }
+            Err(e) if e.unserved() => {}
+            Err(e) => return Err(e.failure()),
+        }
+    }
     let session = context.access.open()?;
-    let now = Context::now(at);
-    check_clock(at);
-    let entries = &session.vault().entries;
-    let codes = entries
+    let views = session
+        .vault()
+        .entries
         .iter()
-        .map(|e| code_of(e, now))
+        .map(|e| view_of(e, now))
         .collect::<Result<Vec<_>, _>>()?;
+    reach::autostart_session(context, &session);
+    Ok(views)
+}
+
+pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Failure> {
+    let now = Context::now(at);
+    let views = all_views(context, now)?;
+    check_clock(at);
     if as_json {
-        let rows: Vec<EntryJson> = entries
-            .iter()
-            .zip(&codes)
-            .map(|(e, c)| EntryJson::new(e, *c, now))
-            .collect();
+        let rows: Vec<EntryJson> = views.iter().map(EntryJson::new).collect();
         outln!("{}", json(&rows)?)?;
         return Ok(0);
     }
-    if entries.is_empty() {
+    if views.is_empty() {
         errln!("the vault is empty; add an entry with `keyfob add` or `keyfob import`");
         return Ok(0);
     }
     // Padded by display width (CJK characters and emoji take two columns), not characters.
-    let widest = |f: fn(&Entry) -> &str| entries.iter().map(|e| width(f(e))).max().unwrap_or(0);
+    let widest = |f: fn(&EntryView) -> &str| views.iter().map(|e| width(f(e))).max().unwrap_or(0);
     let issuer_w = widest(|e| &e.issuer).max(6);
     let account_w = widest(|e| &e.account).max(7);
     let mut out = String::new();
-    for (entry, code) in entries.iter().zip(&codes) {
-        let left = match entry.remaining(now) {
+    for view in &views {
+        let left = match view.remaining() {
             Some(s) => format!("{s:>3} s"),
-            None => format!("#{}", entry.counter),
+            None => format!("#{}", view.counter),
         };
         out.push_str(&format!(
             "{}  {}  {:<9}  {left}\n",
-            pad(&entry.issuer, issuer_w),
-            pad(&entry.account, account_w),
-            code.grouped(),
+            pad(&view.issuer, issuer_w),
+            pad(&view.account, account_w),
+            view.code().grouped(),
         ));
     }
     out!("{out}")?;
@@ -122,18 +141,41 @@ pub fn code(
         .then(|| clipboard_hold::Copier::prepare(context))
         .transpose()?;
     let now = Context::now(at);
-    let (entry, code) = find_code(context, query, now)?;
+    let view = match agent_code(context, query, now)? {
+        Some(view) => view,
+        None => {
+            let (entry, _) = find_code(context, query, now)?;
+            view_of(&entry, now)?
+        }
+    };
+    let code = view.code();
     check_clock(at);
     // Copied first: stdout gets the code only when the whole command succeeded.
     if let Some(copier) = copier {
         copier.copy(code.as_str())?;
     }
     if as_json {
-        outln!("{}", json(&EntryJson::new(&entry, code, now))?)?;
+        outln!("{}", json(&EntryJson::new(&view))?)?;
     } else {
         outln!("{code}")?;
     }
     Ok(0)
+}
+
+/// `code` through the agent, if one holds the vault (a HOTP match is advanced there, under
+/// the lock). `None`: no agent (or one that can no longer serve), so the vault is opened here.
+fn agent_code(context: &Context, query: &str, now: u64) -> Result<Option<EntryView>, Failure> {
+    let Some(mut client) = reach::agent(context) else {
+        return Ok(None);
+    };
+    match client.code(query, now, true) {
+        Ok((found, warnings)) => {
+            reach::warn_all(&warnings);
+            reach::found_view(found, query).map(Some)
+        }
+        Err(e) if e.unserved() => Ok(None),
+        Err(e) => Err(e.failure()),
+    }
 }
 
 /// The entry `query` picks and its code. Read-only look-ups build only the matching entry
@@ -184,6 +226,8 @@ fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), 
         && let Some(plaintext) = store.decrypt_streaming(key)
         && let Some(found) = quick(&mut store, Protection::Recipients, key, &plaintext)?
     {
+        // (An encrypted SSH key asked for its passphrase: the agent reads the file itself.)
+        reach::autostart(context, key, None);
         return Ok(found);
     }
     let loaded = store.load()?;
@@ -195,17 +239,20 @@ fn find_code(context: &Context, query: &str, now: u64) -> Result<(Entry, Code), 
     };
     let plaintext = store.decrypt(&loaded, &key)?;
     if let Some(found) = quick(&mut store, loaded.protection(), &key, &plaintext)? {
+        reach::autostart(context, &key, Some((&loaded.content_hash(), &plaintext)));
         return Ok(found);
     }
-    let session = store.open_decrypted(loaded, key, &plaintext)?;
+    let mut session = store.open_decrypted(loaded, key, &plaintext)?;
     for line in crate::unlock::warnings(&session) {
         super::warn(line);
     }
-    open_code(session, query, now)
+    let found = open_code(&mut session, query, now)?;
+    reach::autostart_session(context, &session);
+    Ok(found)
 }
 
 /// `code` on the opened vault: picks the entry, and saves a hotp entry's next counter.
-fn open_code(mut session: Session, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
+fn open_code(session: &mut Session, query: &str, now: u64) -> Result<(Entry, Code), Failure> {
     let index = pick(session.vault(), query)?;
     let (entry, code) = if session.vault().entries[index].kind == Kind::Hotp {
         // The code at the stored counter is used up: the engine issues it and saves counter

@@ -9,11 +9,11 @@ use clap::{Args, ValueEnum};
 use zeroize::Zeroizing;
 
 use super::Context;
+use super::reach::{self, Applied, Reach, Refusal};
 use crate::engine::export;
 use crate::engine::import::{self, Format, ImportError, Item, Plan};
 use crate::engine::ops::{Op, OpError, Outcome};
 use crate::engine::storage;
-use crate::engine::store::{ChangeError, Session};
 use crate::failure::Failure;
 use crate::unlock;
 
@@ -166,12 +166,9 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
     }
 
     crate::failure::test_panic_point("import", &items);
-    let mut session = context.access.open()?;
-    let plan = if args.dry_run {
-        import::plan(&session.vault().entries, items)
-    } else {
-        add_items(&mut session, items)?
-    };
+    let mut reach = Reach::open(context)?;
+    let plan = add_items(context, &mut reach, items, args.dry_run)?;
+    reach.done(context);
     let mut out = std::io::stdout().lock();
     let verb = if args.dry_run { "would add" } else { "added" };
     for entry in &plan.added {
@@ -216,9 +213,15 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
     })
 }
 
-/// Adds the entries among `items` to the vault (one [`Op::Add`]) and sorts them as
-/// [`import::plan`] would: added, already in the vault, failed to read.
-fn add_items(session: &mut Session, items: Vec<Item>) -> Result<Plan, Failure> {
+/// Adds the entries among `items` to the vault (one [`Op::Add`], through the agent if one
+/// holds the vault; with `dry_run` on a copy, saving nothing) and sorts them: added, already
+/// in the vault, failed to read.
+fn add_items(
+    context: &Context,
+    reach: &mut Reach,
+    items: Vec<Item>,
+    dry_run: bool,
+) -> Result<Plan, Failure> {
     let mut plan = Plan::default();
     let mut entries = Vec::new();
     for item in items {
@@ -227,14 +230,27 @@ fn add_items(session: &mut Session, items: Vec<Item>) -> Result<Plan, Failure> {
             Item::Failed { what, reason } => plan.failed.push((what, reason)),
         }
     }
-    let ids = match session.apply(&Op::Add(entries.clone()), Context::now(None)) {
-        Ok(Outcome::Added { ids }) => ids,
+    let op = Op::Add(entries);
+    let now = Context::now(None);
+    let applied = if dry_run {
+        reach.dry_run(context, &op, now)
+    } else {
+        reach.apply(context, &op, now)
+    };
+    let Op::Add(entries) = op else {
+        return Err(Failure::new("the import lost its entries"));
+    };
+    let ids = match applied {
+        Ok(Applied {
+            outcome: Outcome::Added { ids },
+            ..
+        }) => ids,
         Ok(_) => return Err(Failure::new("the import reported something else")),
         // Nothing new: every entry was a duplicate (and nothing was written).
-        Err(ChangeError::Op(OpError::Duplicate { .. } | OpError::NothingNew { .. })) => {
+        Err(Refusal::Op(OpError::Duplicate { .. } | OpError::NothingNew { .. })) => {
             vec![None; entries.len()]
         }
-        Err(e) => return Err(e.into()),
+        Err(refusal) => return Err(refusal.into()),
     };
     for (entry, id) in entries.into_iter().zip(ids) {
         match id {
@@ -267,7 +283,12 @@ pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
             "--invert only changes QR codes drawn in the terminal (--format qr without --output)",
         ));
     }
+    reach::note_direct(
+        context,
+        "the agent never hands out seeds: the vault is unlocked here for the export",
+    );
     let session = context.access.open()?;
+    reach::autostart_session(context, &session);
     let entries = &session.vault().entries;
     let engine_err = |e: export::ExportError| Failure::new(e.to_string());
     let batch_id = if args.migration {

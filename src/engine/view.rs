@@ -14,8 +14,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::entry::{Entry, EntryId, display_name};
+use super::ops::Outcome;
 use super::otp::{Algorithm, Code, Kind, ParamError};
 use super::query::Named;
+use super::vault::Vault;
 
 /// The codes of one entry around a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +160,20 @@ impl EntryView {
     pub fn remaining(&self) -> Option<u32> {
         self.codes.remaining
     }
+}
+
+/// The views of the entries `outcome` added or changed, as they are in `vault` (after the
+/// operation), at `at`.
+pub fn changed(vault: &Vault, outcome: &Outcome, at: u64) -> Result<Vec<EntryView>, ParamError> {
+    let ids: Vec<EntryId> = match outcome {
+        Outcome::Added { ids } => ids.iter().flatten().copied().collect(),
+        Outcome::Edited { id } | Outcome::Advanced { id, .. } => vec![*id],
+        Outcome::Removed { .. } => Vec::new(),
+    };
+    ids.iter()
+        .filter_map(|id| vault.entry(*id))
+        .map(|entry| EntryView::of(entry, at))
+        .collect()
 }
 
 impl Named for EntryView {
