@@ -16,13 +16,17 @@ fn running(context: &Context) -> Result<Option<Status>, Failure> {
     }
 }
 
-/// A span of seconds as people say it: `45 s`, `14 min`, `7 h 55 min`.
+/// A span of seconds as people say it, to the nearest minute past one: `45 s`, `15 min`,
+/// `7 h 55 min`.
 fn span(seconds: u64) -> String {
-    match seconds {
-        0..60 => format!("{seconds} s"),
-        60..3600 => format!("{} min", seconds / 60),
-        _ if seconds % 3600 < 60 => format!("{} h", seconds / 3600),
-        _ => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
+    if seconds < 60 {
+        return format!("{seconds} s");
+    }
+    let minutes = (seconds + 30) / 60;
+    match (minutes / 60, minutes % 60) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
     }
 }
 
@@ -117,10 +121,11 @@ pub fn status(context: &Context) -> Result<u8, Failure> {
     match running(context)? {
         Some(status) => {
             outln!(
-                "agent {} holds vault '{}' unlocked ({} entries, since {} ago); {}",
+                "agent {} holds vault '{}' unlocked ({} entr{}, since {} ago); {}",
                 status.pid,
                 status.vault,
                 status.entries,
+                if status.entries == 1 { "y" } else { "ies" },
                 span(crate::agent::unix_now().saturating_sub(status.started)),
                 until(&status)
             )?;
@@ -172,8 +177,9 @@ mod tests {
     #[test]
     fn spans_read_like_speech() {
         assert_eq!(span(45), "45 s");
-        assert_eq!(span(14 * 60 + 59), "14 min");
-        assert_eq!(span(8 * 3600), "8 h");
+        assert_eq!(span(14 * 60 + 59), "15 min");
+        assert_eq!(span(14 * 60 + 10), "14 min");
+        assert_eq!(span(8 * 3600 - 2), "8 h");
         assert_eq!(span(7 * 3600 + 55 * 60 + 3), "7 h 55 min");
     }
 }
