@@ -256,6 +256,15 @@ impl Config {
         Loaded { config, problems }
     }
 
+    /// The shipped defaults, with no problem (what an empty settings file gives, without
+    /// parsing one).
+    fn defaults() -> Loaded {
+        Loaded {
+            config: Config::default(),
+            problems: Vec::new(),
+        }
+    }
+
     /// Loads `explicit` (which must exist) or the default file (which may not), setting by
     /// setting (see [`Config::parse_lenient`]).
     pub fn load(explicit: Option<&Path>) -> Loaded {
@@ -264,7 +273,7 @@ impl Config {
             Some(p) => (p.to_path_buf(), true),
             None => match default_config_path() {
                 Some(p) => (p, false),
-                None => return Config::parse_lenient("()", Path::new("")),
+                None => return Config::defaults(),
             },
         };
         let defaults = |problem| Loaded {
@@ -281,7 +290,7 @@ impl Config {
                     problem: "the file is not UTF-8 text".into(),
                 }),
             },
-            Err(ReadError::Missing { .. }) if !required => Config::parse_lenient("()", &path),
+            Err(ReadError::Missing { .. }) if !required => Config::defaults(),
             Err(e) => defaults(ConfigError::Read(e)),
         }
     }

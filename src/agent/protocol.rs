@@ -171,8 +171,6 @@ pub enum ProblemKind {
     Ending,
     /// Malformed, too large, or another protocol version; the connection closes.
     BadRequest,
-    /// Too many clients at once; nothing was done.
-    Busy,
 }
 
 impl Problem {

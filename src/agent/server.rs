@@ -7,7 +7,7 @@
 //!   ([`super::place`]).
 //! - A malformed, oversized or slow request gets an error reply (when one can still be sent)
 //!   and its connection closes; the agent goes on serving the others. At most
-//!   [`MAX_CLIENTS`] are served at once; more are told "busy".
+//!   [`MAX_CLIENTS`] are served at once; more wait their turn.
 //! - Idle time is reset only by requests that read codes or change entries (list, code,
 //!   apply), never by a status query; the lifetime ends the agent whatever happens.
 //! - Before answering, the agent compares the vault file's stamp with what it last read and
@@ -20,7 +20,8 @@
 //!   unlimited `RLIMIT_MEMLOCK` or `CAP_IPC_LOCK`); elsewhere the decrypted document it is
 //!   handed lives in locked pages ([`crate::engine::crypto::Plaintext`]) and the rest is not
 //!   locked.
-//! - Idle, it sleeps in `poll` and wakes once a second for its checks.
+//! - Idle, its main thread sleeps in `poll` and wakes once a second for its checks; serving
+//!   threads sleep in `accept`.
 
 use std::io::Write as _;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -31,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use super::Timing;
 use super::place::{self, Place};
-use super::protocol::{self, Problem, ProblemKind, Reply, Status};
+use super::protocol::{self, Status};
 use crate::engine::store::Session;
 use crate::failure::Failure;
 
@@ -41,15 +42,22 @@ mod handle;
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How often the agent checks that its vault and socket still exist.
 const CHECK_EVERY: Duration = Duration::from_secs(1);
-/// Clients served at once; more are told the agent is busy.
+/// Clients served at once; more wait their turn.
 pub const MAX_CLIENTS: usize = 64;
+/// Serving threads kept waiting for clients when nobody is served.
+const SPARE: usize = 2;
 
 /// What the request handlers share with the main loop.
 struct Shared {
     state: Mutex<State>,
     /// One byte here wakes the main loop (a lock, an agent that must end).
     wake: UnixStream,
-    clients: AtomicUsize,
+    /// The socket, accepted on by the serving threads themselves (blocking), so a client is
+    /// met by a thread already waiting for it: no wake-up of another thread, no thread start.
+    listener: UnixListener,
+    /// Serving threads waiting in `accept`, and serving threads in all.
+    idle: AtomicUsize,
+    threads: AtomicUsize,
     /// Requests being answered (read, answered, reply not yet written): the agent ends only
     /// once their replies are out (a `lock` is told it worked).
     answering: AtomicUsize,
@@ -146,7 +154,9 @@ pub fn serve(session: Session, timing: Timing, ready: impl FnOnce(&Status)) -> R
             ending: false,
         }),
         wake,
-        clients: AtomicUsize::new(0),
+        listener,
+        idle: AtomicUsize::new(0),
+        threads: AtomicUsize::new(0),
         answering: AtomicUsize::new(0),
         started: Instant::now(),
         started_unix: super::unix_now(),
@@ -154,10 +164,9 @@ pub fn serve(session: Session, timing: Timing, ready: impl FnOnce(&Status)) -> R
         socket: place.socket.clone(),
         bound,
     });
+    spawn_acceptor(&shared);
     ready(&shared.status(&shared.state()));
-    run(
-        &listener, &wake_read, &shared, &signalled, &place, &vault, bound,
-    );
+    run(&wake_read, &shared, &signalled, &place, &vault, bound);
     // Wipe first (waiting for a request under way, e.g. a save), then leave once the replies
     // under way are written.
     drop(shared.state().session.take());
@@ -171,9 +180,9 @@ pub fn serve(session: Session, timing: Timing, ready: impl FnOnce(&Status)) -> R
     Ok(())
 }
 
-/// The main loop: accepts clients, watches the clocks, the vault and the socket.
+/// The main loop: watches the clocks, the vault and the socket (clients are met by the
+/// serving threads).
 fn run(
-    listener: &UnixListener,
     wake: &UnixStream,
     shared: &Arc<Shared>,
     signalled: &AtomicBool,
@@ -216,50 +225,56 @@ fn run(
             tv_sec: 1,
             tv_nsec: 0,
         });
-        let mut fds = [
-            PollFd::new(listener, PollFlags::IN),
-            PollFd::new(wake, PollFlags::IN),
-        ];
-        if poll(&mut fds, Some(&timeout)).is_err() {
-            // EINTR (a signal): the flags are looked at on the next turn.
-            continue;
-        }
-        let (incoming, woken) = (!fds[0].revents().is_empty(), !fds[1].revents().is_empty());
-        if woken {
+        let mut fds = [PollFd::new(wake, PollFlags::IN)];
+        // EINTR (a signal) and wake-ups alike: the flags are looked at on the next turn.
+        if poll(&mut fds, Some(&timeout)).is_ok_and(|n| n > 0) {
             let mut sink = [0u8; 64];
             while matches!(std::io::Read::read(&mut &*wake, &mut sink), Ok(n) if n > 0) {}
-        }
-        if incoming {
-            accept_all(listener, shared);
         }
     }
 }
 
-/// Accepts every waiting connection, each served on a thread of its own.
-fn accept_all(listener: &UnixListener, shared: &Arc<Shared>) {
-    while let Ok((stream, _)) = listener.accept() {
-        let _ = stream.set_nonblocking(false);
-        let _ = stream.set_read_timeout(Some(CLIENT_TIMEOUT));
-        let _ = stream.set_write_timeout(Some(CLIENT_TIMEOUT));
-        if !same_user(&stream) {
-            continue;
+/// Starts one more serving thread waiting in `accept`, unless [`MAX_CLIENTS`] already run.
+fn spawn_acceptor(shared: &Arc<Shared>) {
+    if shared.threads.fetch_add(1, Ordering::SeqCst) >= MAX_CLIENTS {
+        shared.threads.fetch_sub(1, Ordering::SeqCst);
+        return;
+    }
+    shared.idle.fetch_add(1, Ordering::SeqCst);
+    let for_thread = Arc::clone(shared);
+    let spawned = std::thread::Builder::new()
+        .name("client".into())
+        .spawn(move || serve_clients(&for_thread));
+    if spawned.is_err() {
+        shared.idle.fetch_sub(1, Ordering::SeqCst);
+        shared.threads.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A serving thread: accepts a client and serves its connection, again and again; the last
+/// idle one starts another before it serves (so someone always waits for the next client),
+/// and one that finds others idle enough ends.
+fn serve_clients(shared: &Arc<Shared>) {
+    loop {
+        let accepted = shared.listener.accept();
+        if shared.idle.fetch_sub(1, Ordering::SeqCst) <= 1 {
+            spawn_acceptor(shared);
         }
-        if shared.clients.fetch_add(1, Ordering::SeqCst) >= MAX_CLIENTS {
-            shared.clients.fetch_sub(1, Ordering::SeqCst);
-            let busy = Problem::new(ProblemKind::Busy, "the agent is busy; try again");
-            let _ = protocol::write_frame(&mut &stream, &Reply::Refused(busy));
-            continue;
+        if let Ok((stream, _)) = accepted {
+            let _ = stream.set_read_timeout(Some(CLIENT_TIMEOUT));
+            let _ = stream.set_write_timeout(Some(CLIENT_TIMEOUT));
+            if same_user(&stream) {
+                handle::connection(shared, &stream);
+            }
+        } else {
+            // accept failing (out of descriptors): do not spin.
+            std::thread::sleep(Duration::from_millis(50));
         }
-        let for_thread = Arc::clone(shared);
-        let spawned = std::thread::Builder::new()
-            .name("client".into())
-            .spawn(move || {
-                handle::connection(&for_thread, &stream);
-                for_thread.clients.fetch_sub(1, Ordering::SeqCst);
-            });
-        if spawned.is_err() {
-            shared.clients.fetch_sub(1, Ordering::SeqCst);
+        if shared.idle.load(Ordering::SeqCst) >= SPARE {
+            shared.threads.fetch_sub(1, Ordering::SeqCst);
+            return;
         }
+        shared.idle.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -308,9 +323,6 @@ fn bind(place: &Place) -> Result<UnixListener, Failure> {
         ))
     })?;
     let _ = std::fs::set_permissions(&place.socket, std::fs::Permissions::from_mode(0o600));
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| Failure::new(format!("the agent cannot set up its socket: {e}")))?;
     Ok(listener)
 }
 

@@ -64,7 +64,7 @@ fn json<T: Serialize>(value: &T) -> Result<String, Failure> {
 
 /// Warns on stderr when the codes depend on a clock the kernel calls unsynchronised (not with
 /// `--at`, which fixes the time).
-fn check_clock(at: Option<u64>) {
+pub(super) fn check_clock(at: Option<u64>) {
     if at.is_none()
         && let Some(text) = crate::clock::warning(crate::clock::health())
     {

@@ -98,3 +98,11 @@ fn good_settings_are_kept_beside_bad_ones() {
     let loaded = Config::parse_lenient("(colors: tru", Path::new("c.ron"));
     assert!(loaded.needed(&["colors"]).is_err());
 }
+
+#[test]
+fn a_missing_file_gives_what_an_empty_one_would() {
+    let empty = Config::parse_lenient("()", Path::new("c.ron"));
+    let missing = Config::defaults();
+    assert_eq!(empty.config, missing.config);
+    assert!(empty.problems.is_empty() && missing.problems.is_empty());
+}

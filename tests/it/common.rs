@@ -41,7 +41,8 @@ pub const MS_SECRET: &str = "2234567abcdef2234567abcdef";
 pub const RFC_SECRET_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 /// Variables from the outside world that would change what `keyfob` does.
-const OUTSIDE_VARS: [&str; 11] = [
+const OUTSIDE_VARS: [&str; 12] = [
+    "KEYFOB_NO_FAST_PATH",
     "KEYFOB_TEST_AGENT_TIMES",
     "KEYFOB_TEST_AGENT_TAP",
     "KEYFOB_VAULT",

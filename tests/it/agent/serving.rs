@@ -319,3 +319,46 @@ fn a_hardware_key_is_asked_once() {
     // The agent's save sealed to the key (no PIN for that); nothing was unwrapped again.
     assert_eq!(runs(), ["unwrap", "wrap"]);
 }
+
+/// `keyfob code QUERY` with an agent takes a tuned path that skips the argument parser; it
+/// says exactly what the ordinary path says (output, messages, exit statuses), and anything
+/// it does not take (another option, a settings file) goes the ordinary way.
+#[test]
+fn the_tuned_code_path_says_what_the_ordinary_path_says() {
+    let av = AgentVault::identity();
+    av.cmd()
+        .args(["add", "--issuer", "GitLab", "--account", "me"])
+        .args(["--secret", "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"])
+        .assert()
+        .success();
+    av.unlock();
+    let run = |ordinary: bool, args: &[&str]| {
+        let mut cmd = av.bare_std();
+        if ordinary {
+            cmd.env(keyfob::cli::FAST_PATH_OFF_VAR, "1");
+        }
+        let out = cmd.args(args).output().unwrap();
+        (out.status.code(), out.stdout, out.stderr)
+    };
+    for args in [
+        &["code", "github", "--at", "59"][..],
+        &["code", "--at=59", "gitlab"],
+        &["code", "git", "--at", "59"],
+        &["code", "nothing", "--at", "59"],
+        &[
+            "--identity",
+            "/nonexistent/key.txt",
+            "code",
+            "github",
+            "--at",
+            "59",
+        ],
+        &["code", "github", "--json", "--at", "59"],
+    ] {
+        assert_eq!(run(false, args), run(true, args), "{args:?}");
+    }
+    let (code, _, stderr) = run(false, &["code", "git"]);
+    assert_eq!(code, Some(3), "{}", String::from_utf8_lossy(&stderr));
+    let (code, _, _) = run(false, &["code", "nothing"]);
+    assert_eq!(code, Some(2));
+}
