@@ -99,6 +99,11 @@ impl ClientError {
 
 /// Connects to the agent that serves `vault`, if one runs.
 pub fn connect(vault: &Path) -> Connect {
+    // Where no agent ever ran there is no folder: nothing more to look at (the common case
+    // for scripts with an identity file, which pay one `stat` for this).
+    if std::fs::symlink_metadata(place::runtime_dir()).is_err() {
+        return Connect::None;
+    }
     let place = match place::for_vault(vault) {
         Ok(place) => place,
         Err(_) => return Connect::None,
