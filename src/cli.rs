@@ -17,12 +17,14 @@ use crate::config::{self, Config};
 pub use crate::context::Context;
 use crate::failure::Failure;
 use crate::unlock::Access;
+pub use deferred::Deferred;
 pub use fast::OFF_VAR as FAST_PATH_OFF_VAR;
 
 #[macro_use]
 mod output;
 mod agent_cmds;
 pub(crate) mod clipboard_hold;
+mod deferred;
 mod entries;
 mod fast;
 mod generate;
@@ -179,49 +181,6 @@ pub enum Command {
     /// (internal) Hold a copied code in the clipboard and clear it later
     #[command(name = "__hold-clipboard", hide = true)]
     HoldClipboard(Deferred<clipboard_hold::HoldArgs>),
-}
-
-/// A subcommand's arguments, which clap builds only when that subcommand is used (or its
-/// help is shown): building every subcommand's options on each run was a visible part of
-/// `keyfob code`'s time. Derefs to the arguments.
-#[derive(Debug)]
-pub struct Deferred<T>(T);
-
-impl<T> std::ops::Deref for Deferred<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T: clap::Args> clap::Args for Deferred<T> {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        cmd.defer(T::augment_args)
-    }
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        cmd.defer(T::augment_args_for_update)
-    }
-    fn group_id() -> Option<clap::Id> {
-        T::group_id()
-    }
-}
-
-impl<T: clap::FromArgMatches> clap::FromArgMatches for Deferred<T> {
-    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
-        T::from_arg_matches(matches).map(Deferred)
-    }
-    fn from_arg_matches_mut(matches: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
-        T::from_arg_matches_mut(matches).map(Deferred)
-    }
-    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
-        self.0.update_from_arg_matches(matches)
-    }
-    fn update_from_arg_matches_mut(
-        &mut self,
-        matches: &mut clap::ArgMatches,
-    ) -> Result<(), clap::Error> {
-        self.0.update_from_arg_matches_mut(matches)
-    }
 }
 
 /// `--algorithm` values.

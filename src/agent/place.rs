@@ -208,6 +208,21 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_owned_by_someone_else_is_refused() {
+        if rustix::process::geteuid().as_raw() != 0 {
+            eprintln!("note: not root, so cannot give a folder to another user; skipping");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let place = in_dir(&dir.path().join("keyfob"), Path::new("/v.age"));
+        place.prepare().unwrap();
+        let nobody = rustix::process::Uid::from_raw(65534);
+        rustix::fs::chown(&place.dir, Some(nobody), None).unwrap();
+        let e = place.prepare().unwrap_err();
+        assert!(e.to_string().contains("owned by user 65534"), "{e}");
+    }
+
+    #[test]
     fn a_path_too_long_for_a_socket_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let deep = dir.path().join("d".repeat(100));

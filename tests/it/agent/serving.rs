@@ -1,6 +1,7 @@
 //! What the agent serves: codes without asking, every command through it, following the
 //! vault file, many clients, a hardware key asked once — and no seed on the socket.
 
+use predicates::prelude::*;
 use predicates::str::contains;
 
 use super::*;
@@ -361,4 +362,52 @@ fn the_tuned_code_path_says_what_the_ordinary_path_says() {
     assert_eq!(code, Some(3), "{}", String::from_utf8_lossy(&stderr));
     let (code, _, _) = run(false, &["code", "nothing"]);
     assert_eq!(code, Some(2));
+}
+
+/// The trust rules hold through the agent: a vault also sealed to a key this machine has not
+/// trusted warns on every answer and refuses saves, as without an agent (and `keyfob trust`
+/// unlocks directly, saying so).
+#[test]
+fn the_trust_rules_hold_through_the_agent() {
+    let av = AgentVault::identity();
+    let other = age::x25519::Identity::generate().to_public().to_string();
+    av.cmd()
+        .args([
+            "passwd",
+            "--recipient",
+            &identity_recipient(),
+            "--recipient",
+            &other,
+        ])
+        .assert()
+        .success();
+    // A machine that has not seen the vault yet.
+    std::fs::remove_dir_all(av.tv.state_dir()).unwrap();
+    av.unlock();
+    av.bare()
+        .args(["code", "github", "--at", "59"])
+        .assert()
+        .success()
+        .stdout(format!("{RFC_CODE_AT_59}\n"))
+        .stderr(contains("has not trusted yet"));
+    let before = av.tv.bytes();
+    av.bare()
+        .args(["add", "--issuer", "New", "--account", "x"])
+        .args(["--secret", "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"])
+        .assert()
+        .code(1)
+        .stderr(contains("nothing was saved").and(contains("keyfob trust")));
+    assert_eq!(
+        av.tv.bytes(),
+        before,
+        "a refused change leaves the vault as it was"
+    );
+    av.cmd().arg("trust").assert().success().stderr(contains(
+        "note: the recipients are reviewed on the vault opened here",
+    ));
+    av.bare()
+        .args(["add", "--issuer", "New", "--account", "x"])
+        .args(["--secret", "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"])
+        .assert()
+        .success();
 }
