@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What each way of unlocking costs, whole process, on the same 1,000 accounts: `keyfob code`
 # and `keyfob edit` (a read-modify-write) with a plain identity, a passphrase-protected identity
-# and a passphrase vault, both scrypt ones at the work factor new seals use (2^18).
+# and a passphrase vault, both scrypt ones at the work factor new seals use (2^18) — without an
+# agent, then with one (each vault unlocked once; the commands pass no key at all).
 #
 #   benches/unlock.sh                 # builds target/release/keyfob if missing
 #   RUNS=20 KEYFOB=path/to/keyfob benches/unlock.sh
@@ -28,7 +29,17 @@ fi
 KEYFOB=$(realpath "$KEYFOB")
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# No agent answers the first measurements (an empty runtime folder); the agents of the second
+# live in a folder of their own and are locked at the end.
+mkdir -m 700 "$work/norun" "$work/run"
+export XDG_RUNTIME_DIR="$work/norun" XDG_STATE_HOME="$work/state"
+cleanup() {
+  for v in plain protected passphrase; do
+    XDG_RUNTIME_DIR="$work/run" "$KEYFOB" --vault "$work/$v.age" lock >/dev/null 2>&1 || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
 
 awk -v n=1000 'BEGIN {
   a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"; x = 12345
@@ -80,15 +91,29 @@ for how in plain protected passphrase; do
   unset -n args
 done
 
+# With an agent: unlocked once (one scrypt for the scrypt kinds), then no key is passed.
+for how in plain protected passphrase; do
+  declare -n args=$how
+  XDG_RUNTIME_DIR="$work/run" "$KEYFOB" "${args[@]}" unlock >/dev/null
+  bare=(--vault "$work/$how.age")
+  XDG_RUNTIME_DIR="$work/run" hyperfine -N --warmup 3 --runs "$((RUNS * 5))" \
+    --export-json "$work/acode-$how.json" "$(q "$KEYFOB" "${bare[@]}" code Issuer500 --at $AT)" >&2
+  XDG_RUNTIME_DIR="$work/run" hyperfine -N --warmup 1 --runs "$RUNS" \
+    --export-json "$work/aedit-$how.json" "$(q "$KEYFOB" "${bare[@]}" edit Issuer500 --note bench)" >&2
+  printf '%s\t%s\t%s\n' "$how" "$(mean "$work/acode-$how.json")" "$(mean "$work/aedit-$how.json")" >>"$work/agent-table"
+  unset -n args
+done
+
 echo
-echo "keyfob unlock costs, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -sr), scrypt 2^$LOG_N, 1,000 entries"
-echo "| unlocking | \`keyfob code\` | peak memory | \`keyfob edit\` (a save) |"
-echo "|---|---|---|---|"
+echo "keyfob unlock costs, $(date -u +%Y-%m-%d), $(nproc) cores, $(uname -sr), scrypt 2^$LOG_N, 1,000 entries, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| unlocking | \`keyfob code\` | peak memory | \`keyfob edit\` (a save) | \`code\` with an agent | \`edit\` with an agent |"
+echo "|---|---|---|---|---|---|"
 while IFS=$'\t' read -r how code mem edit; do
+  IFS=$'\t' read -r _ acode aedit < <(grep "^$how"$'\t' "$work/agent-table")
   case $how in
     plain) label="age identity (key in the clear)" ;;
     protected) label="protected identity (\`age -p\`, one scrypt)" ;;
     passphrase) label="vault passphrase (scrypt to open, scrypt to save)" ;;
   esac
-  echo "| $label | $code | $mem | $edit |"
+  echo "| $label | $code | $mem | $edit | $acode | $aedit |"
 done <"$work/table"

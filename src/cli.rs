@@ -17,14 +17,20 @@ use crate::config::{self, Config};
 pub use crate::context::Context;
 use crate::failure::Failure;
 use crate::unlock::Access;
+pub use deferred::Deferred;
+pub use fast::OFF_VAR as FAST_PATH_OFF_VAR;
 
 #[macro_use]
 mod output;
+mod agent_cmds;
 pub(crate) mod clipboard_hold;
+mod deferred;
 mod entries;
+mod fast;
 mod generate;
 mod man;
 mod merge;
+mod reach;
 mod recipients;
 mod show;
 mod stdin;
@@ -45,6 +51,10 @@ const MERGE_HELP: &str = "Exit status: 0 merged; 1 an entry was changed differen
     kept, the second flagged [conflict]) or nothing could be merged (the message says which).\n\n\
     As a git merge driver:\n  echo 'vault.age merge=keyfob -diff' >> .gitattributes\n  \
     git config merge.keyfob.name 'keyfob vault merge'\n  git config merge.keyfob.driver 'keyfob merge %O %A %B %P'";
+
+/// `agent`'s exit statuses.
+const AGENT_EXIT: &str = "Exit status: 0 the agent ended normally (or, with --status, one runs), \
+    1 error, 2 with --status: no agent holds the vault.";
 
 /// The exit statuses of commands that pick one entry by QUERY.
 const PICK_EXIT: &str =
@@ -182,6 +192,18 @@ pub enum Command {
     Export(Deferred<transfer::ExportArgs>),
     /// Make fresh random secrets (and an Entra hardware-token CSV)
     Generate(Deferred<generate::GenerateArgs>),
+    /// Unlock the vault once and keep it unlocked in a background agent: the next commands
+    /// ask nothing
+    Unlock,
+    /// Lock the vault now: its agent wipes the keys it holds and ends
+    Lock,
+    /// Run the agent in the foreground (for a service manager), or say whether one runs
+    #[command(after_help = AGENT_EXIT)]
+    Agent {
+        /// Say whether an agent holds the vault unlocked, and when it locks
+        #[arg(long)]
+        status: bool,
+    },
     /// Print a shell completion script
     Completions {
         /// The shell to complete for
@@ -195,52 +217,12 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// (internal) The background agent `unlock` starts; it reads its key from stdin
+    #[command(name = "__agent", hide = true)]
+    AgentServe,
     /// (internal) Hold a copied code in the clipboard and clear it later
     #[command(name = "__hold-clipboard", hide = true)]
     HoldClipboard(Deferred<clipboard_hold::HoldArgs>),
-}
-
-/// A subcommand's arguments, which clap builds only when that subcommand is used (or its
-/// help is shown): building every subcommand's options on each run was a visible part of
-/// `keyfob code`'s time. Derefs to the arguments.
-#[derive(Debug)]
-pub struct Deferred<T>(T);
-
-impl<T> std::ops::Deref for Deferred<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.0
-    }
-}
-
-impl<T: clap::Args> clap::Args for Deferred<T> {
-    fn augment_args(cmd: clap::Command) -> clap::Command {
-        cmd.defer(T::augment_args)
-    }
-    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
-        cmd.defer(T::augment_args_for_update)
-    }
-    fn group_id() -> Option<clap::Id> {
-        T::group_id()
-    }
-}
-
-impl<T: clap::FromArgMatches> clap::FromArgMatches for Deferred<T> {
-    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
-        T::from_arg_matches(matches).map(Deferred)
-    }
-    fn from_arg_matches_mut(matches: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
-        T::from_arg_matches_mut(matches).map(Deferred)
-    }
-    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
-        self.0.update_from_arg_matches(matches)
-    }
-    fn update_from_arg_matches_mut(
-        &mut self,
-        matches: &mut clap::ArgMatches,
-    ) -> Result<(), clap::Error> {
-        self.0.update_from_arg_matches_mut(matches)
-    }
 }
 
 /// `--algorithm` values.
@@ -274,7 +256,12 @@ fn vault_path(cli: &Cli) -> Result<PathBuf, Failure> {
 /// Parses arguments, runs the command and returns the exit status.
 pub fn main() -> ExitCode {
     crate::hardening::apply();
-    let cli = match parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = fast::code(&args) {
+        crate::failure::test_scrypt_report();
+        return ExitCode::from(code);
+    }
+    let cli = match parse(args) {
         Ok(cli) => cli,
         Err(e) => {
             if matches!(
@@ -302,12 +289,12 @@ pub fn main() -> ExitCode {
 
 /// Parses the process arguments. Negative numbers are taken as values (so `--period -30`
 /// is refused as a bad period, not as an unknown flag `-3`).
-fn parse() -> Result<Cli, clap::Error> {
+fn parse(args: Vec<std::ffi::OsString>) -> Result<Cli, clap::Error> {
     use clap::FromArgMatches;
     let command = Cli::command()
         .allow_negative_numbers(true)
         .mut_subcommands(|sub| sub.allow_negative_numbers(true));
-    Cli::from_arg_matches(&command.try_get_matches()?)
+    Cli::from_arg_matches(&command.try_get_matches_from(args)?)
 }
 
 /// A clap usage error in the contract's shape: one `error:` line (clap's message with its
@@ -380,6 +367,7 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 passphrase_file: cli.passphrase_file.clone(),
             },
             config,
+            config_path: config_path.clone(),
         })
     };
     match command {
@@ -427,6 +415,11 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             write_bytes(&script)?;
             Ok(0)
         }
+        Command::Unlock => agent_cmds::unlock(&context()?),
+        Command::Lock => agent_cmds::lock(&context()?),
+        Command::Agent { status: true } => agent_cmds::status(&context()?),
+        Command::Agent { status: false } => agent_cmds::foreground(&context()?),
+        Command::AgentServe => agent_cmds::handed_over(&context()?),
         Command::Man { dir } => man::man(dir.as_deref()),
         Command::HoldClipboard(args) => clipboard_hold::hold(args),
     }
@@ -443,6 +436,9 @@ fn settings_used(command: &Command) -> &'static [&'static str] {
             "clipboard",
         ],
         Command::Code { copy: true, .. } => &["clipboard_clear_seconds", "clipboard"],
+        Command::Unlock | Command::Agent { status: false } | Command::AgentServe => {
+            &["agent_idle_minutes", "agent_max_hours"]
+        }
         _ => &[],
     }
 }

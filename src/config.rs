@@ -30,6 +30,10 @@ pub struct Config {
     /// How copies leave keyfob: auto (OSC 52 over SSH or without a display, else the system
     /// clipboard), osc52, system, or off.
     pub clipboard: crate::clipboard::Setting,
+    /// Minutes without a code read or a change before the agent locks (0 = never start one).
+    pub agent_idle_minutes: u64,
+    /// Hours after unlocking at which the agent ends whatever happens.
+    pub agent_max_hours: u64,
 }
 
 impl Default for Config {
@@ -39,6 +43,8 @@ impl Default for Config {
             idle_lock_minutes: 10,
             colors: true,
             clipboard: crate::clipboard::Setting::Auto,
+            agent_idle_minutes: 15,
+            agent_max_hours: 8,
         }
     }
 }
@@ -62,6 +68,14 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ),
     ("colors", "true or false (default true)"),
     ("clipboard", "auto, osc52, system or off (default auto)"),
+    (
+        "agent_idle_minutes",
+        "minutes without use before the agent locks, 0 = never start an agent (default 15)",
+    ),
+    (
+        "agent_max_hours",
+        "hours after unlocking at which the agent ends, at least 1 (default 8)",
+    ),
 ];
 
 /// A config file, or a setting in it, that could not be used.
@@ -149,11 +163,23 @@ impl Config {
     /// problem reported. `path` is only for messages.
     pub fn parse_lenient(text: &str, path: &Path) -> Loaded {
         let strict = match Config::parse(text, path) {
-            Ok(config) => {
-                return Loaded {
-                    config,
-                    problems: Vec::new(),
-                };
+            Ok(mut config) => {
+                let mut problems = Vec::new();
+                // Read as a number like any other, but an agent that ends as it starts is no
+                // agent: 0 hours is a bad value.
+                if config.agent_max_hours == 0 {
+                    config.agent_max_hours = Config::default().agent_max_hours;
+                    problems.push(ConfigError::BadValue {
+                        path: path.to_path_buf(),
+                        name: "agent_max_hours",
+                        takes: SETTINGS
+                            .iter()
+                            .find(|(n, _)| *n == "agent_max_hours")
+                            .map_or("", |(_, t)| *t),
+                        line: None,
+                    });
+                }
+                return Loaded { config, problems };
             }
             Err(e) => e,
         };
@@ -203,6 +229,14 @@ impl Config {
                     Ok(v) => config.colors = v,
                     Err(_) => problems.push(bad("colors", takes(name))),
                 },
+                "agent_idle_minutes" => match value.into_rust() {
+                    Ok(v) => config.agent_idle_minutes = v,
+                    Err(_) => problems.push(bad("agent_idle_minutes", takes(name))),
+                },
+                "agent_max_hours" => match value.into_rust() {
+                    Ok(v) if v > 0 => config.agent_max_hours = v,
+                    _ => problems.push(bad("agent_max_hours", takes(name))),
+                },
                 // An identifier (`auto`) reaches `ron::Value` as a bare unit, so this one is
                 // read from the text on its own.
                 "clipboard" => match ron::from_str::<ClipboardOnly>(text) {
@@ -222,6 +256,15 @@ impl Config {
         Loaded { config, problems }
     }
 
+    /// The shipped defaults, with no problem (what an empty settings file gives, without
+    /// parsing one).
+    fn defaults() -> Loaded {
+        Loaded {
+            config: Config::default(),
+            problems: Vec::new(),
+        }
+    }
+
     /// Loads `explicit` (which must exist) or the default file (which may not), setting by
     /// setting (see [`Config::parse_lenient`]).
     pub fn load(explicit: Option<&Path>) -> Loaded {
@@ -230,7 +273,7 @@ impl Config {
             Some(p) => (p.to_path_buf(), true),
             None => match default_config_path() {
                 Some(p) => (p, false),
-                None => return Config::parse_lenient("()", Path::new("")),
+                None => return Config::defaults(),
             },
         };
         let defaults = |problem| Loaded {
@@ -247,7 +290,7 @@ impl Config {
                     problem: "the file is not UTF-8 text".into(),
                 }),
             },
-            Err(ReadError::Missing { .. }) if !required => Config::parse_lenient("()", &path),
+            Err(ReadError::Missing { .. }) if !required => Config::defaults(),
             Err(e) => defaults(ConfigError::Read(e)),
         }
     }
@@ -283,88 +326,4 @@ pub fn default_vault_path() -> Option<PathBuf> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn shipped_defaults_match_the_code() {
-        assert_eq!(
-            Config::parse(DEFAULT_RON, Path::new("assets/config.ron")).unwrap(),
-            Config::default()
-        );
-    }
-
-    #[test]
-    fn fields_are_optional_and_typos_are_named() {
-        let c = Config::parse("(colors: false)", Path::new("c.ron")).unwrap();
-        assert!(!c.colors);
-        assert_eq!(c.clipboard_clear_seconds, 30);
-        let e = Config::parse("(\n  colours: false,\n)", Path::new("c.ron")).unwrap_err();
-        let text = e.to_string();
-        assert!(text.starts_with("config file 'c.ron', line 2"), "{text}");
-        assert!(text.contains("colours"), "{text}");
-    }
-
-    #[test]
-    fn the_clipboard_setting_reads_its_four_words() {
-        use crate::clipboard::Setting;
-        for (word, want) in [
-            ("auto", Setting::Auto),
-            ("osc52", Setting::Osc52),
-            ("system", Setting::System),
-            ("off", Setting::Off),
-        ] {
-            let c = Config::parse(&format!("(clipboard: {word})"), Path::new("c.ron")).unwrap();
-            assert_eq!(c.clipboard, want);
-        }
-        let e = Config::parse("(clipboard: tmux)", Path::new("c.ron")).unwrap_err();
-        assert!(e.to_string().contains("tmux"), "{e}");
-        // Setting by setting: a good clipboard beside a typo is kept; a bad one is named.
-        let loaded = Config::parse_lenient("(clipboard: system, colours: false)", Path::new("c"));
-        assert_eq!(loaded.config.clipboard, Setting::System);
-        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
-        let loaded = Config::parse_lenient("(clipboard: tmux)", Path::new("c.ron"));
-        assert_eq!(loaded.config.clipboard, Setting::Auto);
-        assert_eq!(loaded.problems[0].setting(), Some("clipboard"));
-        assert!(
-            loaded.needed(&["clipboard"]).is_err(),
-            "copying refuses to guess"
-        );
-    }
-
-    #[test]
-    fn explicit_file_must_exist() {
-        let loaded = Config::load(Some(Path::new("/nonexistent/keyfob.ron")));
-        let e = loaded.needed(&[]).unwrap().1.remove(0);
-        assert!(e.to_string().contains("cannot read config file"), "{e}");
-    }
-
-    #[test]
-    fn good_settings_are_kept_beside_bad_ones() {
-        let text =
-            "(\n  colors: false,\n  idle_lock_minutes: \"ten\",\n  agent_idle_minutes: 5,\n)";
-        let loaded = Config::parse_lenient(text, Path::new("c.ron"));
-        assert!(!loaded.config.colors);
-        assert_eq!(loaded.config.idle_lock_minutes, 10);
-        let shown: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
-        assert_eq!(loaded.problems.len(), 2, "{shown:?}");
-        assert!(
-            shown
-                .iter()
-                .any(|s| s.contains("'idle_lock_minutes' takes minutes"))
-        );
-        assert!(
-            shown
-                .iter()
-                .any(|s| s.contains("unknown setting 'agent_idle_minutes'"))
-        );
-        // `list` uses no setting; the screen uses them all.
-        let loaded = Config::parse_lenient(text, Path::new("c.ron"));
-        assert_eq!(loaded.needed(&[]).unwrap().1.len(), 2);
-        let loaded = Config::parse_lenient(text, Path::new("c.ron"));
-        let e = loaded.needed(&["idle_lock_minutes", "colors"]).unwrap_err();
-        assert_eq!(e.setting(), Some("idle_lock_minutes"));
-        let loaded = Config::parse_lenient("(colors: tru", Path::new("c.ron"));
-        assert!(loaded.needed(&["colors"]).is_err());
-    }
-}
+mod tests;

@@ -11,6 +11,9 @@ use crate::unlock::Access;
 pub struct Context {
     pub access: Access,
     pub config: Config,
+    /// The settings file named with `--config` / `KEYFOB_CONFIG`, if any (an agent started
+    /// from here reads the same one).
+    pub config_path: Option<std::path::PathBuf>,
 }
 
 impl Context {

@@ -24,4 +24,5 @@ pub mod store;
 pub mod trust;
 pub mod uri;
 pub mod vault;
+pub mod view;
 pub mod width;

@@ -120,13 +120,17 @@ impl Person {
 }
 
 impl Prompt for Person {
+    // Every question or message reaches a person: an unlock that made one counts as asking
+    // (see `crate::unlock::asked_person`).
     fn message(&self, text: &str) {
+        crate::unlock::note_person_asked();
         if Person::on_screen(Question::Message(text.to_string())).is_none() {
             say(text);
         }
     }
 
     fn confirm(&self, question: &str, yes: &str, no: Option<&str>) -> Option<bool> {
+        crate::unlock::note_person_asked();
         let asked = Question::Confirm {
             question: question.to_string(),
             yes: yes.to_string(),
@@ -151,6 +155,7 @@ impl Prompt for Person {
     }
 
     fn public(&self, question: &str) -> Option<String> {
+        crate::unlock::note_person_asked();
         match Person::on_screen(Question::Public(question.to_string())) {
             Some(Answer::Text(text)) => Some(text.to_string()),
             Some(_) => None,
@@ -159,6 +164,7 @@ impl Prompt for Person {
     }
 
     fn secret(&self, question: &str) -> Option<SecretString> {
+        crate::unlock::note_person_asked();
         match Person::on_screen(Question::Secret(question.to_string())) {
             Some(Answer::Text(text)) => Some(SecretString::from(text.to_string())),
             Some(_) => None,

@@ -7,6 +7,7 @@ use age::secrecy::ExposeSecret;
 use clap::Args;
 use zeroize::Zeroizing;
 
+use super::reach::Reach;
 use super::{AlgorithmArg, Context, warn};
 use crate::engine::entry::{self, Entry, EntryId};
 use crate::engine::ops::{Op, Patch};
@@ -16,6 +17,7 @@ use crate::engine::secret::Secret;
 use crate::engine::storage::read;
 use crate::engine::uri;
 use crate::engine::vault::Vault;
+use crate::engine::view::EntryView;
 use crate::failure::Failure;
 use crate::unlock;
 
@@ -243,6 +245,14 @@ pub fn describe_code(entry: &Entry, now: u64) -> Result<String, Failure> {
     })
 }
 
+/// The line `add` and `edit` print about an entry's code now.
+pub fn describe(view: &EntryView) -> String {
+    match view.remaining() {
+        Some(left) => format!("code {} ({left} s left)", view.code()),
+        None => format!("code {} at counter {}", view.code(), view.counter),
+    }
+}
+
 pub fn add(context: &Context, args: &AddArgs) -> Result<u8, Failure> {
     let entry = entry_from_args(args)?;
     if entry.secret.is_short() {
@@ -251,29 +261,33 @@ pub fn add(context: &Context, args: &AddArgs) -> Result<u8, Failure> {
             entry.secret.bits()
         ));
     }
-    let mut session = context.access.open()?;
+    let mut reach = Reach::open(context)?;
     let name = entry.name();
     crate::failure::test_panic_point("add", &[&entry]);
     let now = Context::now(None);
-    session.apply(&Op::Add(vec![entry.clone()]), now)?;
-    outln!("added '{name}': {}", describe_code(&entry, now)?)?;
+    let applied = reach.apply(context, &Op::Add(vec![entry.clone()]), now)?;
+    reach.done(context);
+    let shown = match applied.views.first() {
+        Some(view) => describe(view),
+        None => describe_code(&entry, now)?,
+    };
+    outln!("added '{name}': {shown}")?;
     Ok(0)
 }
 
-/// The id of an entry of the opened vault (the session gives every entry one when it opens).
+/// The id of an entry as shown (every stored entry has one).
 pub fn id_of(entry: &Entry) -> Result<EntryId, Failure> {
-    entry.id.ok_or_else(|| {
-        Failure::new(format!(
-            "'{}' has no id yet; nothing was changed",
-            entry.name()
-        ))
-    })
+    view_id(entry.id, &entry.name())
+}
+
+fn view_id(id: Option<EntryId>, name: &str) -> Result<EntryId, Failure> {
+    id.ok_or_else(|| Failure::new(format!("'{name}' has no id yet; nothing was changed")))
 }
 
 pub fn remove(context: &Context, query: &str, yes: bool) -> Result<u8, Failure> {
-    let mut session = context.access.open()?;
-    let index = pick(session.vault(), query)?;
-    let target = session.vault().entries[index].clone();
+    let mut reach = Reach::open(context)?;
+    let now = Context::now(None);
+    let target = reach.pick(context, query, now)?;
     let name = target.name();
     if !yes {
         match super::confirm(&format!(
@@ -289,70 +303,70 @@ pub fn remove(context: &Context, query: &str, yes: bool) -> Result<u8, Failure> 
             }
         }
     }
-    session.apply(
-        &Op::Remove {
-            id: id_of(&target)?,
-        },
-        Context::now(None),
-    )?;
+    let id = view_id(target.id, &name)?;
+    reach.apply(context, &Op::Remove { id }, now)?;
+    reach.done(context);
     outln!("removed '{name}'")?;
     Ok(0)
 }
 
-fn optional(value: &Option<String>, field: &mut Option<String>) {
-    if let Some(v) = value {
-        *field = (!v.trim().is_empty()).then(|| v.trim().to_string());
-    }
+/// `Some(None)` for an empty text (the field is removed), `Some(Some(text))` otherwise.
+fn optional(value: &Option<String>) -> Option<Option<String>> {
+    value
+        .as_ref()
+        .map(|v| (!v.trim().is_empty()).then(|| v.trim().to_string()))
 }
 
-fn apply_edit(entry: &mut Entry, args: &EditArgs) -> Result<(), Failure> {
-    if let Some(issuer) = &args.issuer {
-        entry.issuer = issuer.clone();
+/// The fields `args` change in the entry `target` shows, checked as the entry will be: only
+/// those given (an edit another keyfob made meanwhile to other fields is kept).
+fn edit_patch(target: &EntryView, args: &EditArgs) -> Result<Patch, Failure> {
+    let kind = target.kind;
+    if args.algorithm.is_some() && kind == Kind::Steam {
+        return Err(Failure::new("Steam entries always use SHA1"));
     }
-    if let Some(account) = &args.account {
-        entry.account = account.clone();
+    if args.digits.is_some() && kind == Kind::Steam {
+        return Err(Failure::new("Steam codes always have 5 characters"));
     }
-    if let Some(algorithm) = args.algorithm {
-        if entry.kind == Kind::Steam {
-            return Err(Failure::new("Steam entries always use SHA1"));
-        }
-        entry.algorithm = algorithm.into();
+    if args.period.is_some() && kind == Kind::Hotp {
+        return Err(Failure::new(
+            "--period does not apply to a HOTP (counter) entry",
+        ));
     }
-    if let Some(digits) = args.digits {
-        if entry.kind == Kind::Steam {
-            return Err(Failure::new("Steam codes always have 5 characters"));
-        }
-        entry.digits = digits;
+    if args.counter.is_some() && kind != Kind::Hotp {
+        return Err(Failure::new(
+            "--counter applies only to HOTP entries; this one is time-based",
+        ));
     }
-    if let Some(period) = args.period {
-        if entry.kind == Kind::Hotp {
-            return Err(Failure::new(
-                "--period does not apply to a HOTP (counter) entry",
-            ));
-        }
-        entry.period = period;
+    let issuer = args.issuer.as_deref().unwrap_or(&target.issuer);
+    let account = args.account.as_deref().unwrap_or(&target.account);
+    if issuer.trim().is_empty() && account.trim().is_empty() {
+        return Err(Failure::new(entry::EntryError::NoName.to_string()));
     }
-    if let Some(counter) = args.counter {
-        if entry.kind != Kind::Hotp {
-            return Err(Failure::new(
-                "--counter applies only to HOTP entries; this one is time-based",
-            ));
-        }
-        entry.counter = counter;
-    }
-    optional(&args.note, &mut entry.note);
-    optional(&args.serial, &mut entry.serial);
-    optional(&args.upn, &mut entry.upn);
-    optional(&args.manufacturer, &mut entry.manufacturer);
-    optional(&args.model, &mut entry.model);
-    if let Some(tags) = &args.tags {
-        entry.tags = tags
-            .iter()
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .collect();
-    }
-    entry.validate().map_err(|e| Failure::new(e.to_string()))
+    let digits = args.digits.unwrap_or(target.digits);
+    let period = args.period.unwrap_or(target.period);
+    otp::check_params(kind, digits, period)
+        .map_err(|e| Failure::new(entry::EntryError::from(e).to_string()))?;
+    let patch = Patch {
+        issuer: args.issuer.clone(),
+        account: args.account.clone(),
+        algorithm: args.algorithm.map(Into::into),
+        digits: args.digits,
+        period: args.period,
+        counter: args.counter,
+        note: optional(&args.note),
+        tags: args.tags.as_ref().map(|tags| {
+            tags.iter()
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .collect()
+        }),
+        serial: optional(&args.serial),
+        manufacturer: optional(&args.manufacturer),
+        model: optional(&args.model),
+        upn: optional(&args.upn),
+        ..Patch::default()
+    };
+    Ok(patch)
 }
 
 pub fn edit(context: &Context, args: &EditArgs) -> Result<u8, Failure> {
@@ -374,28 +388,21 @@ pub fn edit(context: &Context, args: &EditArgs) -> Result<u8, Failure> {
         return Err(Failure::new("nothing to change")
             .with_hint("give at least one of --issuer, --account, --digits, --period, --algorithm, --counter, --note, --tag, --serial, --upn, --manufacturer, --model"));
     }
-    let mut session = context.access.open()?;
-    let index = pick(session.vault(), &args.query)?;
-    let target = session.vault().entries[index].clone();
-    let id = id_of(&target)?;
-    // Only the fields given change: an edit another keyfob made meanwhile to other fields of
-    // the same entry is kept.
-    let mut edited = target.clone();
-    apply_edit(&mut edited, args)?;
+    let mut reach = Reach::open(context)?;
     let now = Context::now(None);
-    let patch = Patch::between(&target, &edited);
-    session.apply(
+    let target = reach.pick(context, &args.query, now)?;
+    let id = view_id(target.id, &target.name())?;
+    let patch = edit_patch(&target, args)?;
+    let applied = reach.apply(
+        context,
         &Op::Edit {
             id,
             patch: Box::new(patch),
         },
         now,
     )?;
-    let updated = session.vault().entry(id).unwrap_or(&edited);
-    outln!(
-        "updated '{}': {}",
-        updated.name(),
-        describe_code(updated, now)?
-    )?;
+    reach.done(context);
+    let updated = applied.views.first().unwrap_or(&target);
+    outln!("updated '{}': {}", updated.name(), describe(updated))?;
     Ok(0)
 }

@@ -115,14 +115,15 @@ pub fn generate(context: &Context, args: &GenerateArgs) -> Result<u8, Failure> {
                 .with_hint("give --upn for each token or --serial-start"));
         }
         let entries: Vec<_> = rows.iter().map(entra::entry_from_row).collect();
-        let mut session = context.access.open()?;
-        let outcome = session.apply_owned(Op::Add(entries), Context::now(None))?;
-        if let Outcome::Added { warnings, .. } = &outcome {
+        let mut reach = super::reach::Reach::open(context)?;
+        let applied = reach.apply_owned(context, Op::Add(entries), Context::now(None))?;
+        if let Outcome::Added { warnings, .. } = &applied.outcome {
             // A serial number another entry already has (`code SERIAL` would match both).
             for (what, text) in warnings {
                 super::warn(format!("{what}: {text}"));
             }
         }
+        reach.done(context);
         errln!(
             "added {} entr{} to the vault",
             rows.len(),

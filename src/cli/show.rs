@@ -3,13 +3,14 @@
 use serde::Serialize;
 
 use super::entries::{ambiguous, id_of, no_match, pick};
-use super::{Context, clipboard_hold};
+use super::{Context, clipboard_hold, reach};
 use crate::engine::crypto::{Key, Protection};
 use crate::engine::entry::Entry;
 use crate::engine::ops::{Op, Outcome};
 use crate::engine::otp::{Code, Kind};
 use crate::engine::store::{Session, Store};
 use crate::engine::vault::{Lookup, Vault};
+use crate::engine::view::{CodeWindow, EntryView};
 use crate::engine::width::{pad, width};
 use crate::failure::Failure;
 
@@ -36,21 +37,21 @@ pub struct EntryJson<'a> {
 }
 
 impl<'a> EntryJson<'a> {
-    fn new(entry: &'a Entry, code: Code, now: u64) -> EntryJson<'a> {
-        let hotp = entry.kind == Kind::Hotp;
+    fn new(view: &'a EntryView) -> EntryJson<'a> {
+        let hotp = view.kind == Kind::Hotp;
         EntryJson {
-            issuer: &entry.issuer,
-            account: &entry.account,
-            kind: entry.kind.as_str(),
-            algorithm: entry.algorithm.as_str(),
-            digits: entry.digits,
-            period: (!hotp).then_some(entry.period),
-            counter: hotp.then_some(entry.counter),
-            code: code.to_string(),
-            remaining: entry.remaining(now),
-            serial: entry.serial.as_deref(),
-            id: entry.id.map(|id| id.to_string()),
-            conflict: entry.conflict.map(|id| id.to_string()),
+            issuer: &view.issuer,
+            account: &view.account,
+            kind: view.kind.as_str(),
+            algorithm: view.algorithm.as_str(),
+            digits: view.digits,
+            period: (!hotp).then_some(view.period),
+            counter: hotp.then_some(view.counter),
+            code: view.code().to_string(),
+            remaining: view.remaining(),
+            serial: view.serial.as_deref(),
+            id: view.id.map(|id| id.to_string()),
+            conflict: view.conflict.map(|id| id.to_string()),
         }
     }
 }
@@ -61,13 +62,24 @@ fn code_of(entry: &Entry, now: u64) -> Result<Code, Failure> {
         .map_err(|e| Failure::new(format!("'{}': {e}", entry.name())))
 }
 
+fn view_of(entry: &Entry, now: u64) -> Result<EntryView, Failure> {
+    EntryView::of(entry, now).map_err(|e| Failure::new(format!("'{}': {e}", entry.name())))
+}
+
+/// `--next` / `--min-remaining` on a counter entry.
+fn hotp_not_timed(name: &str) -> Failure {
+    Failure::new(format!(
+        "'{name}' is a HOTP (counter) entry: --next and --min-remaining apply to time-based codes"
+    ))
+}
+
 fn json<T: Serialize>(value: &T) -> Result<String, Failure> {
     serde_json::to_string_pretty(value).map_err(|e| Failure::new(format!("cannot write JSON: {e}")))
 }
 
 /// Warns on stderr when the codes depend on a clock the kernel calls unsynchronised (not with
 /// `--at`, which fixes the time).
-fn check_clock(at: Option<u64>) {
+pub(super) fn check_clock(at: Option<u64>) {
     if at.is_none()
         && let Some(text) = crate::clock::warning(crate::clock::health())
     {
@@ -75,56 +87,70 @@ fn check_clock(at: Option<u64>) {
     }
 }
 
-pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Failure> {
+/// Every entry's view at `now`: from the agent if one holds the vault, else opened here.
+fn all_views(context: &Context, now: u64) -> Result<Vec<EntryView>, Failure> {
+    if let Some(mut client) = reach::agent(context) {
+        match client.list(now) {
+            Ok((views, warnings)) => {
+                reach::warn_all(&warnings);
+                return Ok(views);
+            }
+            Err(e) if e.unserved() => {}
+            Err(e) => return Err(e.failure()),
+        }
+    }
     let session = context.access.open()?;
-    let now = Context::now(at);
-    check_clock(at);
-    let entries = &session.vault().entries;
-    let codes = entries
+    let views = session
+        .vault()
+        .entries
         .iter()
-        .map(|e| code_of(e, now))
+        .map(|e| view_of(e, now))
         .collect::<Result<Vec<_>, _>>()?;
+    reach::autostart_session(context, &session);
+    Ok(views)
+}
+
+pub fn list(context: &Context, as_json: bool, at: Option<u64>) -> Result<u8, Failure> {
+    let now = Context::now(at);
+    let views = all_views(context, now)?;
+    check_clock(at);
     if as_json {
-        let rows: Vec<EntryJson> = entries
-            .iter()
-            .zip(&codes)
-            .map(|(e, c)| EntryJson::new(e, *c, now))
-            .collect();
+        let rows: Vec<EntryJson> = views.iter().map(EntryJson::new).collect();
         outln!("{}", json(&rows)?)?;
         return Ok(0);
     }
-    if entries.is_empty() {
+    if views.is_empty() {
         errln!("the vault is empty; add an entry with `keyfob add` or `keyfob import`");
         return Ok(0);
     }
     // Padded by display width (CJK characters and emoji take two columns), not characters.
-    let widest = |f: fn(&Entry) -> &str| entries.iter().map(|e| width(f(e))).max().unwrap_or(0);
+    let widest = |f: fn(&EntryView) -> &str| views.iter().map(|e| width(f(e))).max().unwrap_or(0);
     let issuer_w = widest(|e| &e.issuer).max(6);
     let account_w = widest(|e| &e.account).max(7);
     // A flag naming an entry that is gone (a hand-edited file) marks nothing.
-    let ids: std::collections::HashSet<_> = entries.iter().filter_map(|e| e.id).collect();
+    let ids: std::collections::HashSet<_> = views.iter().filter_map(|e| e.id).collect();
     let mut out = String::new();
-    for (entry, code) in entries.iter().zip(&codes) {
-        let left = match entry.remaining(now) {
+    for view in &views {
+        let left = match view.remaining() {
             Some(s) => format!("{s:>3} s"),
-            None => format!("#{}", entry.counter),
+            None => format!("#{}", view.counter),
         };
-        let flag = if entry.conflict.is_some_and(|first| ids.contains(&first)) {
+        let flag = if view.conflict.is_some_and(|first| ids.contains(&first)) {
             "  [conflict]"
         } else {
             ""
         };
         let line = format!(
             "{}  {}  {:<9}  {left}{flag}",
-            pad(&entry.issuer, issuer_w),
-            pad(&entry.account, account_w),
-            code.grouped(),
+            pad(&view.issuer, issuer_w),
+            pad(&view.account, account_w),
+            view.code().grouped(),
         );
         out.push_str(line.trim_end());
         out.push('\n');
     }
     out!("{out}")?;
-    let conflicts = entries
+    let conflicts = views
         .iter()
         .filter(|e| e.conflict.is_some_and(|first| ids.contains(&first)))
         .count();
@@ -167,19 +193,30 @@ pub fn code(context: &Context, query: &str, args: CodeArgs) -> Result<u8, Failur
     let copier = copy
         .then(|| clipboard_hold::Copier::prepare(context))
         .transpose()?;
-    let mut now = Context::now(at);
+    let now = Context::now(at);
     let timed_only = min_remaining.is_some() || next;
-    let (entry, mut code) = find_code(context, query, now, timed_only)?;
+    // A HOTP match is advanced only when it is not refused below.
+    let mut view = match agent_code(context, query, now, !timed_only)? {
+        Some(view) => view,
+        None => {
+            let (entry, _) = find_code(context, query, now, timed_only)?;
+            view_of(&entry, now)?
+        }
+    };
+    let mut code = view.code();
     check_clock(at);
     if timed_only {
-        let left = entry.remaining(now).unwrap_or(0);
+        let name = crate::engine::entry::display_name(&view.issuer, &view.account);
+        if view.kind == Kind::Hotp {
+            return Err(hotp_not_timed(&name));
+        }
+        let left = view.remaining().unwrap_or(0);
         if let Some(wanted) = min_remaining
-            && wanted > entry.period
+            && wanted > view.period
         {
             return Err(Failure::new(format!(
-                "--min-remaining {wanted} is longer than '{}''s period of {} s: no code ever has that long left",
-                entry.name(),
-                entry.period
+                "--min-remaining {wanted} is longer than '{name}''s period of {} s: no code ever has that long left",
+                view.period
             )));
         }
         if next || min_remaining.is_some_and(|wanted| left < wanted) {
@@ -187,8 +224,19 @@ pub fn code(context: &Context, query: &str, args: CodeArgs) -> Result<u8, Failur
             if at.is_none() && !next {
                 crate::clock::sleep_until(start);
             }
-            now = start;
-            code = code_of(&entry, now)?;
+            // The view holds the next period's code too.
+            let (next_code, left) = view
+                .codes
+                .code_at(start)
+                .ok_or_else(|| Failure::new("the next code is past the end of time"))?;
+            view.codes = CodeWindow {
+                at: start,
+                current: next_code,
+                next: None,
+                remaining: left,
+                period: view.codes.period,
+            };
+            code = next_code;
         }
     }
     // Copied first: stdout gets the code only when the whole command succeeded.
@@ -196,11 +244,32 @@ pub fn code(context: &Context, query: &str, args: CodeArgs) -> Result<u8, Failur
         copier.copy(code.as_str())?;
     }
     if as_json {
-        outln!("{}", json(&EntryJson::new(&entry, code, now))?)?;
+        outln!("{}", json(&EntryJson::new(&view))?)?;
     } else {
         outln!("{code}")?;
     }
     Ok(0)
+}
+
+/// `code` through the agent, if one holds the vault (a HOTP match is advanced there, under
+/// the lock). `None`: no agent (or one that can no longer serve), so the vault is opened here.
+fn agent_code(
+    context: &Context,
+    query: &str,
+    now: u64,
+    advance_hotp: bool,
+) -> Result<Option<EntryView>, Failure> {
+    let Some(mut client) = reach::agent(context) else {
+        return Ok(None);
+    };
+    match client.code(query, now, advance_hotp) {
+        Ok((found, warnings)) => {
+            reach::warn_all(&warnings);
+            reach::found_view(found, query).map(Some)
+        }
+        Err(e) if e.unserved() => Ok(None),
+        Err(e) => Err(e.failure()),
+    }
 }
 
 /// The entry `query` picks and its code. Read-only look-ups build only the matching entry
@@ -258,6 +327,8 @@ fn find_code(
         && let Some(plaintext) = store.decrypt_streaming(key)
         && let Some(found) = quick(&mut store, Protection::Recipients, key, &plaintext)?
     {
+        // (An encrypted SSH key asked for its passphrase: the agent reads the file itself.)
+        reach::autostart(context, key, None);
         return Ok(found);
     }
     let loaded = store.load()?;
@@ -269,28 +340,28 @@ fn find_code(
     };
     let plaintext = store.decrypt(&loaded, &key)?;
     if let Some(found) = quick(&mut store, loaded.protection(), &key, &plaintext)? {
+        reach::autostart(context, &key, Some((&loaded.content_hash(), &plaintext)));
         return Ok(found);
     }
-    let session = store.open_decrypted(loaded, key, &plaintext)?;
+    let mut session = store.open_decrypted(loaded, key, &plaintext)?;
     for line in crate::unlock::warnings(&session) {
         super::warn(line);
     }
-    open_code(session, query, now, timed_only)
+    let found = open_code(&mut session, query, now, timed_only)?;
+    reach::autostart_session(context, &session);
+    Ok(found)
 }
 
 /// `code` on the opened vault: picks the entry, and saves a hotp entry's next counter.
 fn open_code(
-    mut session: Session,
+    session: &mut Session,
     query: &str,
     now: u64,
     timed_only: bool,
 ) -> Result<(Entry, Code), Failure> {
     let index = pick(session.vault(), query)?;
     if timed_only && session.vault().entries[index].kind == Kind::Hotp {
-        return Err(Failure::new(format!(
-            "'{}' is a HOTP (counter) entry: --next and --min-remaining apply to time-based codes",
-            session.vault().entries[index].name()
-        )));
+        return Err(hotp_not_timed(&session.vault().entries[index].name()));
     }
     let (entry, code) = if session.vault().entries[index].kind == Kind::Hotp {
         // The code at the stored counter is used up: the engine issues it and saves counter

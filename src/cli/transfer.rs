@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, ValueEnum};
 
-use super::{Context, output};
+use super::{Context, output, reach};
 use crate::engine::entry::Entry;
 use crate::engine::export;
 use crate::engine::query::{self, Found};
@@ -152,7 +152,12 @@ pub fn export(context: &Context, args: &ExportArgs) -> Result<u8, Failure> {
             "--invert only changes QR codes drawn in the terminal (--format qr without --output)",
         ));
     }
+    reach::note_direct(
+        context,
+        "the agent never hands out seeds: the vault is unlocked here for the export",
+    );
     let session = context.access.open()?;
+    reach::autostart_session(context, &session);
     let entries = selected(&session.vault().entries, &args.select)?;
     let entries = &*entries;
     let engine_err = |e: export::ExportError| Failure::new(e.to_string());

@@ -7,7 +7,12 @@ use crate::engine::trust::Trusted;
 use crate::failure::Failure;
 
 pub fn trust(context: &Context) -> Result<u8, Failure> {
+    super::reach::note_direct(
+        context,
+        "the recipients are reviewed on the vault opened here, not through the agent",
+    );
     let mut session = context.access.open()?;
+    super::reach::autostart_session(context, &session);
     let own = session.own_keys();
     let rolled = session.notices().iter().find_map(|n| match n {
         Notice::RolledBack { rolled, .. } => Some(*rolled),

@@ -171,6 +171,10 @@ pub fn passwd(
     recipient: &[String],
     new_passphrase_file: Option<&Path>,
 ) -> Result<u8, Failure> {
+    let held = super::reach::note_direct(
+        context,
+        "re-sealing needs the vault's key, which the agent never hands out: the vault is unlocked here",
+    );
     let mut session = context.access.open()?;
     let seal = new_seal(context, recipient, false, new_passphrase_file)?;
     let (key, how) = match &seal {
@@ -211,6 +215,14 @@ pub fn passwd(
     }
     for notice in session.notices() {
         super::warn(crate::failure::notice_text(notice));
+    }
+    // The agent holds the old protection: it is locked, and the next unlock uses the new one.
+    if held
+        && let crate::agent::client::Connect::Agent(mut agent) =
+            crate::agent::client::connect(&context.access.vault)
+        && agent.lock().is_ok()
+    {
+        outln!("the agent that held the vault under its old protection was locked")?;
     }
     Ok(0)
 }

@@ -32,8 +32,8 @@ pub mod protected;
 
 pub use header::{WHOLE_HEADER, WholeHeader};
 pub use identities::{
-    Ask, Identities, IdentityError, KeyLock, generate_protected, is_protected, read_identities,
-    x25519_identities,
+    Ask, Identities, IdentityError, KeyLock, Portable, generate_protected, is_protected,
+    read_identities, rebuild, x25519_identities,
 };
 pub use plaintext::Plaintext;
 #[cfg(test)]

@@ -400,6 +400,11 @@ impl Loaded {
     pub fn protection(&self) -> Protection {
         self.protection
     }
+
+    /// The SHA-256 of the file's bytes (what [`Session::content_hash`] compares).
+    pub fn content_hash(&self) -> [u8; 32] {
+        Sha256::digest(&self.bytes).into()
+    }
 }
 
 /// What a session last read or wrote: enough to tell whether the file changed since, without

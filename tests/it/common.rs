@@ -41,7 +41,10 @@ pub const MS_SECRET: &str = "2234567abcdef2234567abcdef";
 pub const RFC_SECRET_B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
 /// Variables from the outside world that would change what `keyfob` does.
-const OUTSIDE_VARS: [&str; 10] = [
+const OUTSIDE_VARS: [&str; 13] = [
+    "KEYFOB_NO_FAST_PATH",
+    "KEYFOB_TEST_AGENT_TIMES",
+    "KEYFOB_TEST_AGENT_TAP",
     "KEYFOB_VAULT",
     "KEYFOB_CONFIG",
     "KEYFOB_IDENTITY",
@@ -54,6 +57,15 @@ const OUTSIDE_VARS: [&str; 10] = [
     "WAYLAND_DISPLAY",
 ];
 
+/// Where the tests' agents put their sockets (a private folder of this test run, short
+/// enough for a socket path), instead of the real `$XDG_RUNTIME_DIR`.
+pub fn runtime_dir() -> PathBuf {
+    use std::os::unix::fs::DirBuilderExt;
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("run");
+    let _ = std::fs::DirBuilder::new().mode(0o700).create(&dir);
+    dir
+}
+
 /// `keyfob` with no KEYFOB_* or SSH/clipboard variables from the outside world.
 pub fn keyfob() -> Command {
     let mut cmd = Command::cargo_bin("keyfob").unwrap();
@@ -64,6 +76,9 @@ pub fn keyfob() -> Command {
     cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
     cmd.env("XDG_STATE_HOME", shared_state_dir());
+    cmd.env("XDG_RUNTIME_DIR", runtime_dir());
+    // Only the agent tests leave agents behind (they remove this).
+    cmd.env("KEYFOB_TEST_NO_AGENT", "1");
     // The machine's NTP state must not add warnings to what tests compare (tests of the
     // warning set it to `unsynced`).
     cmd.env("KEYFOB_TEST_CLOCK_SYNC", "synced");
@@ -85,6 +100,8 @@ pub fn clean_env(cmd: &mut std::process::Command) {
     cmd.env("XDG_DATA_HOME", "/nonexistent/keyfob-test-data");
     cmd.env("XDG_CONFIG_HOME", "/nonexistent/keyfob-test-config");
     cmd.env("XDG_STATE_HOME", shared_state_dir());
+    cmd.env("XDG_RUNTIME_DIR", runtime_dir());
+    cmd.env("KEYFOB_TEST_NO_AGENT", "1");
     cmd.env("KEYFOB_TEST_CLOCK_SYNC", "synced");
 }
 

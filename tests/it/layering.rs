@@ -6,6 +6,8 @@
 //! - `src/ui/` never imports `crate::cli`; `src/cli/` reaches the screen only through the
 //!   documented entry `crate::ui::run`.
 //! - `ui/app.rs` and `ui/import_flow.rs` do not import each other (only app → import_flow).
+//! - `src/agent/` (an edge over the engine) imports neither face; the engine does not name it;
+//!   the screen reaches it as a client (never its server or handover).
 //!
 //! Comment lines and test modules (`tests.rs` files, and an inline `mod tests { … }` to the end
 //! of its file) are not checked: tests may freeze or read the clock as they like.
@@ -139,6 +141,37 @@ fn the_screen_and_the_command_line_do_not_import_each_other() {
         cli.is_empty(),
         "src/cli reaches the screen only through `crate::ui::run`:\n{}",
         cli.join("\n")
+    );
+}
+
+#[test]
+fn the_agent_is_an_edge_the_faces_reach_only_as_clients() {
+    let agent = offences(
+        "src/agent",
+        &["crate::cli", "crate::ui", "keyfob::cli", "keyfob::ui"],
+        &[],
+    );
+    assert!(
+        agent.is_empty(),
+        "src/agent must not import the command line or the screen:\n{}",
+        agent.join("\n")
+    );
+    let engine = offences("src/engine", &["crate::agent"], &[]);
+    assert!(
+        engine.is_empty(),
+        "src/engine must not name the agent (move shared pure pieces into the engine):\n{}",
+        engine.join("\n")
+    );
+    // The screen may ask an agent (client, protocol) and start one (spawn), never serve.
+    let ui = offences(
+        "src/ui",
+        &["crate::agent::server", "crate::agent::handover"],
+        &[],
+    );
+    assert!(
+        ui.is_empty(),
+        "src/ui reaches the agent as a client only:\n{}",
+        ui.join("\n")
     );
 }
 

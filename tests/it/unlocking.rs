@@ -21,7 +21,7 @@ const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The test plugin binary, built if `cargo test` did not build it yet. None (with a note) if
 /// it cannot be had.
-fn plugin_binary() -> Option<&'static Path> {
+pub(crate) fn plugin_binary() -> Option<&'static Path> {
     static BINARY: OnceLock<Option<PathBuf>> = OnceLock::new();
     BINARY
         .get_or_init(|| {
@@ -48,14 +48,14 @@ fn plugin_binary() -> Option<&'static Path> {
 }
 
 /// A folder with the test plugin in it, to put first on PATH.
-struct PluginPath {
+pub(crate) struct PluginPath {
     dir: tempfile::TempDir,
     /// Where the plugin notes each run (`wrap` / `unwrap`).
     log: PathBuf,
 }
 
 impl PluginPath {
-    fn new() -> Option<PluginPath> {
+    pub(crate) fn new() -> Option<PluginPath> {
         let binary = plugin_binary()?;
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("bin");
@@ -66,7 +66,7 @@ impl PluginPath {
     }
 
     /// PATH with the plugin first.
-    fn path_var(&self) -> String {
+    pub(crate) fn path_var(&self) -> String {
         format!(
             "{}:{}",
             self.dir.path().join("bin").display(),
@@ -75,7 +75,7 @@ impl PluginPath {
     }
 
     /// A new plugin identity file (with a PIN if given); returns it and its recipient.
-    fn identity(&self, name: &str, pin: Option<&str>) -> (PathBuf, String) {
+    pub(crate) fn identity(&self, name: &str, pin: Option<&str>) -> (PathBuf, String) {
         let mut cmd = Command::new(self.dir.path().join("bin/age-plugin-keyfobtest"));
         cmd.arg("--generate");
         if let Some(pin) = pin {
@@ -95,7 +95,7 @@ impl PluginPath {
     }
 
     /// The plugin's runs so far.
-    fn runs(&self) -> Vec<String> {
+    pub(crate) fn runs(&self) -> Vec<String> {
         std::fs::read_to_string(&self.log)
             .unwrap_or_default()
             .lines()
@@ -104,7 +104,7 @@ impl PluginPath {
     }
 
     /// `keyfob --vault VAULT` with the plugin on PATH and its log on.
-    fn keyfob(&self, vault: &Path) -> assert_cmd::Command {
+    pub(crate) fn keyfob(&self, vault: &Path) -> assert_cmd::Command {
         let mut cmd = keyfob();
         cmd.env("PATH", self.path_var())
             .env("KEYFOBTEST_LOG", &self.log)
@@ -116,7 +116,7 @@ impl PluginPath {
 }
 
 /// Whether stock `age` is installed (else a note and false).
-fn stock_age() -> bool {
+pub(crate) fn stock_age() -> bool {
     let found = Command::new("age").arg("--version").output().is_ok();
     if !found {
         eprintln!("note: stock `age` is not installed (Debian package `age`); skipping that part");
@@ -126,14 +126,14 @@ fn stock_age() -> bool {
 
 /// A program in a pseudo-terminal, its output fed to a terminal emulator (for the screen)
 /// and kept raw (for line prompts).
-struct Pty {
+pub(crate) struct Pty {
     session: expectrl::session::OsSession,
     parser: vt100::Parser,
     raw: Vec<u8>,
 }
 
 impl Pty {
-    fn spawn(cmd: Command) -> Pty {
+    pub(crate) fn spawn(cmd: Command) -> Pty {
         let mut session = expectrl::Session::spawn(cmd).expect("spawn in a pty");
         session.get_process_mut().set_window_size(100, 30).unwrap();
         let size = |n| std::num::NonZeroU16::new(n).unwrap();
@@ -157,7 +157,7 @@ impl Pty {
     }
 
     /// Everything written so far, as text.
-    fn output(&self) -> String {
+    pub(crate) fn output(&self) -> String {
         String::from_utf8_lossy(&self.raw).into_owned()
     }
 
@@ -167,7 +167,7 @@ impl Pty {
     }
 
     /// Waits until `needle` was written (from `since` on) or is on the screen.
-    fn wait_for(&mut self, needle: &str, since: usize) {
+    pub(crate) fn wait_for(&mut self, needle: &str, since: usize) {
         let start = Instant::now();
         loop {
             while self.pump() {}
@@ -186,13 +186,13 @@ impl Pty {
         }
     }
 
-    fn send(&mut self, text: &str) {
+    pub(crate) fn send(&mut self, text: &str) {
         self.session.write_all(text.as_bytes()).unwrap();
         self.session.flush().unwrap();
     }
 
     /// Waits for the program to end; returns its exit code.
-    fn exit_code(&mut self) -> i32 {
+    pub(crate) fn exit_code(&mut self) -> i32 {
         let start = Instant::now();
         loop {
             self.pump();
@@ -218,7 +218,7 @@ impl Pty {
 }
 
 /// The `keyfob` binary as a std command with a clean environment.
-fn keyfob_command() -> Command {
+pub(crate) fn keyfob_command() -> Command {
     let mut cmd = keyfob_std();
     cmd.env("TERM", "xterm-256color")
         .env("KEYFOB_SCRYPT_LOG_N", "10")

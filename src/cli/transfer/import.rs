@@ -17,11 +17,12 @@ use zeroize::Zeroizing;
 
 use super::{ImportArgs, SecretEncodingArg};
 use crate::cli::Context;
+use crate::cli::reach::{self, Reach, Refusal};
 use crate::engine::entry::{Entry, EntryId};
 use crate::engine::import::{self, DuplicateOf, Format, ImportError, Item, SecretEncoding};
 use crate::engine::ops::{Op, OpError, Outcome, Skipped};
 use crate::engine::storage;
-use crate::engine::store::ChangeError;
+use crate::engine::store::Session;
 use crate::failure::Failure;
 use crate::unlock;
 
@@ -201,54 +202,29 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
             if failed == 1 { "y" } else { "ies" }
         )));
     }
-    let mut session = context.access.open()?;
-    let mut report = Report::default();
-    let mut planned = Vec::new();
-    if args.dry_run {
-        // Sorted as the add would sort them, against the vault as it is; nothing is written.
-        planned.reserve(count);
-        let mut planner = import::Planner::beside(&session.vault().entries, &mut planned);
-        read_again(&sources, encoding, &mut |entry| {
-            if let Some(duplicate) = planner.offer_entry(entry) {
-                report
-                    .duplicates
-                    .push((duplicate.entry.name(), duplicate.of));
-            }
-        })?;
-        report.warnings = planner.finish().warnings;
-        drop(sources);
+    // Through the agent when one holds the vault (a very big import, whose sealed entries
+    // would pass the agent's request cap, unlocks here instead, saying so).
+    let mut reach = if count > AGENT_IMPORT_MAX {
+        reach::note_direct(
+            context,
+            "an import this big goes straight to the vault file: it is unlocked here",
+        );
+        Reach::Direct(Box::new(context.access.open()?))
     } else {
-        // The entries go from the files into one list, and from it (moved, not copied) into
-        // the vault re-read under the lock: a big import needs memory for its entries once.
-        let mut entries = Vec::with_capacity(count);
-        read_again(&sources, encoding, &mut |entry| entries.push(entry))?;
-        drop(sources);
-        crate::failure::test_panic_point("import", &entries);
-        if !entries.is_empty() {
-            let outcome = session.apply_owned(Op::Add(entries), Context::now(None));
-            let skipped = match outcome {
-                Ok(Outcome::Added {
-                    ids,
-                    skipped,
-                    warnings,
-                }) => {
-                    report.added = ids.into_iter().flatten().collect();
-                    report.warnings = warnings;
-                    skipped
-                }
-                Ok(_) => return Err(Failure::new("the import reported something else")),
-                // Nothing new (and nothing was written).
-                Err(ChangeError::Op(OpError::Duplicate { name })) => vec![Skipped {
-                    index: 0,
-                    name,
-                    of: DuplicateOf::Vault,
-                }],
-                Err(ChangeError::Op(OpError::NothingNew { skipped })) => skipped,
-                Err(e) => return Err(e.into()),
-            };
-            report.duplicates = skipped.into_iter().map(|s| (s.name, s.of)).collect();
+        Reach::open(context)?
+    };
+    let mut report = Report::default();
+    let added = match &mut reach {
+        Reach::Direct(session) => add_here(session, args, &sources, encoding, count, &mut report)?,
+        Reach::Agent { .. } => {
+            let mut entries = Vec::with_capacity(count);
+            read_again(&sources, encoding, &mut |entry| entries.push(entry))?;
+            drop(sources);
+            crate::failure::test_panic_point("import", &entries);
+            add_through(context, &mut reach, args, entries, &mut report)?
         }
-    }
+    };
+    reach.done(context);
     // The files' failures and warnings come first, then the add's own warnings.
     let own_warnings = std::mem::take(&mut report.warnings);
     for note in notes {
@@ -259,18 +235,6 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
         }
     }
     report.warnings.extend(own_warnings);
-    let added: Vec<&Entry> = if args.dry_run {
-        planned.iter().collect()
-    } else {
-        // The new entries, in the order they were added (at the end of the vault).
-        let new: HashSet<EntryId> = report.added.iter().copied().collect();
-        session
-            .vault()
-            .entries
-            .iter()
-            .filter(|e| e.id.is_some_and(|id| new.contains(&id)))
-            .collect()
-    };
     report.print(args, &added)?;
     // An entry already in the vault counts as imported: running an import again must not
     // turn its partial success into a total failure.
@@ -283,6 +247,123 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
         // Some entries are in the vault now, some failed.
         4
     })
+}
+
+/// The most entries an import sends through the agent.
+const AGENT_IMPORT_MAX: usize = 20_000;
+
+/// One added (or, a dry run, would-be added) entry as the report lists it.
+struct Added {
+    name: String,
+    short_secret: bool,
+}
+
+/// The import on a vault unlocked here: a dry run sorts the entries as the add would against
+/// the vault as it is (writing nothing); else they go from the files into one list, and from
+/// it (moved, not copied) into the vault re-read under the lock, so a big import needs memory
+/// for its entries once.
+fn add_here(
+    session: &mut Session,
+    args: &ImportArgs,
+    sources: &[Source],
+    encoding: SecretEncoding,
+    count: usize,
+    report: &mut Report,
+) -> Result<Vec<Added>, Failure> {
+    let added = |entry: &Entry| Added {
+        name: entry.name(),
+        short_secret: entry.secret.is_short(),
+    };
+    if args.dry_run {
+        let mut planned = Vec::with_capacity(count);
+        let mut planner = import::Planner::beside(&session.vault().entries, &mut planned);
+        read_again(sources, encoding, &mut |entry| {
+            if let Some(duplicate) = planner.offer_entry(entry) {
+                report
+                    .duplicates
+                    .push((duplicate.entry.name(), duplicate.of));
+            }
+        })?;
+        report.warnings = planner.finish().warnings;
+        return Ok(planned.iter().map(added).collect());
+    }
+    let mut entries = Vec::with_capacity(count);
+    read_again(sources, encoding, &mut |entry| entries.push(entry))?;
+    crate::failure::test_panic_point("import", &entries);
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let outcome = session.apply_owned(Op::Add(entries), Context::now(None));
+    sort_outcome(outcome.map_err(Refusal::from), report)?;
+    // The new entries, in the order they were added (at the end of the vault).
+    let new: HashSet<EntryId> = report.added.iter().copied().collect();
+    Ok(session
+        .vault()
+        .entries
+        .iter()
+        .filter(|e| e.id.is_some_and(|id| new.contains(&id)))
+        .map(added)
+        .collect())
+}
+
+/// The import through the agent (or, if it can no longer serve, unlocked here): one op, the
+/// names of what it added from the agent's views.
+fn add_through(
+    context: &Context,
+    reach: &mut Reach,
+    args: &ImportArgs,
+    entries: Vec<Entry>,
+    report: &mut Report,
+) -> Result<Vec<Added>, Failure> {
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    let op = Op::Add(entries);
+    let now = Context::now(None);
+    let applied = if args.dry_run {
+        reach.dry_run(context, &op, now)
+    } else {
+        reach.apply(context, &op, now)
+    };
+    drop(op);
+    let views = match &applied {
+        Ok(applied) => applied.views.clone(),
+        Err(_) => Vec::new(),
+    };
+    sort_outcome(applied.map(|applied| applied.outcome), report)?;
+    Ok(views
+        .into_iter()
+        .map(|view| Added {
+            name: crate::engine::entry::display_name(&view.issuer, &view.account),
+            short_secret: view.short_secret,
+        })
+        .collect())
+}
+
+/// Files an add's outcome (or its refusal for having nothing new) into the report.
+fn sort_outcome(outcome: Result<Outcome, Refusal>, report: &mut Report) -> Result<(), Failure> {
+    let skipped = match outcome {
+        Ok(Outcome::Added {
+            ids,
+            skipped,
+            warnings,
+        }) => {
+            report.added = ids.into_iter().flatten().collect();
+            report.warnings = warnings;
+            skipped
+        }
+        Ok(_) => return Err(Failure::new("the import reported something else")),
+        // Nothing new (and nothing was written).
+        Err(Refusal::Op(OpError::Duplicate { name })) => vec![Skipped {
+            index: 0,
+            name,
+            of: DuplicateOf::Vault,
+        }],
+        Err(Refusal::Op(OpError::NothingNew { skipped })) => skipped,
+        Err(refusal) => return Err(refusal.into()),
+    };
+    report.duplicates = skipped.into_iter().map(|s| (s.name, s.of)).collect();
+    Ok(())
 }
 
 /// What an import did (or, a dry run, would do), besides the entries it added.
@@ -300,10 +381,10 @@ struct Report {
 
 impl Report {
     /// One line per entry and a summary (stdout), failures and warnings (stderr).
-    fn print(&self, args: &ImportArgs, added: &[&Entry]) -> Result<(), Failure> {
+    fn print(&self, args: &ImportArgs, added: &[Added]) -> Result<(), Failure> {
         let verb = if args.dry_run { "would add" } else { "added" };
         for entry in added {
-            outln!("{verb:>9}  {}", entry.name())?;
+            outln!("{verb:>9}  {}", entry.name)?;
         }
         for (name, of) in &self.duplicates {
             let of = match of {
@@ -318,7 +399,7 @@ impl Report {
         for (what, text) in &self.warnings {
             crate::cli::warn(format!("{what}: {text}"));
         }
-        let short = added.iter().filter(|e| e.secret.is_short()).count();
+        let short = added.iter().filter(|e| e.short_secret).count();
         if short > 0 {
             crate::cli::warn(format!(
                 "{short} of the new secrets {} shorter than 128 bits (fine for hardware tokens, weak otherwise)",

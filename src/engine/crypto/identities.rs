@@ -18,9 +18,14 @@ use std::sync::OnceLock;
 
 use age::secrecy::SecretString;
 use data_encoding::BASE64;
+use zeroize::Zeroizing;
 
 use super::plugin::{self, PluginUi};
 use super::{CryptoError, protected};
+
+mod portable;
+
+pub use portable::{Portable, rebuild};
 
 /// Identities read from one file, with the recipients (public keys) they answer to.
 pub struct Identities {
@@ -40,6 +45,9 @@ pub struct Identities {
     ui: PluginUi,
     /// What a passphrase was typed for to read the file, if anything.
     lock: Option<KeyLock>,
+    /// An OpenSSH key's file and the passphrase that opened it, for [`Identities::portable`]
+    /// (its decrypted form cannot be written out again).
+    ssh_source: Option<(Zeroizing<Vec<u8>>, Option<SecretString>)>,
 }
 
 impl Identities {
@@ -133,6 +141,7 @@ impl Identities {
             public: OnceLock::new(),
             ui: PluginUi::quiet(),
             lock: None,
+            ssh_source: None,
         }
     }
 }
@@ -283,6 +292,7 @@ fn read_ssh_identity(
     let parsed = Ssh::from_buffer(contents, Some(source.to_string()))
         .map_err(|e| IdentityError::UnsupportedSsh(e.to_string()))?;
     let mut lock = None;
+    let mut used = None;
     let identity = match parsed {
         Ssh::Unencrypted(_) => parsed,
         Ssh::Encrypted(encrypted) => {
@@ -295,12 +305,14 @@ fn read_ssh_identity(
                 }) else {
                     break;
                 };
-                if let Ok(key) = encrypted.decrypt(passphrase) {
-                    unlocked = Some(Ssh::Unencrypted(key));
+                if let Ok(key) = encrypted.decrypt(passphrase.clone()) {
+                    unlocked = Some((Ssh::Unencrypted(key), passphrase));
                     break;
                 }
             }
-            unlocked.ok_or(IdentityError::SshPassphrase)?
+            let (identity, passphrase) = unlocked.ok_or(IdentityError::SshPassphrase)?;
+            used = Some(passphrase);
+            identity
         }
         Ssh::Unsupported(kind) => {
             struct Show(age::ssh::UnsupportedKey);
@@ -326,6 +338,7 @@ fn read_ssh_identity(
             .collect(),
     );
     identities.lock = lock;
+    identities.ssh_source = Some((Zeroizing::new(contents.to_vec()), used));
     Ok(identities)
 }
 

@@ -69,6 +69,15 @@ impl Plaintext {
         }
     }
 
+    /// Exactly `len` bytes read from `reader`, in a buffer of its own (locked where allowed):
+    /// a document handed over whole (the agent's start). A short read is an error.
+    pub fn read_exact(mut reader: impl Read, len: usize) -> std::io::Result<Plaintext> {
+        let mut plaintext = Plaintext::with_capacity(len);
+        reader.read_exact(&mut plaintext.space()[..len])?;
+        plaintext.len = len;
+        Ok(plaintext)
+    }
+
     /// Whether its pages are locked in memory (tests).
     pub fn is_locked(&self) -> bool {
         // A second lock of locked pages succeeds at no cost; unlocked ones may be refused.

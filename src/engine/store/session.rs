@@ -70,6 +70,12 @@ impl Session {
         self.store.judge(&self.seal, &self.key, on_open, generation)
     }
 
+    /// The SHA-256 of the file as this session last read or wrote it: another process that
+    /// reads the same content (see [`super::Loaded::content_hash`]) can skip decrypting it.
+    pub fn content_hash(&self) -> [u8; 32] {
+        self.known.hash
+    }
+
     /// Whether the file's stamp (device, inode, size, times) differs from when this session
     /// last read or wrote it: a cheap test, without reading the file, for callers that follow
     /// the file (then [`Session::refresh`]). It can miss an in-place rewrite that keeps the
