@@ -1,6 +1,7 @@
 //! Import speed: a 10,000-row Entra CSV into an identity vault including the save (target
-//! ≤ 0.5 s), and decoding a 1000×1000 screenshot holding one QR code (target ≤ 200 ms).
-//! Run with `cargo bench --bench import`.
+//! ≤ 0.5 s), decoding a 1000×1000 screenshot holding one QR code (target ≤ 200 ms), and
+//! rejecting 2000×2000 and 4000×4000 noise pictures (issue 9: ≤ 2 s; benches/qr_corpus.rs has
+//! the other slow pictures). Run with `cargo bench --bench import`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -123,5 +124,17 @@ fn qr_screenshot_1000x1000(bencher: divan::Bencher, kind: &str) {
     bencher.bench_local(|| {
         let items = qr.read(divan::black_box(&bytes), None).unwrap();
         assert!(matches!(items.as_slice(), [import::Item::Entry(_)]));
+    });
+}
+
+/// A noise picture with no code, as `keyfob import noise.png` reads it: the search's worst case.
+#[divan::bench(args = [2000, 4000], sample_count = 5)]
+fn qr_noise_rejected(bencher: divan::Bencher, side: u32) {
+    let png = keyfob_qrscan::corpus::png(&image::DynamicImage::ImageLuma8(
+        keyfob_qrscan::corpus::noise(side, 1),
+    ));
+    let qr = import::by_name("qr").unwrap();
+    bencher.bench_local(|| {
+        assert!(qr.read(divan::black_box(&png), None).is_err());
     });
 }

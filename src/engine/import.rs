@@ -38,6 +38,8 @@ mod unicode;
 pub use plan::{Duplicate, DuplicateOf, Plan, Planner, plan};
 pub use unicode::{Prepared, prepare};
 
+pub use qr::{QrText, qr_texts};
+
 /// One thing read from an export.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Item {

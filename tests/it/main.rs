@@ -27,6 +27,7 @@ mod long_codes;
 mod new_formats;
 mod output_files;
 mod peer_exports;
+mod qr;
 mod robustness;
 mod scripts;
 mod seed_text;
