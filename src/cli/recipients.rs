@@ -10,7 +10,7 @@
 use clap::Subcommand;
 
 use super::{Context, warn};
-use crate::engine::crypto::{self, Seal};
+use crate::engine::crypto::{self, Protection, Seal};
 use crate::engine::entry::Entry;
 use crate::engine::merge::recipients::canonical_set;
 use crate::engine::store::{Backup, Session, VaultError};
@@ -38,16 +38,15 @@ pub enum RecipientsAction {
 }
 
 pub fn recipients(context: &Context, action: &RecipientsAction) -> Result<u8, Failure> {
+    // Told from the header, before anything is asked.
+    let store = context.access.store();
+    if let Protection::Passphrase { .. } = store.protection()? {
+        return Err(passphrase_vault(store.path()));
+    }
     let mut session = context.access.open()?;
     let current = match session.seal() {
         Seal::Recipients(list) => list.clone(),
-        Seal::Passphrase { .. } => {
-            return Err(Failure::new(format!(
-                "vault '{}' is protected by a passphrase, not recipients",
-                session.path().display()
-            ))
-            .with_hint("seal it to keys with `keyfob passwd --recipient R …` (name yours too)"));
-        }
+        Seal::Passphrase { .. } => return Err(passphrase_vault(session.path())),
     };
     let own = canonical_set(&session.own_keys());
     // A change builds on the recipients as they are: only on a set this machine trusts (else
@@ -66,6 +65,14 @@ pub fn recipients(context: &Context, action: &RecipientsAction) -> Result<u8, Fa
             remove(&mut session, &current, &own, recipient, *force, context)
         }
     }
+}
+
+fn passphrase_vault(path: &std::path::Path) -> Failure {
+    Failure::new(format!(
+        "vault '{}' is protected by a passphrase, not recipients",
+        path.display()
+    ))
+    .with_hint("seal it to keys with `keyfob passwd --recipient R …` (name yours too)")
 }
 
 fn canonical(recipient: &str) -> Result<String, Failure> {

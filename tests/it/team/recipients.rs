@@ -213,3 +213,18 @@ fn a_passphrase_vault_points_to_passwd() {
         .code(1)
         .stderr(contains("protected by a passphrase").and(contains("keyfob passwd --recipient")));
 }
+
+/// The vault's header tells a passphrase vault apart: `recipients list` says so without asking
+/// for the passphrase first (it used to ask, then refuse).
+#[test]
+fn a_passphrase_vault_is_told_apart_before_asking() {
+    let tv = TestVault::with_passphrase("correct horse battery staple");
+    keyfob()
+        .env("XDG_STATE_HOME", tv.state_dir())
+        .arg("--vault")
+        .arg(&tv.vault)
+        .args(["recipients", "list"])
+        .assert()
+        .code(1)
+        .stderr(contains("protected by a passphrase").and(contains("no terminal").not()));
+}
