@@ -50,9 +50,11 @@ fn read_items(
     loop {
         match format.read_each(bytes, password.as_ref(), encoding, each) {
             Ok(()) => return Ok(()),
-            Err(ImportError::NeedsPassword) | Err(ImportError::WrongPassword)
-                if password_file.is_none() && attempts < 3 && std::io::stdin().is_terminal() =>
-            {
+            Err(
+                ImportError::NeedsPassword
+                | ImportError::WrongPassword
+                | ImportError::WrongPasswordOrKdfRefused(_),
+            ) if password_file.is_none() && attempts < 3 && std::io::stdin().is_terminal() => {
                 if password.is_some() {
                     errln!("wrong password for '{shown}'");
                 }
