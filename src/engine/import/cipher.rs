@@ -1,5 +1,5 @@
-//! The decryption that encrypted exports need: key derivation (scrypt, PBKDF2, Argon2id),
-//! AES-GCM, AES-CBC and libsodium's XChaCha20-Poly1305 secretstream.
+//! The decryption that encrypted exports need: key derivation (scrypt, PBKDF2 through
+//! `crates/kdf`, Argon2id), AES-GCM, AES-CBC and libsodium's XChaCha20-Poly1305 secretstream.
 //!
 //! Promises: a failed authentication tag (or, for unauthenticated CBC, bad padding) is
 //! [`ImportError::WrongPassword`] (it is the only sign of a wrong password); a missing
@@ -77,7 +77,7 @@ pub(crate) fn pbkdf2_sha256(
     rounds: Pbkdf2Rounds,
 ) -> Zeroizing<[u8; 32]> {
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds.get(), key.as_mut_slice());
+    keyfob_kdf::pbkdf2_hmac_sha256(password, salt, rounds.get(), key.as_mut_slice());
     key
 }
 
@@ -151,7 +151,7 @@ pub(crate) fn pbkdf2_sha512(
     rounds: Pbkdf2Rounds,
 ) -> Zeroizing<[u8; 32]> {
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, rounds.get(), key.as_mut_slice());
+    keyfob_kdf::pbkdf2_hmac_sha512(password, salt, rounds.get(), key.as_mut_slice());
     key
 }
 
@@ -162,7 +162,7 @@ pub(crate) fn pbkdf2_sha1(
     rounds: Pbkdf2Rounds,
 ) -> Zeroizing<[u8; 32]> {
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, rounds.get(), key.as_mut_slice());
+    keyfob_kdf::pbkdf2_hmac_sha1(password, salt, rounds.get(), key.as_mut_slice());
     key
 }
 
