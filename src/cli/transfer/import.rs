@@ -217,7 +217,7 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
     };
     let mut report = Report::default();
     let added = match &mut reach {
-        Reach::Direct(session) => add_here(session, args, &sources, encoding, count, &mut report)?,
+        Reach::Direct(session) => add_here(session, args, sources, encoding, count, &mut report)?,
         Reach::Agent { .. } => {
             let mut entries = Vec::with_capacity(count);
             read_again(&sources, encoding, &mut |entry| entries.push(entry))?;
@@ -263,11 +263,11 @@ struct Added {
 /// The import on a vault unlocked here: a dry run sorts the entries as the add would against
 /// the vault as it is (writing nothing); else they go from the files into one list, and from
 /// it (moved, not copied) into the vault re-read under the lock, so a big import needs memory
-/// for its entries once.
+/// for its entries once. The files are dropped before the save.
 fn add_here(
     session: &mut Session,
     args: &ImportArgs,
-    sources: &[Source],
+    sources: Vec<Source>,
     encoding: SecretEncoding,
     count: usize,
     report: &mut Report,
@@ -279,7 +279,7 @@ fn add_here(
     if args.dry_run {
         let mut planned = Vec::with_capacity(count);
         let mut planner = import::Planner::beside(&session.vault().entries, &mut planned);
-        read_again(sources, encoding, &mut |entry| {
+        read_again(&sources, encoding, &mut |entry| {
             if let Some(duplicate) = planner.offer_entry(entry) {
                 report
                     .duplicates
@@ -290,7 +290,8 @@ fn add_here(
         return Ok(planned.iter().map(added).collect());
     }
     let mut entries = Vec::with_capacity(count);
-    read_again(sources, encoding, &mut |entry| entries.push(entry))?;
+    read_again(&sources, encoding, &mut |entry| entries.push(entry))?;
+    drop(sources);
     crate::failure::test_panic_point("import", &entries);
     if entries.is_empty() {
         return Ok(Vec::new());
