@@ -4,17 +4,23 @@
 #
 #   benches/import_memory.sh            # 15 MB files (the default)
 #   SIZE_MB=10 benches/import_memory.sh
+#   KEYFOB_BIN=/tmp/keyfob-old benches/import_memory.sh   # another build, for before/after
 #
 # keyfob reads import files and vaults of at most 64 MiB, and a save refuses to write a vault
 # past that: an Entra CSV's vault is about 3.4 times the CSV, so above about 18 MB the CSV's
 # import is refused (the script says so).
 #
-# Needs /usr/bin/time (Debian package `time`) and a release build (it builds one).
+# Needs /usr/bin/time (Debian package `time`) and a release build (it builds one unless
+# KEYFOB_BIN names a binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 size_mb=${SIZE_MB:-15}
-cargo build --release --quiet
-keyfob=$PWD/target/release/keyfob
+if [ -n "${KEYFOB_BIN:-}" ]; then
+  keyfob=$KEYFOB_BIN
+else
+  cargo build --release --quiet
+  keyfob=$PWD/target/release/keyfob
+fi
 identity=$PWD/tests/fixtures/keys/age_identity.txt
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -123,7 +123,8 @@ pub fn hint_for(e: &VaultError) -> Option<String> {
 fn refusal_hint(standing: &Standing) -> Option<String> {
     Some(match standing {
         Standing::Forged { .. } => "do not add seeds to it; if you changed its recipients on purpose, re-seal it with `keyfob passwd --recipient …` naming your key".into(),
-        Standing::UnknownIdentity => "put the identity's public key beside it as FILE.pub (`ssh-keygen -y -f FILE > FILE.pub`)".into(),
+        Standing::UnknownIdentity { hardware_key: false } => "put the identity's public key beside it as FILE.pub (`ssh-keygen -y -f FILE > FILE.pub`)".into(),
+        Standing::UnknownIdentity { hardware_key: true } => "add the `# recipient: age1…` line its plugin printed to the identity file (for a YubiKey, `age-plugin-yubikey --list` prints it)".into(),
         Standing::Unreviewed { .. } | Standing::Changed { .. } => "if you (or someone you trust) made this change, run `keyfob trust` to review the recipients and record them".into(),
         Standing::StateUnreadable(_) => "run `keyfob trust` to review the recipients and record them again".into(),
         Standing::Trusted | Standing::FirstUse => return None,
@@ -139,8 +140,13 @@ pub fn trust_warning(path: &Path, standing: &Standing) -> Option<String> {
             "vault '{path}' does not list your identity among its recipients ({}): it may be forged; keyfob will not save to it",
             short_keys(recipients)
         ),
-        Standing::UnknownIdentity => format!(
+        Standing::UnknownIdentity {
+            hardware_key: false,
+        } => format!(
             "cannot check that vault '{path}' still lists your identity (its public key is unknown); keyfob will not save to it"
+        ),
+        Standing::UnknownIdentity { hardware_key: true } => format!(
+            "cannot check that vault '{path}' still lists your identity (the identity file names no recipient for its hardware key); keyfob will not save to it"
         ),
         Standing::Unreviewed { others } => format!(
             "vault '{path}' is also sealed to keys this machine has not trusted yet ({}); run `keyfob trust` to review them before saving",

@@ -10,7 +10,9 @@
 //!   body and a modified one fail alike; to tell them apart keyfob [`pad`]s what it seals to a
 //!   multiple of [`PAD`] bytes, and a body whose length cannot hold such a plaintext was cut.
 //!   (A cut that happens to land on a padded length — 1 in 256 — reports as modified.)
-//! - [`Seal::encrypt`] produces standard age v1 files that stock `age -d` opens.
+//! - [`Seal::encrypt`] produces standard age v1 files that stock `age -d` opens;
+//!   [`Seal::encrypt_text_with`] the same from text streamed through the padding and the
+//!   encryption, so that a save never holds its plaintext whole (see `padded.rs`).
 //! - Passphrases and identities stay in `SecretString`/age types; nothing here prints them.
 //! - scrypt's work factor does not depend on the machine's load: new passphrase seals use
 //!   2^[`DEFAULT_LOG_N`] unless told otherwise, and opening accepts up to 2^[`MAX_LOG_N`]
@@ -26,6 +28,7 @@ use zeroize::Zeroizing;
 
 mod header;
 mod identities;
+mod padded;
 mod plaintext;
 pub mod plugin;
 pub mod protected;
@@ -315,7 +318,21 @@ impl Seal {
 
     /// Encrypts `plaintext` as a binary age v1 file; plugin recipients talk through `ui`.
     pub fn encrypt_with(&self, plaintext: &[u8], ui: &PluginUi) -> Result<Vec<u8>, CryptoError> {
-        let encryptor = match self {
+        let encryptor = self.encryptor(ui)?;
+        let mut out = Vec::with_capacity(plaintext.len() + 512);
+        let write = |out: &mut Vec<u8>| -> std::io::Result<()> {
+            let mut writer = encryptor.wrap_output(out)?;
+            std::io::Write::write_all(&mut writer, plaintext)?;
+            writer.finish()?;
+            Ok(())
+        };
+        write(&mut out).map_err(|e| CryptoError::Encrypt(e.to_string()))?;
+        Ok(out)
+    }
+
+    /// age's encryptor for this seal.
+    fn encryptor(&self, ui: &PluginUi) -> Result<age::Encryptor, CryptoError> {
+        match self {
             Seal::Passphrase { passphrase, log_n } => {
                 count_scrypt();
                 let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
@@ -330,16 +347,7 @@ impl Seal {
                 age::Encryptor::with_recipients(parsed.iter().map(|r| r.as_ref() as _))
             }
         }
-        .map_err(plugin::encrypt_error)?;
-        let mut out = Vec::with_capacity(plaintext.len() + 512);
-        let write = |out: &mut Vec<u8>| -> std::io::Result<()> {
-            let mut writer = encryptor.wrap_output(out)?;
-            std::io::Write::write_all(&mut writer, plaintext)?;
-            writer.finish()?;
-            Ok(())
-        };
-        write(&mut out).map_err(|e| CryptoError::Encrypt(e.to_string()))?;
-        Ok(out)
+        .map_err(plugin::encrypt_error)
     }
 }
 

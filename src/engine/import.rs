@@ -24,6 +24,7 @@ mod freeotp;
 mod freeotp_plus;
 mod google;
 mod json;
+mod kdf;
 mod lastpass;
 mod lines;
 mod otpauth;
@@ -35,6 +36,7 @@ mod stratum;
 mod twofas;
 mod unicode;
 
+pub use kdf::{Amount, KdfRefusal};
 pub use plan::{Duplicate, DuplicateOf, Plan, Planner, plan};
 pub use unicode::{Prepared, prepare};
 
@@ -89,11 +91,27 @@ pub enum ImportError {
     NeedsPassword,
     #[error("the export's password is wrong")]
     WrongPassword,
+    /// The export asks for more key-derivation work or memory than keyfob gives any file
+    /// (or for less than the app itself allows); nothing was derived.
+    #[error("refused before any key derivation: {0}")]
+    KdfRefused(KdfRefusal),
+    /// An andOTP backup that opens neither way: with the old layout the password is wrong,
+    /// with the current one its round count is refused (the layouts cannot be told apart).
+    #[error(
+        "the password is wrong (if this is an old-format andOTP backup), or the backup is refused before any key derivation: {0}"
+    )]
+    WrongPasswordOrKdfRefused(KdfRefusal),
     /// A secret encoding other than Base32 was asked of a format whose secrets are not text.
     #[error(
         "the '{format}' format's secrets are not text: a secret encoding applies to entra-csv only"
     )]
     EncodingNotApplicable { format: &'static str },
+}
+
+impl From<KdfRefusal> for ImportError {
+    fn from(refusal: KdfRefusal) -> ImportError {
+        ImportError::KdfRefused(refusal)
+    }
 }
 
 /// How the secrets of a text format are written. Base32 unless the person says otherwise

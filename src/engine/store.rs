@@ -360,8 +360,8 @@ impl Store {
             Seal::Passphrase { .. } => Vec::new(),
         };
         vault.prepare_save()?;
-        let bytes = seal
-            .encrypt_with(&crypto::pad(&vault.to_ron()), &self.plugin_ui)
+        let bytes = vault
+            .seal_with(seal, &self.plugin_ui)
             .map_err(self.crypto_err())?;
         storage::replace(&real, &bytes, self.hook.as_mut())?;
         // A new vault at this path starts the roll-back rule afresh (an old state for a vault

@@ -165,9 +165,10 @@ pub enum Standing {
     /// None of the opening identity's keys is among the recipients: a save would lock the
     /// owner out and hand the seeds to the listed keys. The vault may be forged.
     Forged { recipients: Vec<String> },
-    /// The opening identity's public key is unknown (an old PEM key without its `.pub`), so
-    /// rule 1 cannot be checked.
-    UnknownIdentity,
+    /// The opening identity's public key is unknown, so rule 1 cannot be checked: an old PEM
+    /// key without its `.pub`, or (`hardware_key`) a plugin identity file without the
+    /// `# recipient:` line its plugin writes beside the key.
+    UnknownIdentity { hardware_key: bool },
     /// What this machine trusts could not be read (the text says why).
     StateUnreadable(String),
 }
@@ -203,7 +204,9 @@ pub fn assess(
     };
     if let (Some(own), Trusted::Recipients(list)) = (own, sealed) {
         if own.is_empty() {
-            return standing(Standing::UnknownIdentity);
+            return standing(Standing::UnknownIdentity {
+                hardware_key: false,
+            });
         }
         if !list.iter().any(|r| own.contains(r)) {
             return standing(Standing::Forged {
@@ -296,7 +299,12 @@ mod tests {
             assert!(!a.standing.allows_save());
         }
         let a = assess(Ok(None), &set(&["age1me"]), Some(&[]));
-        assert_eq!(a.standing, Standing::UnknownIdentity);
+        assert_eq!(
+            a.standing,
+            Standing::UnknownIdentity {
+                hardware_key: false
+            }
+        );
     }
 
     #[test]

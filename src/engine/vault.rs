@@ -3,7 +3,8 @@
 //!
 //! Promises:
 //! - Plaintext is RON (see README "The vault file"); [`Vault::to_ron`] writes it readably and
-//!   [`Vault::from_ron`] reads it back, validating every entry.
+//!   [`Vault::from_ron`] reads it back, validating every entry; [`Vault::seal_with`] seals
+//!   that text without holding it.
 //! - Documents from a newer keyfob are refused with a message saying so, never misread;
 //!   version 1 documents (no ids, generation or tombstones) read as before.
 //! - Error messages give line and column but never quote document content (it holds secrets).
@@ -11,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::crypto::{CryptoError, PluginUi, Seal};
 use super::entry::{Entry, EntryId};
 
 mod canonical;
@@ -96,14 +98,29 @@ pub enum DocumentError {
 impl Vault {
     /// Readable RON: one field per line. The returned text holds secrets and is zeroized.
     pub fn to_ron(&self) -> Zeroizing<String> {
+        let mut out = Zeroizing::new(String::with_capacity(64 + self.entries.len() * 160));
+        // Serialising plain data into a String cannot fail.
+        let _ = self.write_ron(&mut *out);
+        out.push('\n');
+        out
+    }
+
+    /// [`Vault::to_ron`]'s text, without its final newline, written piece by piece to `out`.
+    pub fn write_ron(&self, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
         let config = ron::ser::PrettyConfig::new()
             .indentor("  ")
             .escape_strings(false);
-        let mut out = Zeroizing::new(String::with_capacity(64 + self.entries.len() * 160));
-        // Serialising plain data into a String cannot fail.
-        let _ = ron::Options::default().to_writer_pretty(&mut *out, self, config);
-        out.push('\n');
-        out
+        ron::Options::default()
+            .to_writer_pretty(out, self, config)
+            .map_err(|_| std::fmt::Error)
+    }
+
+    /// The sealed vault file: [`Vault::to_ron`] padded and encrypted, streamed so that the
+    /// plaintext is never held whole (see `crypto/padded.rs`). Plugins talk through `ui`.
+    pub fn seal_with(&self, seal: &Seal, ui: &PluginUi) -> Result<Vec<u8>, CryptoError> {
+        // About what a token with its metadata takes sealed; the buffer grows if it must.
+        let guess = 4096 + self.entries.len() * 384;
+        seal.encrypt_text_with(&mut |out| self.write_ron(out), guess, ui)
     }
 
     /// Parses and validates a document.
@@ -212,6 +229,23 @@ mod tests {
     use super::*;
     use crate::engine::otp::Kind;
     use crate::engine::secret::Secret;
+
+    #[test]
+    fn the_sealed_file_holds_the_padded_text() {
+        let pass = || age::secrecy::SecretString::from("vault".to_string());
+        let seal = Seal::Passphrase {
+            passphrase: pass(),
+            log_n: Some(4),
+        };
+        let vault = sample();
+        let sealed = vault.seal_with(&seal, &PluginUi::quiet()).unwrap();
+        let key = crate::engine::crypto::Key::Passphrase(pass());
+        let opened = crate::engine::crypto::decrypt(&sealed, &key).unwrap();
+        assert_eq!(
+            &opened[..],
+            &crate::engine::crypto::pad(&vault.to_ron())[..]
+        );
+    }
 
     fn sample() -> Vault {
         let s = |b32| Secret::parse_base32(b32).unwrap();

@@ -127,7 +127,7 @@ fn stratum_strong() -> Vec<u8> {
 fn stratum_legacy() -> Vec<u8> {
     let (salt, iv) = ([0x31u8; 20], [0x32u8; 16]);
     let mut key = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(PASSWORD.as_bytes(), &salt, 64_000, &mut key);
+    keyfob_kdf::pbkdf2_hmac_sha1(PASSWORD.as_bytes(), &salt, 64_000, &mut key);
     [
         b"AuthenticatorPro".as_slice(),
         &salt,
@@ -157,7 +157,7 @@ fn bitwarden(kdf: u8) -> Vec<u8> {
     let salt = "a2V5Zm9iLWZpeHR1cmUtc2FsdA==";
     let seed = if kdf == 0 {
         let mut key = [0u8; 32];
-        pbkdf2::pbkdf2_hmac::<sha2::Sha256>(PASSWORD.as_bytes(), salt.as_bytes(), 5_000, &mut key);
+        keyfob_kdf::pbkdf2_hmac_sha256(PASSWORD.as_bytes(), salt.as_bytes(), 5_000, &mut key);
         key
     } else {
         let hashed = sha2::Sha256::digest(salt.as_bytes());
@@ -326,7 +326,7 @@ fn freeotp_backup() -> Vec<u8> {
     let salt = [0x61u8; 32];
     let rounds = 100_000;
     let mut pass_key = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(PASSWORD.as_bytes(), &salt, rounds, &mut pass_key);
+    keyfob_kdf::pbkdf2_hmac_sha512(PASSWORD.as_bytes(), &salt, rounds, &mut pass_key);
     let master = [0x62u8; 32];
     let master_json = json!({
         "mAlgorithm": "PBKDF2withHmacSHA512",

@@ -22,6 +22,7 @@ mod hostile;
 mod hygiene;
 mod import;
 mod import_status;
+mod kdf_limits;
 mod layering;
 mod long_codes;
 mod new_formats;

@@ -1,17 +1,62 @@
 //! The fuzz targets' bodies (`fuzz_bodies.rs`) under proptest, so every `cargo test` feeds
-//! each parser a bounded batch of random and near-valid inputs on stable Rust. The long,
-//! coverage-guided runs are the cargo-fuzz targets in `fuzz/` (see its README text).
+//! each parser a bounded batch of random and near-valid inputs on stable Rust: 512 cases each
+//! (64 damaged encrypted exports), the whole module in a few seconds of a debug build, since
+//! no export can ask for more key derivation than its app's limit (`src/engine/import/kdf.rs`).
+//! `KEYFOB_SLOW_TESTS=1` runs 20 times as many. The long, coverage-guided runs are the
+//! cargo-fuzz targets in `fuzz/` (see its README text).
 
 use proptest::prelude::*;
 
 use crate::fuzz_bodies;
 
-fn config() -> ProptestConfig {
+/// The thorough runs: `KEYFOB_SLOW_TESTS=1`.
+fn slow() -> bool {
+    std::env::var_os("KEYFOB_SLOW_TESTS").is_some_and(|v| v == "1")
+}
+
+/// `cases` per property, 20 times as many in the slow tests.
+fn config_of(cases: u32) -> ProptestConfig {
     ProptestConfig {
-        cases: 512,
+        cases: if slow() { cases * 20 } else { cases },
         failure_persistence: None,
         ..ProptestConfig::default()
     }
+}
+
+fn config() -> ProptestConfig {
+    config_of(512)
+}
+
+/// The encrypted exports among the fixtures, as their apps write them (small work factors).
+const ENCRYPTED: [&str; 11] = [
+    "aegis_encrypted.json",
+    "twofas_encrypted.2fas",
+    "andotp_encrypted.bin",
+    "andotp_encrypted_old.bin",
+    "bitwarden_protected_pbkdf2.json",
+    "bitwarden_protected_argon2id.json",
+    "ente_encrypted.json",
+    "freeotp_backup.xml",
+    "stratum_encrypted.bin",
+    "stratum_encrypted_legacy.bin",
+    "aegis_plain.json",
+];
+
+/// One of the encrypted exports with one byte inserted, deleted or replaced: damaged key
+/// derivation parameters, salts, nonces, tags and ciphertexts.
+fn damaged_export() -> impl Strategy<Value = Vec<u8>> {
+    (0..ENCRYPTED.len(), any::<usize>(), 0u8..3, any::<u8>()).prop_map(|(file, at, op, byte)| {
+        let mut bytes = std::fs::read(crate::import::fixture(ENCRYPTED[file])).unwrap();
+        let at = at % bytes.len();
+        match op {
+            0 => bytes.insert(at, byte),
+            1 => {
+                bytes.remove(at);
+            }
+            _ => bytes[at] = byte,
+        }
+        bytes
+    })
 }
 
 /// Random bytes.
@@ -149,6 +194,17 @@ proptest! {
     ) {
         let text = format!("{upn}\n{serial}\n{secret}\n{maker}\n{model}");
         fuzz_bodies::entra_csv(text.as_bytes());
+    }
+}
+
+proptest! {
+    // Each case derives a key or two at the fixtures' work factors (Stratum's fixed 64 MiB
+    // Argon2id the dearest, about 0.1 s): fewer cases.
+    #![proptest_config(config_of(64))]
+
+    #[test]
+    fn importers_on_damaged_encrypted_exports(data in damaged_export()) {
+        fuzz_bodies::importers(&data);
     }
 }
 

@@ -1,7 +1,9 @@
 //! `import`: reads every file once (detects its format, asks for its password, counts its
 //! entries, keeps its failures and warnings), then reads them again into one list that goes
 //! into the vault as one [`Op::Add`] (moved, not copied: see `Session::apply_owned`), so a
-//! big import holds no list of items and no second copy of its entries.
+//! big import holds no list of items and no second copy of its entries. A file read with a
+//! password keeps its entries from the first read instead: its key derivation (seconds, for
+//! some apps' exports) runs once.
 //!
 //! Promises (CONTRACT.md): nothing is written before every file has been read; `--dry-run`
 //! and an import that adds nothing leave the vault file untouched; `--strict` writes nothing
@@ -34,8 +36,9 @@ fn read_input(path: &Path) -> Result<Zeroizing<Vec<u8>>, Failure> {
     )?)
 }
 
-/// Reads one file, handing its items to `each`, asking for its password if it turns out to
-/// be encrypted; `password` is the one that opened it.
+/// Reads one file, handing its items to `each` with whether a password was in hand, asking
+/// for its password if it turns out to be encrypted; `password` is the one that opened it.
+/// Says whether the read that succeeded had a password in hand.
 fn read_items(
     path: &Path,
     bytes: &[u8],
@@ -43,16 +46,20 @@ fn read_items(
     encoding: SecretEncoding,
     password: &mut Option<SecretString>,
     password_file: Option<&Path>,
-    each: &mut dyn FnMut(Item),
-) -> Result<(), Failure> {
+    each: &mut dyn FnMut(Item, bool),
+) -> Result<bool, Failure> {
     let shown = path.display();
     let mut attempts = 0;
     loop {
-        match format.read_each(bytes, password.as_ref(), encoding, each) {
-            Ok(()) => return Ok(()),
-            Err(ImportError::NeedsPassword) | Err(ImportError::WrongPassword)
-                if password_file.is_none() && attempts < 3 && std::io::stdin().is_terminal() =>
-            {
+        let with_password = password.is_some();
+        let mut each = |item| each(item, with_password);
+        match format.read_each(bytes, password.as_ref(), encoding, &mut each) {
+            Ok(()) => return Ok(with_password),
+            Err(
+                ImportError::NeedsPassword
+                | ImportError::WrongPassword
+                | ImportError::WrongPasswordOrKdfRefused(_),
+            ) if password_file.is_none() && attempts < 3 && std::io::stdin().is_terminal() => {
                 if password.is_some() {
                     errln!("wrong password for '{shown}'");
                 }
@@ -88,6 +95,9 @@ struct Source {
     format: &'static dyn Format,
     /// The password that opened it.
     password: Option<SecretString>,
+    /// Its entries, if it was read with a password: they are not read (nor a key derived)
+    /// again.
+    kept: Option<Vec<Entry>>,
 }
 
 /// Reads every file once: checks that it can be read, counts its entries, and keeps its
@@ -121,15 +131,21 @@ fn check_sources(
                 what
             }
         };
-        read_items(
+        let mut kept = Vec::new();
+        let with_password = read_items(
             path,
             &bytes,
             format,
             encoding,
             &mut password,
             args.password_file.as_deref(),
-            &mut |item| match item {
-                Item::Entry(_) => entries += 1,
+            &mut |item, password_in_hand| match item {
+                Item::Entry(entry) => {
+                    entries += 1;
+                    if password_in_hand {
+                        kept.push(*entry);
+                    }
+                }
                 Item::Failed { what, reason } => notes.push(Item::Failed {
                     what: label(what),
                     reason,
@@ -145,19 +161,25 @@ fn check_sources(
             bytes,
             format,
             password: password.clone(),
+            kept: with_password.then_some(kept),
         });
     }
     Ok((sources, entries, notes))
 }
 
 /// Reads the checked `sources` again, handing their entries to `each` (their failures and
-/// warnings were kept by [`check_sources`]).
+/// warnings were kept by [`check_sources`]); the entries a source kept are handed over
+/// (moved) instead.
 fn read_again(
-    sources: &[Source],
+    sources: &mut [Source],
     encoding: SecretEncoding,
     each: &mut dyn FnMut(Entry),
 ) -> Result<(), Failure> {
     for source in sources {
+        if let Some(kept) = source.kept.take() {
+            kept.into_iter().for_each(&mut *each);
+            continue;
+        }
         source
             .format
             .read_each(
@@ -186,7 +208,7 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
         SecretEncodingArg::Base32 => SecretEncoding::Base32,
         SecretEncodingArg::Hex => SecretEncoding::Hex,
     };
-    let (sources, count, notes) = check_sources(args, encoding)?;
+    let (mut sources, count, notes) = check_sources(args, encoding)?;
     let failed = notes
         .iter()
         .filter(|i| matches!(i, Item::Failed { .. }))
@@ -215,10 +237,10 @@ pub fn import(context: &Context, args: &ImportArgs) -> Result<u8, Failure> {
     };
     let mut report = Report::default();
     let added = match &mut reach {
-        Reach::Direct(session) => add_here(session, args, &sources, encoding, count, &mut report)?,
+        Reach::Direct(session) => add_here(session, args, sources, encoding, count, &mut report)?,
         Reach::Agent { .. } => {
             let mut entries = Vec::with_capacity(count);
-            read_again(&sources, encoding, &mut |entry| entries.push(entry))?;
+            read_again(&mut sources, encoding, &mut |entry| entries.push(entry))?;
             drop(sources);
             crate::failure::test_panic_point("import", &entries);
             add_through(context, &mut reach, args, entries, &mut report)?
@@ -261,11 +283,11 @@ struct Added {
 /// The import on a vault unlocked here: a dry run sorts the entries as the add would against
 /// the vault as it is (writing nothing); else they go from the files into one list, and from
 /// it (moved, not copied) into the vault re-read under the lock, so a big import needs memory
-/// for its entries once.
+/// for its entries once. The files are dropped before the save.
 fn add_here(
     session: &mut Session,
     args: &ImportArgs,
-    sources: &[Source],
+    mut sources: Vec<Source>,
     encoding: SecretEncoding,
     count: usize,
     report: &mut Report,
@@ -277,7 +299,7 @@ fn add_here(
     if args.dry_run {
         let mut planned = Vec::with_capacity(count);
         let mut planner = import::Planner::beside(&session.vault().entries, &mut planned);
-        read_again(sources, encoding, &mut |entry| {
+        read_again(&mut sources, encoding, &mut |entry| {
             if let Some(duplicate) = planner.offer_entry(entry) {
                 report
                     .duplicates
@@ -288,7 +310,8 @@ fn add_here(
         return Ok(planned.iter().map(added).collect());
     }
     let mut entries = Vec::with_capacity(count);
-    read_again(sources, encoding, &mut |entry| entries.push(entry))?;
+    read_again(&mut sources, encoding, &mut |entry| entries.push(entry))?;
+    drop(sources);
     crate::failure::test_panic_point("import", &entries);
     if entries.is_empty() {
         return Ok(Vec::new());

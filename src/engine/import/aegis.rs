@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use super::draft::{self, Draft};
 use super::json::{self, Fields, Object};
-use super::{Format, ImportError, Item, cipher};
+use super::{Format, ImportError, Item, cipher, kdf};
 use crate::engine::entry::{Entry, EntryId};
 use crate::engine::otp::Kind;
 
@@ -46,7 +46,7 @@ impl Format for Aegis {
         let db: Value = match root.get("db") {
             Some(Value::Object(db)) => Value::Object(db.clone()),
             Some(Value::String(sealed)) => {
-                let plain = decrypt(root, sealed, cipher::password(password)?)?;
+                let plain = decrypt(root, sealed, password)?;
                 json::parse(&plain)?
             }
             _ => {
@@ -144,11 +144,13 @@ fn hex(obj: &Object, key: &str) -> Result<Vec<u8>, ImportError> {
         .map_err(|_| ImportError::Malformed(format!("the slot's '{key}' is not hexadecimal")))
 }
 
-/// The database's plaintext, opened with the first password slot the password fits.
+/// The database's plaintext, opened with the first password slot the password fits. Every
+/// password slot's scrypt parameters are checked against Aegis' limits before the password
+/// is asked for.
 fn decrypt(
     root: &Object,
     sealed: &str,
-    password: &[u8],
+    password: Option<&SecretString>,
 ) -> Result<Zeroizing<Vec<u8>>, ImportError> {
     let malformed = |t: &str| ImportError::Malformed(t.to_string());
     let header = root
@@ -159,25 +161,28 @@ fn decrypt(
         .get("slots")
         .and_then(Value::as_array)
         .ok_or_else(|| malformed("the encrypted Aegis export has no key slots"))?;
-    let mut master: Option<Zeroizing<Vec<u8>>> = None;
-    let mut password_slots = 0;
+    let mut password_slots = Vec::new();
     for slot in slots.iter().filter_map(Value::as_object) {
         if slot.get("type").and_then(Value::as_i64) != Some(1) {
             continue; // raw and biometric slots cannot be opened with a password
         }
-        password_slots += 1;
         let param = |k: &str| {
             slot.get(k)
                 .and_then(Value::as_u64)
                 .ok_or_else(|| malformed("a password slot lacks its scrypt parameters"))
         };
-        let key = cipher::scrypt(
-            password,
-            &hex(slot, "salt")?,
-            param("n")?,
-            u32::try_from(param("r")?).unwrap_or(u32::MAX),
-            u32::try_from(param("p")?).unwrap_or(u32::MAX),
-        )?;
+        let cost = kdf::aegis_scrypt(param("n")?, param("r")?, param("p")?)?;
+        password_slots.push((slot, cost));
+    }
+    if password_slots.is_empty() {
+        return Err(malformed(
+            "the Aegis vault has no password slot (it can only be opened on the phone)",
+        ));
+    }
+    let password = cipher::password(password)?;
+    let mut master: Option<Zeroizing<Vec<u8>>> = None;
+    for (slot, cost) in password_slots {
+        let key = cipher::scrypt(password, &hex(slot, "salt")?, cost)?;
         let key_params = slot
             .child("key_params")
             .map_err(ImportError::Malformed)?
@@ -192,11 +197,6 @@ fn decrypt(
             Err(ImportError::WrongPassword) => {}
             Err(e) => return Err(e),
         }
-    }
-    if password_slots == 0 {
-        return Err(malformed(
-            "the Aegis vault has no password slot (it can only be opened on the phone)",
-        ));
     }
     let master = master.ok_or(ImportError::WrongPassword)?;
     let params = header
@@ -247,12 +247,52 @@ mod tests {
     fn encrypted_without_slots_or_password() {
         let sealed = r#"{"version":1,"header":{"slots":[{"type":2}],"params":{"nonce":"00","tag":"00"}},"db":"AAAA"}"#;
         assert!(Aegis.sniff(sealed.as_bytes()));
+        // No password is asked for when none could open it.
+        let e = Aegis.read(sealed.as_bytes(), None).unwrap_err();
+        assert!(e.to_string().contains("no password slot"), "{e}");
+        let with_slot = sealed.replace(
+            r#"{"type":2}"#,
+            r#"{"type":1,"n":32768,"r":8,"p":1,"salt":"00","key":"00","key_params":{"nonce":"00","tag":"00"}}"#,
+        );
         assert_eq!(
-            Aegis.read(sealed.as_bytes(), None).unwrap_err(),
+            Aegis.read(with_slot.as_bytes(), None).unwrap_err(),
             ImportError::NeedsPassword
         );
+    }
+
+    /// A password slot with the given scrypt parameters (and nothing that would open).
+    fn sealed_with(n: u64, r: u64, p: u64) -> String {
+        format!(
+            r#"{{"version":1,"header":{{"slots":[{{"type":1,"uuid":"x","n":{n},"r":{r},"p":{p},
+            "salt":"00","key":"00","key_params":{{"nonce":"00","tag":"00"}}}}],
+            "params":{{"nonce":"00","tag":"00"}}}},"db":"AAAA"}}"#
+        )
+    }
+
+    #[test]
+    fn scrypt_beyond_aegis_limits_is_refused_before_any_work() {
         let pw = SecretString::from("pw".to_string());
-        let e = Aegis.read(sealed.as_bytes(), Some(&pw)).unwrap_err();
-        assert!(e.to_string().contains("no password slot"), "{e}");
+        for (n, r, p, what) in [
+            (1u64 << 30, 8, 1, "scrypt memory (128·N·r) is 1,024 GiB"),
+            (1 << 15, 1 << 20, 1, "scrypt memory (128·N·r) is 4,096 GiB"),
+            (1 << 15, 8, 1_000, "scrypt work (N·r·p) is 262,144,000"),
+            (1 << 15, 8, 1 << 40, "scrypt p is 1,099,511,627,776"),
+            (12_345, 8, 1, "scrypt N (a power of two) is 12,345"),
+        ] {
+            let file = sealed_with(n, r, p);
+            for password in [None, Some(&pw)] {
+                let started = std::time::Instant::now();
+                let e = Aegis.read(file.as_bytes(), password).unwrap_err();
+                assert!(matches!(e, ImportError::KdfRefused(_)), "{e:?}");
+                assert!(e.to_string().contains(what), "{e}");
+                assert!(started.elapsed() < std::time::Duration::from_millis(100));
+            }
+        }
+        // Aegis' own parameters go on to the password.
+        let file = sealed_with(1 << 15, 8, 1);
+        assert_eq!(
+            Aegis.read(file.as_bytes(), None).unwrap_err(),
+            ImportError::NeedsPassword
+        );
     }
 }

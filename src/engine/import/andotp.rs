@@ -14,7 +14,7 @@ use sha2::Digest;
 
 use super::draft::{self, Draft};
 use super::json::{self, Fields};
-use super::{Format, ImportError, Item, cipher};
+use super::{Format, ImportError, Item, cipher, kdf};
 use crate::engine::entry::Entry;
 use crate::engine::otp::Kind;
 
@@ -25,9 +25,13 @@ const NONCE: usize = 12;
 const TAG: usize = 16;
 const HEADER: usize = 4 + SALT + NONCE;
 
+/// The round count at the head of a file long enough for the current layout.
 fn rounds(bytes: &[u8]) -> Option<u32> {
+    if bytes.len() < HEADER + TAG {
+        return None;
+    }
     let head: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
-    Some(u32::from_be_bytes(head)).filter(|r| (1..=cipher::MAX_PBKDF2_ROUNDS).contains(r))
+    Some(u32::from_be_bytes(head))
 }
 
 /// Signatures of binary files that are certainly not andOTP backups.
@@ -83,7 +87,7 @@ impl Format for AndOtp {
         let value = if is_json || std::str::from_utf8(bytes).is_ok() {
             json::parse(bytes)?
         } else {
-            let plain = decrypt(bytes, cipher::password(password)?)?;
+            let plain = decrypt(bytes, password)?;
             json::parse(&plain)?
         };
         let list = value
@@ -143,22 +147,41 @@ fn entry(value: &Value) -> Result<Entry, String> {
     d.build(draft::base32(obj.required_text("secret")?)?)
 }
 
-fn decrypt(bytes: &[u8], password: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, ImportError> {
+/// The plaintext of an encrypted backup. The current layout is tried when its round count is
+/// within andOTP's limits (`kdf.rs`), then the old one; a file that opens neither way and
+/// whose head is no acceptable round count gets both explanations, since a random old nonce
+/// and a hostile round count look alike.
+fn decrypt(
+    bytes: &[u8],
+    password: Option<&SecretString>,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, ImportError> {
     if bytes.len() < NONCE + TAG {
         return Err(ImportError::Malformed(
             "the file is too short to be an andOTP backup".into(),
         ));
     }
-    if let Some(rounds) = rounds(bytes).filter(|_| bytes.len() >= HEADER + TAG) {
-        let key = cipher::pbkdf2_sha1(password, &bytes[4..4 + SALT], rounds);
-        match cipher::open_gcm(key.as_slice(), &bytes[4 + SALT..HEADER], &bytes[HEADER..]) {
-            Err(ImportError::WrongPassword) => {}
-            other => return other,
+    let password = cipher::password(password)?;
+    let mut refused = None;
+    match rounds(bytes).map(kdf::andotp_rounds) {
+        Some(Ok(rounds)) => {
+            let key = cipher::pbkdf2_sha1(password, &bytes[4..4 + SALT], rounds);
+            match cipher::open_gcm(key.as_slice(), &bytes[4 + SALT..HEADER], &bytes[HEADER..]) {
+                Err(ImportError::WrongPassword) => {}
+                other => return other,
+            }
         }
+        Some(Err(refusal)) => refused = Some(refusal),
+        None => {}
     }
     // The old format: SHA-256 of the password as the key, the nonce at the start.
     let key = zeroize::Zeroizing::new(sha2::Sha256::digest(password));
-    cipher::open_gcm(key.as_slice(), &bytes[..NONCE], &bytes[NONCE..])
+    match cipher::open_gcm(key.as_slice(), &bytes[..NONCE], &bytes[NONCE..]) {
+        Err(ImportError::WrongPassword) => Err(match refused {
+            Some(refusal) => ImportError::WrongPasswordOrKdfRefused(refusal),
+            None => ImportError::WrongPassword,
+        }),
+        other => other,
+    }
 }
 
 #[cfg(test)]
@@ -203,16 +226,60 @@ mod tests {
                 panic!("{items:?}")
             };
             assert_eq!((e.issuer.as_str(), e.account.as_str()), ("Old", "andotp"));
+            // Their heads read as round counts beyond the limit: a wrong password cannot be
+            // told from a hostile current-format file, and the message says both.
             let wrong = SecretString::from("nope".to_string());
-            assert_eq!(
-                AndOtp.read(&bytes, Some(&wrong)).unwrap_err(),
-                ImportError::WrongPassword
+            let e = AndOtp.read(&bytes, Some(&wrong)).unwrap_err();
+            assert!(
+                matches!(e, ImportError::WrongPasswordOrKdfRefused(_)),
+                "{e:?}"
             );
         }
         // Other binary files are not taken for andOTP backups.
         let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
         png.extend([0u8; 64]);
         assert!(!AndOtp.sniff(&png));
+    }
+
+    /// A current-layout backup of `plain` under `password` with `rounds`.
+    fn current_format(plain: &[u8], password: &str, rounds: u32) -> Vec<u8> {
+        use aes_gcm::aead::{Aead, KeyInit};
+        let (salt, nonce) = ([5u8; SALT], [6u8; NONCE]);
+        let key = cipher::pbkdf2_sha1(
+            password.as_bytes(),
+            &salt,
+            kdf::Pbkdf2Rounds::constant(rounds),
+        );
+        let sealed = aes_gcm::Aes256Gcm::new_from_slice(key.as_slice())
+            .unwrap()
+            .encrypt(aes_gcm::Nonce::from_slice(&nonce), plain)
+            .unwrap();
+        [&rounds.to_be_bytes()[..], &salt, &nonce, &sealed].concat()
+    }
+
+    #[test]
+    fn round_counts_beyond_the_limit_cost_nothing() {
+        let plain = br#"[{"secret":"JBSWY3DPEHPK3PXP","issuer":"A","label":"a","digits":6,"type":"TOTP","algorithm":"SHA1","period":30}]"#;
+        let pw = SecretString::from("pw".to_string());
+        // What andOTP writes opens.
+        let good = current_format(plain, "pw", 150_000);
+        assert!(matches!(
+            &AndOtp.read(&good, Some(&pw)).unwrap()[0],
+            Item::Entry(_)
+        ));
+        // A header asking for 10 million (or 4 billion) rounds is refused at once.
+        for rounds in [10_000_000u32, u32::MAX, 0] {
+            let mut hostile = good.clone();
+            hostile[..4].copy_from_slice(&rounds.to_be_bytes());
+            let started = std::time::Instant::now();
+            let e = AndOtp.read(&hostile, Some(&pw)).unwrap_err();
+            assert!(started.elapsed() < std::time::Duration::from_millis(100));
+            let ImportError::WrongPasswordOrKdfRefused(refusal) = &e else {
+                panic!("{e:?}")
+            };
+            assert_eq!(refusal.value, kdf::Amount::Count(u64::from(rounds)), "{e}");
+            assert!(e.to_string().contains("keyfob accepts 1 to 500,000"), "{e}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::draft::{self, Draft};
 use super::json;
 use super::lines::LineCounter;
-use super::{Format, ImportError, Item, cipher};
+use super::{Format, ImportError, Item};
 use crate::engine::entry::Entry;
 use crate::engine::otp::Kind;
 use crate::engine::uri;
@@ -72,7 +72,7 @@ fn read_json(bytes: &[u8], password: Option<&SecretString>) -> Result<Vec<Item>,
     let root = json::object(&root, "a Bitwarden export")?;
     if root.get("encrypted").and_then(Value::as_bool) == Some(true) {
         if root.get("passwordProtected").and_then(Value::as_bool) == Some(true) {
-            let plain = protected::decrypt(root, cipher::password(password)?)?;
+            let plain = protected::decrypt(root, password)?;
             return read_json(&plain, None);
         }
         return Err(ImportError::Malformed(
@@ -200,6 +200,10 @@ mod tests {
     fn encrypted_json_needs_a_password_or_another_export() {
         let text = br#"{"encrypted":true,"passwordProtected":true,"salt":"x","data":"y"}"#;
         assert!(Bitwarden.sniff(text));
+        // Without its key derivation it cannot be opened with any password: it says so.
+        let e = Bitwarden.read(text, None).unwrap_err().to_string();
+        assert!(e.contains("'kdfType'"), "{e}");
+        let text = br#"{"encrypted":true,"passwordProtected":true,"salt":"x","data":"y","kdfType":0,"kdfIterations":600000}"#;
         assert_eq!(
             Bitwarden.read(text, None).unwrap_err(),
             ImportError::NeedsPassword

@@ -1,10 +1,10 @@
-//! The decryption that encrypted exports need: key derivation (scrypt, PBKDF2, Argon2id),
-//! AES-GCM, AES-CBC and libsodium's XChaCha20-Poly1305 secretstream.
+//! The decryption that encrypted exports need: key derivation (scrypt, PBKDF2 through
+//! `crates/kdf`, Argon2id), AES-GCM, AES-CBC and libsodium's XChaCha20-Poly1305 secretstream.
 //!
 //! Promises: a failed authentication tag (or, for unauthenticated CBC, bad padding) is
 //! [`ImportError::WrongPassword`] (it is the only sign of a wrong password); a missing
 //! password is [`ImportError::NeedsPassword`]; keys and plaintexts are zeroized on drop;
-//! absurd work factors are refused before any work.
+//! the key derivations take only work factors that a format's limit let through (`kdf.rs`).
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce};
@@ -12,6 +12,7 @@ use age::secrecy::{ExposeSecret, SecretString};
 use zeroize::Zeroizing;
 
 use super::ImportError;
+use super::kdf::{Argon2Cost, Pbkdf2Rounds, ScryptCost};
 
 /// The password, or `NeedsPassword`.
 pub(crate) fn password(password: Option<&SecretString>) -> Result<&[u8], ImportError> {
@@ -55,20 +56,13 @@ pub(crate) fn open_gcm_aad(
         .map_err(|_| ImportError::WrongPassword)
 }
 
-/// scrypt to a 32-byte key. `n` must be a power of two; parameters beyond what any app uses
-/// (n > 2^20, r > 32, p > 16) are refused rather than ground through.
+/// scrypt to a 32-byte key, with parameters a format's limit let through (`kdf.rs`).
 pub(crate) fn scrypt(
     password: &[u8],
     salt: &[u8],
-    n: u64,
-    r: u32,
-    p: u32,
+    cost: ScryptCost,
 ) -> Result<Zeroizing<[u8; 32]>, ImportError> {
-    if !n.is_power_of_two() || !(2..=1 << 20).contains(&n) || r == 0 || r > 32 || p == 0 || p > 16 {
-        return Err(malformed("the export's scrypt parameters are out of range"));
-    }
-    let log_n = u8::try_from(n.trailing_zeros()).unwrap_or(0);
-    let params = scrypt::Params::new(log_n, r, p, 32)
+    let params = scrypt::Params::new(cost.log_n, cost.r, cost.p, 32)
         .map_err(|_| malformed("the export's scrypt parameters are invalid"))?;
     let mut key = Zeroizing::new([0u8; 32]);
     scrypt::scrypt(password, salt, &params, key.as_mut_slice())
@@ -76,36 +70,25 @@ pub(crate) fn scrypt(
     Ok(key)
 }
 
-/// Most PBKDF2 rounds accepted: far above what apps use, low enough to answer in seconds.
-pub const MAX_PBKDF2_ROUNDS: u32 = 10_000_000;
-
 /// PBKDF2-HMAC-SHA256 to a 32-byte key.
-pub(crate) fn pbkdf2_sha256(password: &[u8], salt: &[u8], rounds: u32) -> Zeroizing<[u8; 32]> {
+pub(crate) fn pbkdf2_sha256(
+    password: &[u8],
+    salt: &[u8],
+    rounds: Pbkdf2Rounds,
+) -> Zeroizing<[u8; 32]> {
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, rounds, key.as_mut_slice());
+    keyfob_kdf::pbkdf2_hmac_sha256(password, salt, rounds.get(), key.as_mut_slice());
     key
 }
 
-/// Most Argon2 memory accepted, in KiB: 1 GiB, libsodium's "sensitive" level (Ente's
-/// default) and Bitwarden's maximum.
-pub const MAX_ARGON2_KIB: u32 = 1 << 20;
-
-/// Argon2id (version 1.3) to a 32-byte key: `kib` KiB of memory, `passes` passes over it,
-/// `lanes` lanes. Parameters beyond what the apps use are refused before any memory is
-/// taken: more than 1 GiB, or more than 8 GiB·passes of work (the slowest the apps make is
-/// 4), or more than 16 lanes.
+/// Argon2id (version 1.3) to a 32-byte key, with parameters a format's limit let through
+/// (`kdf.rs`).
 pub(crate) fn argon2id(
     password: &[u8],
     salt: &[u8],
-    kib: u32,
-    passes: u32,
-    lanes: u32,
+    cost: Argon2Cost,
 ) -> Result<Zeroizing<[u8; 32]>, ImportError> {
-    let work = u64::from(kib) * u64::from(passes);
-    if kib > MAX_ARGON2_KIB || passes == 0 || work > 8 * u64::from(MAX_ARGON2_KIB) || lanes > 16 {
-        return Err(malformed("the export's Argon2 parameters are out of range"));
-    }
-    let params = argon2::Params::new(kib, passes, lanes, Some(32))
+    let params = argon2::Params::new(cost.kib, cost.passes, cost.lanes, Some(32))
         .map_err(|_| malformed("the export's Argon2 parameters are invalid"))?;
     let argon = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
     let mut key = Zeroizing::new([0u8; 32]);
@@ -162,16 +145,24 @@ pub(crate) fn open_secretstream(
 }
 
 /// PBKDF2-HMAC-SHA512 to a 32-byte key.
-pub(crate) fn pbkdf2_sha512(password: &[u8], salt: &[u8], rounds: u32) -> Zeroizing<[u8; 32]> {
+pub(crate) fn pbkdf2_sha512(
+    password: &[u8],
+    salt: &[u8],
+    rounds: Pbkdf2Rounds,
+) -> Zeroizing<[u8; 32]> {
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password, salt, rounds, key.as_mut_slice());
+    keyfob_kdf::pbkdf2_hmac_sha512(password, salt, rounds.get(), key.as_mut_slice());
     key
 }
 
 /// PBKDF2-HMAC-SHA1 to a 32-byte key.
-pub(crate) fn pbkdf2_sha1(password: &[u8], salt: &[u8], rounds: u32) -> Zeroizing<[u8; 32]> {
+pub(crate) fn pbkdf2_sha1(
+    password: &[u8],
+    salt: &[u8],
+    rounds: Pbkdf2Rounds,
+) -> Zeroizing<[u8; 32]> {
     let mut key = Zeroizing::new([0u8; 32]);
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt, rounds, key.as_mut_slice());
+    keyfob_kdf::pbkdf2_hmac_sha1(password, salt, rounds.get(), key.as_mut_slice());
     key
 }
 
@@ -202,10 +193,23 @@ mod tests {
     }
 
     #[test]
-    fn scrypt_refuses_absurd_parameters() {
-        assert!(scrypt(b"pw", b"salt", 1 << 30, 8, 1).is_err());
-        assert!(scrypt(b"pw", b"salt", 1000, 8, 1).is_err());
-        assert!(scrypt(b"pw", b"salt", 1 << 4, 8, 1).is_ok());
+    fn scrypt_matches_rfc7914() {
+        // RFC 7914 section 12, the second vector (first 32 bytes): "password", "NaCl",
+        // N = 1024, r = 8, p = 16.
+        let cost = ScryptCost {
+            log_n: 10,
+            r: 8,
+            p: 16,
+        };
+        let key = scrypt(b"password", b"NaCl", cost).unwrap();
+        assert_eq!(
+            *key,
+            [
+                0xfd, 0xba, 0xbe, 0x1c, 0x9d, 0x34, 0x72, 0x00, 0x78, 0x56, 0xe7, 0x19, 0x0d, 0x01,
+                0xe9, 0xfe, 0x7c, 0x6a, 0xd7, 0xcb, 0xc8, 0x23, 0x78, 0x30, 0xe7, 0x73, 0x76, 0x63,
+                0x4b, 0x37, 0x31, 0x62
+            ]
+        );
     }
 
     #[test]
@@ -214,7 +218,8 @@ mod tests {
         // test_master_key_derive_argon2: Argon2id, 4 passes, 32 MiB, 2 lanes, over the
         // SHA-256 of the salt "test_key".
         let salt = <sha2::Sha256 as sha2::Digest>::digest(b"test_key");
-        let key = argon2id(b"67t9b5g67$%Dh89n", &salt, 32 * 1024, 4, 2).unwrap();
+        let cost = Argon2Cost::constant(32 * 1024, 4, 2);
+        let key = argon2id(b"67t9b5g67$%Dh89n", &salt, cost).unwrap();
         assert_eq!(
             *key,
             [
@@ -222,9 +227,12 @@ mod tests {
                 237, 47, 246, 150, 141, 184, 62, 225, 131, 242, 51, 53, 225, 242
             ]
         );
-        assert!(argon2id(b"pw", &salt, MAX_ARGON2_KIB * 2, 1, 1).is_err());
-        assert!(argon2id(b"pw", &salt, MAX_ARGON2_KIB, 9, 1).is_err());
-        assert!(argon2id(b"pw", &salt, 64, 1, 17).is_err());
+        // What the limits let through can still be invalid for Argon2 (8 KiB per lane).
+        let cost = Argon2Cost::constant(8, 1, 4);
+        assert!(matches!(
+            argon2id(b"pw", &salt, cost),
+            Err(ImportError::Malformed(_))
+        ));
     }
 
     #[test]

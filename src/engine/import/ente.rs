@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use super::json::{self, Fields};
 use super::otpauth::{first_line_is, meaningful_lines};
-use super::{Format, ImportError, Item, cipher};
+use super::{Format, ImportError, Item, cipher, kdf};
 use crate::engine::uri;
 
 pub struct Ente;
@@ -46,7 +46,7 @@ impl Format for Ente {
         password: Option<&SecretString>,
     ) -> Result<Vec<Item>, ImportError> {
         if is_encrypted(bytes) {
-            let plain = decrypt(bytes, cipher::password(password)?)?;
+            let plain = decrypt(bytes, password)?;
             return read_plain(&plain);
         }
         read_plain(bytes)
@@ -96,8 +96,12 @@ fn read_plain(bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
     Ok(items)
 }
 
-/// The encrypted export's plaintext (the plain export).
-fn decrypt(bytes: &[u8], password: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, ImportError> {
+/// The encrypted export's plaintext (the plain export). The file's Argon2 parameters are
+/// checked against Ente's limits (`kdf.rs`) before the password is asked for.
+fn decrypt(
+    bytes: &[u8],
+    password: Option<&SecretString>,
+) -> Result<zeroize::Zeroizing<Vec<u8>>, ImportError> {
     let bad = |what: &str| ImportError::Malformed(format!("the encrypted Ente export's {what}"));
     let root = json::parse(bytes)?;
     let root = json::object(&root, "an encrypted Ente export")?;
@@ -124,7 +128,7 @@ fn decrypt(bytes: &[u8], password: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>,
             .and_then(|n| u64::try_from(n).ok())
             .ok_or_else(|| bad(&format!("'kdfParams.{key}' is not a positive number")))
     };
-    let (mem_bytes, ops) = (number("memLimit")?, number("opsLimit")?);
+    let cost = kdf::ente_argon2(number("memLimit")?, number("opsLimit")?)?;
     let b64 = |obj: &json::Object, key: &str| {
         obj.text(key)
             .ok()
@@ -135,9 +139,7 @@ fn decrypt(bytes: &[u8], password: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>,
     let salt = b64(kdf, "salt")?;
     let header = b64(root, "encryptionNonce")?;
     let data = zeroize::Zeroizing::new(b64(root, "encryptedData")?);
-    let kib = u32::try_from(mem_bytes / 1024).unwrap_or(u32::MAX);
-    let passes = u32::try_from(ops).unwrap_or(u32::MAX);
-    let key = cipher::argon2id(password, &salt, kib, passes, 1)?;
+    let key = cipher::argon2id(cipher::password(password)?, &salt, cost)?;
     cipher::open_secretstream(key.as_slice(), &header, &data)
 }
 
@@ -170,12 +172,39 @@ mod tests {
     fn encrypted_needs_its_password_and_says_what_is_missing() {
         let text = br#"{"version":1,"kdfParams":{"memLimit":1},"encryptedData":"x","encryptionNonce":"y"}"#;
         assert!(Ente.sniff(text));
+        // A file that cannot be opened says so before any password is asked for.
+        let pw = SecretString::from("pw".to_string());
+        for password in [None, Some(&pw)] {
+            let e = Ente.read(text, password).unwrap_err().to_string();
+            assert!(e.contains("'kdfParams.opsLimit'"), "{e}");
+        }
+        let text = br#"{"version":1,"kdfParams":{"memLimit":1073741824,"opsLimit":4,"salt":"AAAA"},"encryptedData":"AAAA","encryptionNonce":"AAAA"}"#;
         assert_eq!(
             Ente.read(text, None).unwrap_err(),
             ImportError::NeedsPassword
         );
+    }
+
+    #[test]
+    fn argon2_beyond_entes_limits_is_refused_before_the_password() {
         let pw = SecretString::from("pw".to_string());
-        let e = Ente.read(text, Some(&pw)).unwrap_err().to_string();
-        assert!(e.contains("'kdfParams.opsLimit'"), "{e}");
+        for (mem, ops, what) in [
+            (8u64 << 30, 1u64, "memLimit (Argon2 memory) is 8 GiB"),
+            (1 << 30, 5, "memLimit × opsLimit (Argon2 work) is 5 GiB"),
+            (64 << 20, 1 << 20, "opsLimit (Argon2 passes) is 1,048,576"),
+            (1 << 30, 0, "opsLimit (Argon2 passes) is 0"),
+            (1024, 4, "memLimit (Argon2 memory) is 1 KiB"),
+        ] {
+            let text = format!(
+                r#"{{"version":1,"kdfParams":{{"memLimit":{mem},"opsLimit":{ops},"salt":"AAAA"}},"encryptedData":"AAAA","encryptionNonce":"AAAA"}}"#
+            );
+            for password in [None, Some(&pw)] {
+                let started = std::time::Instant::now();
+                let e = Ente.read(text.as_bytes(), password).unwrap_err();
+                assert!(started.elapsed() < std::time::Duration::from_millis(100));
+                assert!(matches!(e, ImportError::KdfRefused(_)), "{e:?}");
+                assert!(e.to_string().contains(what), "{e}");
+            }
+        }
     }
 }

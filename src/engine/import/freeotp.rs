@@ -21,7 +21,7 @@ use serde_json::Value;
 use super::draft;
 use super::freeotp_plus::{draft_of, issuer_of, token};
 use super::json::{self, Fields};
-use super::{Format, ImportError, Item, cipher};
+use super::{Format, ImportError, Item, cipher, kdf};
 
 mod java;
 
@@ -60,7 +60,7 @@ impl Format for FreeOtp {
         password: Option<&SecretString>,
     ) -> Result<Vec<Item>, ImportError> {
         if java::is_serialized(bytes) {
-            backup(bytes, cipher::password(password)?)
+            backup(bytes, password)
         } else {
             preferences(bytes)
         }
@@ -128,29 +128,45 @@ fn preferences(bytes: &[u8]) -> Result<Vec<Item>, ImportError> {
         .collect())
 }
 
-/// The key a password gives, per the master key's description.
-fn password_key(
-    master: &json::Object,
-    password: &[u8],
-) -> Result<zeroize::Zeroizing<[u8; 32]>, ImportError> {
+/// How the master key's description says to derive the key from a password.
+struct PasswordKdf {
+    sha512: bool,
+    rounds: kdf::Pbkdf2Rounds,
+    salt: Vec<u8>,
+}
+
+/// The master key's key derivation, its round count checked against FreeOTP's limit.
+fn password_kdf(master: &json::Object) -> Result<PasswordKdf, ImportError> {
     let bad =
         |what: &str| ImportError::Malformed(format!("the FreeOTP backup's master key {what}"));
     let rounds = master
         .int("mIterations")
         .ok()
         .flatten()
-        .and_then(|n| u32::try_from(n).ok())
-        .filter(|n| (1..=cipher::MAX_PBKDF2_ROUNDS).contains(n))
+        .and_then(|n| u64::try_from(n).ok())
         .ok_or_else(|| bad("has no usable 'mIterations'"))?;
+    let rounds = kdf::freeotp_rounds(rounds)?;
     let salt = bytes_of(master.get("mSalt")).ok_or_else(|| bad("has no 'mSalt'"))?;
-    match master.text("mAlgorithm").ok().flatten() {
-        Some(a) if a.eq_ignore_ascii_case("PBKDF2withHmacSHA512") => {
-            Ok(cipher::pbkdf2_sha512(password, &salt, rounds))
+    let sha512 = match master.text("mAlgorithm").ok().flatten() {
+        Some(a) if a.eq_ignore_ascii_case("PBKDF2withHmacSHA512") => true,
+        Some(a) if a.eq_ignore_ascii_case("PBKDF2withHmacSHA1") => false,
+        _ => return Err(bad("names a key derivation keyfob does not know")),
+    };
+    Ok(PasswordKdf {
+        sha512,
+        rounds,
+        salt,
+    })
+}
+
+impl PasswordKdf {
+    /// The key `password` gives.
+    fn key(&self, password: &[u8]) -> zeroize::Zeroizing<[u8; 32]> {
+        if self.sha512 {
+            cipher::pbkdf2_sha512(password, &self.salt, self.rounds)
+        } else {
+            cipher::pbkdf2_sha1(password, &self.salt, self.rounds)
         }
-        Some(a) if a.eq_ignore_ascii_case("PBKDF2withHmacSHA1") => {
-            Ok(cipher::pbkdf2_sha1(password, &salt, rounds))
-        }
-        _ => Err(bad("names a key derivation keyfob does not know")),
     }
 }
 
@@ -215,8 +231,9 @@ fn der_item(der: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     Some((tag, body, next))
 }
 
-/// FreeOTP 2's encrypted backup.
-fn backup(bytes: &[u8], password: &[u8]) -> Result<Vec<Item>, ImportError> {
+/// FreeOTP 2's encrypted backup. The master key's description is checked before the
+/// password is asked for.
+fn backup(bytes: &[u8], password: Option<&SecretString>) -> Result<Vec<Item>, ImportError> {
     let map = java::hash_map(bytes).map_err(ImportError::Malformed)?;
     let find = |key: &str| map.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     let master = find("masterKey")
@@ -232,7 +249,9 @@ fn backup(bytes: &[u8], password: &[u8]) -> Result<Vec<Item>, ImportError> {
         .ok_or_else(|| {
             ImportError::Malformed("the FreeOTP backup's master key is not sealed".into())
         })?;
-    let master_key = open(sealed_master, password_key(master, password)?.as_slice())?;
+    let derivation = password_kdf(master)?;
+    let password = cipher::password(password)?;
+    let master_key = open(sealed_master, derivation.key(password).as_slice())?;
     let mut items = Vec::new();
     for (key, value) in &map {
         let Some(id) = key.strip_suffix("-token") else {

@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::draft::{self, Draft};
 use super::json::{self, Fields, Object};
-use super::{Format, ImportError, Item, cipher};
+use super::{Format, ImportError, Item, cipher, kdf};
 use crate::engine::entry::Entry;
 use crate::engine::otp::{Algorithm, Kind};
 
@@ -29,6 +29,10 @@ const STRONG: &[u8] = b"AUTHENTICATORPRO";
 /// The legacy encrypted backup's header.
 const LEGACY: &[u8] = b"AuthenticatorPro";
 const ENCRYPTED: [&[u8]; 2] = [STRONG, LEGACY];
+/// The strong format's key derivation: fixed by the app, not read from the file.
+const STRONG_ARGON2: kdf::Argon2Cost = kdf::Argon2Cost::constant(64 * 1024, 3, 4);
+/// The legacy format's PBKDF2 rounds: fixed by the app, not read from the file.
+const LEGACY_ROUNDS: kdf::Pbkdf2Rounds = kdf::Pbkdf2Rounds::constant(64_000);
 
 impl Format for Stratum {
     fn name(&self) -> &'static str {
@@ -64,13 +68,13 @@ fn decrypt(bytes: &[u8], password: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>,
     let plain = if let Some(rest) = bytes.strip_prefix(STRONG) {
         let (salt, rest) = rest.split_at_checked(16).ok_or_else(short)?;
         let (iv, sealed) = rest.split_at_checked(12).ok_or_else(short)?;
-        let key = cipher::argon2id(password, salt, 64 * 1024, 3, 4)?;
+        let key = cipher::argon2id(password, salt, STRONG_ARGON2)?;
         cipher::open_gcm(key.as_slice(), iv, sealed)?
     } else {
         let rest = bytes.strip_prefix(LEGACY).ok_or_else(short)?;
         let (salt, rest) = rest.split_at_checked(20).ok_or_else(short)?;
         let (iv, data) = rest.split_at_checked(16).ok_or_else(short)?;
-        let key = cipher::pbkdf2_sha1(password, salt, 64_000);
+        let key = cipher::pbkdf2_sha1(password, salt, LEGACY_ROUNDS);
         cipher::open_cbc(key.as_slice(), iv, data)?
     };
     // CBC has no tag: a wrong password that happens to leave valid padding gives noise.

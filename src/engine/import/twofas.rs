@@ -15,14 +15,14 @@ use serde_json::Value;
 
 use super::draft::{self, Draft};
 use super::json::{self, Fields};
-use super::{Format, ImportError, Item, cipher};
+use super::{Format, ImportError, Item, cipher, kdf};
 use crate::engine::entry::Entry;
 use crate::engine::otp::Kind;
 
 pub struct TwoFas;
 
-/// 2FAS's PBKDF2 rounds.
-const ROUNDS: u32 = 10_000;
+/// 2FAS's PBKDF2 rounds: fixed by the app, not read from the file.
+const ROUNDS: kdf::Pbkdf2Rounds = kdf::Pbkdf2Rounds::constant(10_000);
 
 impl Format for TwoFas {
     fn name(&self) -> &'static str {

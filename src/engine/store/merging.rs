@@ -86,8 +86,8 @@ pub fn write_merged(
         Seal::Passphrase { .. } => Vec::new(),
     };
     vault.prepare_save()?;
-    let bytes = seal
-        .encrypt_with(&crypto::pad(&vault.to_ron()), ui)
+    let bytes = vault
+        .seal_with(seal, ui)
         .map_err(|source| VaultError::Crypto {
             path: path.to_path_buf(),
             source,

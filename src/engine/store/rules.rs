@@ -50,7 +50,8 @@ impl Store {
             // No state folder: only the identity rule applies.
             None => {
                 let own = own_keys(key);
-                return trust::assess(Ok(Some(&sealed)), &sealed, own.as_deref()).standing;
+                let standing = trust::assess(Ok(Some(&sealed)), &sealed, own.as_deref()).standing;
+                return of_hardware_key(standing, key);
             }
             Some(Err(reason)) => Err(reason),
             Some(Ok(file)) => file.load(),
@@ -86,6 +87,7 @@ impl Store {
             )
         };
         let Assessment { standing, record } = assessment;
+        let standing = of_hardware_key(standing, key);
         if record.is_some() || newer {
             let repair = record.is_some();
             let written = self.change_state(repair, |state| {
@@ -202,6 +204,17 @@ fn canonical(list: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// `standing`, saying whether an unknown identity is a hardware key's (a plugin identity
+/// file without its `# recipient:` line): what to do about it differs.
+fn of_hardware_key(standing: Standing, key: &Key) -> Standing {
+    match (standing, key) {
+        (Standing::UnknownIdentity { .. }, Key::Identities(ids)) if ids.has_plugins() => {
+            Standing::UnknownIdentity { hardware_key: true }
+        }
+        (standing, _) => standing,
+    }
+}
+
 /// The public keys of the identity that opened the vault; `None` for a passphrase.
 pub(super) fn own_keys(key: &Key) -> Option<Vec<String>> {
     match key {
@@ -235,8 +248,13 @@ pub(super) fn refusal(path: &Path, standing: &Standing) -> String {
             "vault '{path}' does not list the identity that opened it among its recipients ({}): it may be forged",
             short_keys(recipients)
         ),
-        Standing::UnknownIdentity => format!(
+        Standing::UnknownIdentity {
+            hardware_key: false,
+        } => format!(
             "cannot tell whether vault '{path}' still lists your identity: its public key is unknown"
+        ),
+        Standing::UnknownIdentity { hardware_key: true } => format!(
+            "cannot tell whether vault '{path}' still lists your identity: the identity file does not say which recipient its hardware key answers to"
         ),
         Standing::Unreviewed { others } => format!(
             "vault '{path}' is also sealed to keys this machine has not trusted yet ({})",

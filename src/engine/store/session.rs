@@ -271,8 +271,8 @@ impl Session {
             Seal::Passphrase { .. } => Vec::new(),
         };
         next.prepare_save()?;
-        let bytes = seal
-            .encrypt_with(&crypto::pad(&next.to_ron()), &self.store.plugin_ui)
+        let bytes = next
+            .seal_with(&seal, &self.store.plugin_ui)
             .map_err(self.store.crypto_err())?;
         readable(&bytes, self.store.max_size)?;
         // The backup holds the vault as it was: the same entries, so the same document, and
@@ -300,9 +300,8 @@ impl Session {
 
     fn write_locked(&mut self, real: &std::path::Path, mut next: Vault) -> Result<(), VaultError> {
         next.prepare_save()?;
-        let bytes = self
-            .seal
-            .encrypt_with(&crypto::pad(&next.to_ron()), &self.store.plugin_ui)
+        let bytes = next
+            .seal_with(&self.seal, &self.store.plugin_ui)
             .map_err(self.store.crypto_err())?;
         readable(&bytes, self.store.max_size)?;
         storage::replace(real, &bytes, self.store.hook.as_mut())?;

@@ -190,6 +190,65 @@ fn a_missing_plugin_is_named() {
     assert!(!other.exists());
 }
 
+/// A hardware key's identity file without the `# recipient:` line its plugin writes: keyfob
+/// cannot check that a save keeps the key among the recipients (the trust rules), so `add`
+/// refuses, and says in one line what is missing and in a hint what to add — not the hint for
+/// an SSH key without its `.pub` it gave before. With the line put back, the add goes ahead.
+#[test]
+fn a_hardware_key_file_without_its_recipient_line_says_what_to_add() {
+    let Some(plugin) = PluginPath::new() else {
+        return;
+    };
+    let (identity, recipient) = plugin.identity("key.txt", None);
+    let text = std::fs::read_to_string(&identity).unwrap();
+    let bare = identity.with_file_name("bare.txt");
+    let key_line: String = text.lines().filter(|l| !l.starts_with('#')).collect();
+    std::fs::write(&bare, format!("{key_line}\n")).unwrap();
+    private(&bare);
+    let dir = tempfile::tempdir().unwrap();
+    let vault = dir.path().join("vault.age");
+    let run = |file: &Path, args: &[&str]| {
+        let mut cmd = plugin.keyfob(&vault);
+        cmd.arg("--identity").arg(file).args(args);
+        cmd
+    };
+    run(&identity, &["init"]).assert().success();
+    let before = std::fs::read(&vault).unwrap();
+    let add = [
+        "add",
+        "--issuer",
+        "A",
+        "--account",
+        "a",
+        "--secret",
+        RFC_SECRET_B32,
+    ];
+    let out = run(&bare, &add).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.starts_with("warning: the secret is only"))
+        .collect();
+    assert_eq!(lines.len(), 2, "{stderr}");
+    assert!(
+        lines[0].starts_with("error: ")
+            && lines[0].contains("does not say which recipient its hardware key answers to")
+            && lines[0].ends_with("nothing was saved"),
+        "{stderr}"
+    );
+    assert!(
+        lines[1].starts_with("hint: ")
+            && lines[1].contains("`# recipient: age1…` line")
+            && !lines[1].contains("ssh-keygen"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&vault).unwrap(), before);
+    // The line back in the file (anywhere): the add goes ahead.
+    std::fs::write(&bare, format!("{key_line}\n# recipient: {recipient}\n")).unwrap();
+    run(&bare, &add).assert().success();
+}
+
 /// The plugin asks for a PIN (`request-secret`) and shows a message; both reach the person on
 /// the terminal, and a wrong PIN is the plugin's own one-line error.
 #[test]

@@ -11,9 +11,11 @@
 //!   HMAC-SHA256 over IV and ciphertext, checked first: a wrong password fails there.
 //! - `data` decrypts to the unencrypted JSON export.
 //!
-//! Promises: the KDF parameters are held to Bitwarden's own limits before any work (PBKDF2
-//! 5,000 to 2,000,000 rounds; Argon2id 2 to 10 passes, 16 to 1,024 MiB, 1 to 16 lanes).
+//! Promises: the KDF parameters are held to Bitwarden's own limits (`kdf.rs`: PBKDF2 5,000
+//! to 2,000,000 rounds; Argon2id 2 to 10 passes, 16 to 1,024 MiB, 1 to 16 lanes) before the
+//! password is asked for and before any work.
 
+use age::secrecy::SecretString;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
@@ -21,7 +23,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::super::json::{Fields, Object};
-use super::super::{ImportError, cipher};
+use super::super::{ImportError, cipher, kdf};
 
 fn malformed(what: &str) -> ImportError {
     ImportError::Malformed(format!("the password-protected Bitwarden export's {what}"))
@@ -34,7 +36,10 @@ struct Keys {
 }
 
 /// The plaintext of `data` (the unencrypted export's JSON).
-pub(super) fn decrypt(root: &Object, password: &[u8]) -> Result<Zeroizing<Vec<u8>>, ImportError> {
+pub(super) fn decrypt(
+    root: &Object,
+    password: Option<&SecretString>,
+) -> Result<Zeroizing<Vec<u8>>, ImportError> {
     let salt = root
         .text("salt")
         .ok()
@@ -48,30 +53,27 @@ pub(super) fn decrypt(root: &Object, password: &[u8]) -> Result<Zeroizing<Vec<u8
             .and_then(|n| u32::try_from(n).ok())
             .ok_or_else(|| malformed(&format!("'{key}' is not a positive number")))
     };
+    let wide = |key: &str| {
+        root.int(key)
+            .ok()
+            .flatten()
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| malformed(&format!("'{key}' is not a positive number")))
+    };
+    // The parameters are checked against Bitwarden's limits before the password is needed.
     let seed = match number("kdfType")? {
         0 => {
-            let rounds = number("kdfIterations")?;
-            if !(5_000..=2_000_000).contains(&rounds) {
-                return Err(malformed("PBKDF2 round count is out of Bitwarden's range"));
-            }
-            cipher::pbkdf2_sha256(password, salt.as_bytes(), rounds)
+            let rounds = kdf::bitwarden_pbkdf2(wide("kdfIterations")?)?;
+            cipher::pbkdf2_sha256(cipher::password(password)?, salt.as_bytes(), rounds)
         }
         1 => {
-            let (passes, mib, lanes) = (
-                number("kdfIterations")?,
-                number("kdfMemory")?,
-                number("kdfParallelism")?,
-            );
-            if !(2..=10).contains(&passes)
-                || !(16..=1024).contains(&mib)
-                || !(1..=16).contains(&lanes)
-            {
-                return Err(malformed(
-                    "Argon2id parameters are out of Bitwarden's range",
-                ));
-            }
+            let cost = kdf::bitwarden_argon2(
+                wide("kdfIterations")?,
+                wide("kdfMemory")?,
+                wide("kdfParallelism")?,
+            )?;
             let salt = Sha256::digest(salt.as_bytes());
-            cipher::argon2id(password, &salt, mib * 1024, passes, lanes)?
+            cipher::argon2id(cipher::password(password)?, &salt, cost)?
         }
         other => {
             return Err(ImportError::Malformed(format!(
@@ -139,7 +141,8 @@ mod tests {
     fn stretch_matches_bitwardens_sdk_vector() {
         // bitwarden/sdk, crates/bitwarden-crypto/src/keys/master_key.rs: the PBKDF2 vector
         // (test_master_key_derive_pbkdf2) and its stretch (test_stretch_master_key).
-        let seed = cipher::pbkdf2_sha256(b"67t9b5g67$%Dh89n", b"test_key", 10_000);
+        let rounds = kdf::Pbkdf2Rounds::constant(10_000);
+        let seed = cipher::pbkdf2_sha256(b"67t9b5g67$%Dh89n", b"test_key", rounds);
         assert_eq!(
             *seed,
             [
@@ -161,6 +164,59 @@ mod tests {
                 221, 127, 206, 234, 101, 27, 202, 38, 86, 52, 34, 28, 78, 28, 185, 16, 48, 61, 127,
                 166, 209, 247, 194, 87, 232, 26, 48, 85, 193, 249, 179, 155
             ]
+        );
+    }
+
+    /// A password-protected export whose KDF fields are `kdf` (JSON members) and whose
+    /// encrypted strings open with nothing.
+    fn export_with(kdf: &str) -> Object {
+        let text = format!(
+            r#"{{"encrypted":true,"passwordProtected":true,"salt":"c2FsdA==",{kdf},
+            "encKeyValidation_DO_NOT_EDIT":"2.AAAA|AAAA|AAAA","data":"2.AAAA|AAAA|AAAA"}}"#
+        );
+        match serde_json::from_str(&text).unwrap() {
+            serde_json::Value::Object(o) => o,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn kdf_beyond_bitwardens_range_is_refused_before_the_password() {
+        let pw = SecretString::from("pw".to_string());
+        for (fields, what) in [
+            (
+                r#""kdfType":0,"kdfIterations":10000000"#,
+                "the PBKDF2 round count is 10,000,000; keyfob accepts 5,000 to 2,000,000",
+            ),
+            (
+                r#""kdfType":0,"kdfIterations":1"#,
+                "the PBKDF2 round count is 1; keyfob accepts 5,000",
+            ),
+            (
+                r#""kdfType":1,"kdfIterations":3,"kdfMemory":65536,"kdfParallelism":4"#,
+                "kdfMemory (Argon2 memory) is 64 GiB",
+            ),
+            (
+                r#""kdfType":1,"kdfIterations":1000,"kdfMemory":64,"kdfParallelism":4"#,
+                "kdfIterations (Argon2 passes) is 1,000",
+            ),
+            (
+                r#""kdfType":1,"kdfIterations":3,"kdfMemory":64,"kdfParallelism":255"#,
+                "kdfParallelism (Argon2 lanes) is 255",
+            ),
+        ] {
+            let root = export_with(fields);
+            for password in [None, Some(&pw)] {
+                let e = decrypt(&root, password).unwrap_err();
+                assert!(matches!(e, ImportError::KdfRefused(_)), "{e:?}");
+                assert!(e.to_string().contains(what), "{e}");
+            }
+        }
+        // Within the range, the password is asked for.
+        let root = export_with(r#""kdfType":0,"kdfIterations":600000"#);
+        assert_eq!(
+            decrypt(&root, None).unwrap_err(),
+            ImportError::NeedsPassword
         );
     }
 }

@@ -78,12 +78,18 @@ fn seal(key: &[u8], nonce: [u8; 12], token: &str, plain: &[u8]) -> Value {
 
 /// A FreeOTP 2 backup of two tokens under `password` (PBKDF2-HMAC-`algo`, 1,000 rounds).
 pub fn backup_v2(password: &str, algo: &str) -> Vec<u8> {
+    backup_v2_with(password, algo, 1_000)
+}
+
+/// [`backup_v2`] with a master key description that says `rounds` (the key is made with
+/// 1,000 rounds whatever it says, so a hostile count costs its maker nothing).
+fn backup_v2_with(password: &str, algo: &str, rounds: u64) -> Vec<u8> {
     let salt = [7u8; 32];
-    let rounds = 1_000;
+    let made_with = kdf::Pbkdf2Rounds::constant(1_000);
     let pass_key = if algo == "SHA512" {
-        cipher::pbkdf2_sha512(password.as_bytes(), &salt, rounds)
+        cipher::pbkdf2_sha512(password.as_bytes(), &salt, made_with)
     } else {
-        cipher::pbkdf2_sha1(password.as_bytes(), &salt, rounds)
+        cipher::pbkdf2_sha1(password.as_bytes(), &salt, made_with)
     };
     let master = [42u8; 32];
     let master_json = serde_json::json!({
@@ -148,6 +154,28 @@ fn freeotp_2_backups_decrypt_with_their_password() {
         let Item::Entry(e) = &items[1] else { panic!() };
         assert_eq!(e.kind, Kind::Hotp);
     }
+}
+
+#[test]
+fn round_counts_beyond_freeotps_limit_are_refused_before_the_password() {
+    let pw = SecretString::from("test".to_string());
+    for rounds in [500_001u64, 10_000_000, u64::from(u32::MAX) + 1] {
+        let bytes = backup_v2_with("test", "SHA512", rounds);
+        for password in [None, Some(&pw)] {
+            let started = std::time::Instant::now();
+            let e = FreeOtp.read(&bytes, password).unwrap_err();
+            assert!(started.elapsed() < std::time::Duration::from_millis(100));
+            let ImportError::KdfRefused(refusal) = &e else {
+                panic!("{e:?}")
+            };
+            assert_eq!(refusal.value, kdf::Amount::Count(rounds));
+            assert!(e.to_string().contains("FreeOTP writes 100,000"), "{e}");
+        }
+    }
+    let e = FreeOtp
+        .read(&backup_v2_with("test", "SHA1", 0), None)
+        .unwrap_err();
+    assert!(matches!(e, ImportError::KdfRefused(_)), "{e:?}");
 }
 
 #[test]
