@@ -125,8 +125,15 @@ impl Drop for AgentVault {
 
 /// Whether process `pid` still exists (a zombie counts as gone).
 pub fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .is_ok_and(|stat| !stat.split(") ").nth(1).is_some_and(|s| s.starts_with('Z')))
+    // Every thread, not only the leader: a killed process's leader turns zombie while its
+    // other threads are still exiting, and those still hold its files (the socket) open.
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.flatten().any(|task| {
+        std::fs::read_to_string(task.path().join("stat"))
+            .is_ok_and(|stat| !stat.split(") ").nth(1).is_some_and(|s| s.starts_with('Z')))
+    })
 }
 
 /// Waits until process `pid` is gone.
