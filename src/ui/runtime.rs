@@ -6,7 +6,12 @@
 //!   changes on screen the moment it changes in time; an idle screen draws once a second and
 //!   the backend sends only what changed.
 //! - Each tick also `stat`s the vault file ([`Watch`]); a change made by another keyfob is
-//!   re-read on the vault thread and shown within about a second (the contract says 2).
+//!   re-read on the vault thread (or asked of the agent, which follows the file) and shown
+//!   within about a second (the contract says 2). While an agent holds the vault, each tick
+//!   also looks at its socket: an agent that ended (idle timeout, `keyfob lock`, killed) locks
+//!   the screen within a second, saying why, rather than leaving its codes on screen.
+//! - Reading and decoding a file the person names (a QR picture, an export) happens on the
+//!   vault thread, never here.
 //! - The terminal is restored (raw mode off, alternate screen left, cursor shown) on quit, on
 //!   error, on panic and on SIGTERM/SIGQUIT (caught as a flag the loop reads at least once a
 //!   second; saves already started are finished before the process ends). SIGHUP keeps its
@@ -20,7 +25,6 @@
 
 use std::collections::VecDeque;
 use std::io::{self, BufWriter, Stdout, Write};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -33,12 +37,10 @@ use zeroize::Zeroizing;
 
 use super::app::{App, Copied, Effect, Msg};
 use super::backend::QuietBackend;
-use super::hidden::Hidden;
 use super::keymap;
 use super::watch::Watch;
-use super::worker::{Job, Worker};
+use super::worker::{Held, Job, Starting, Worker};
 use crate::clipboard::{Clipboard, Route};
-use crate::engine::store::Session;
 use crate::failure::Failure;
 use crate::prompt::{Answer, Asked};
 use crate::unlock::Access;
@@ -47,9 +49,6 @@ type Screen = Terminal<QuietBackend<BufWriter<Stdout>>>;
 
 /// Seconds between two looks at the kernel's clock state (it changes when NTP syncs).
 const CLOCK_CHECK: u64 = 60;
-
-/// Largest file the screen reads for an import (exports are small; QR images are not huge).
-const MAX_FILE: u64 = crate::engine::storage::read::IMPORT_CAP;
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -106,12 +105,16 @@ impl Drop for Guard {
 /// off).
 pub fn run(
     mut app: App,
-    session: Session,
+    held: Held,
     access: Access,
+    starting: Starting,
     copy_to: Option<Route>,
 ) -> Result<(), Failure> {
     let watch = Watch::new(access.vault.clone());
-    let worker = Worker::start(session, access);
+    let socket = crate::agent::place::for_vault(&access.vault)
+        .ok()
+        .map(|place| place.socket);
+    let worker = Worker::start(held, access, starting);
     let fail = |e: io::Error| Failure::new(format!("the terminal failed: {e}"));
     let guard = Guard::enter().map_err(fail)?;
     let backend = QuietBackend::new(BufWriter::with_capacity(32 * 1024, io::stdout()));
@@ -133,6 +136,7 @@ pub fn run(
         quit: false,
         stopped,
         watch,
+        socket,
         questions: Some(questions),
         reply: None,
     };
@@ -161,6 +165,8 @@ struct Loop {
     stopped: Arc<AtomicBool>,
     /// The vault file, checked once a second for changes made by other keyfobs.
     watch: Watch,
+    /// The agent's socket for this vault, looked at once a second while an agent holds it.
+    socket: Option<std::path::PathBuf>,
     /// Plugins' questions from the vault thread.
     questions: Option<Receiver<Asked>>,
     /// Where the answer to the open question goes.
@@ -221,6 +227,14 @@ impl Loop {
                 if self.watch.changed() {
                     inbox.push_back(Msg::VaultChanged);
                 }
+                if app.agent
+                    && self
+                        .socket
+                        .as_ref()
+                        .is_some_and(|socket| std::fs::symlink_metadata(socket).is_err())
+                {
+                    inbox.push_back(Msg::AgentGone(super::worker::GONE.into()));
+                }
                 if now.is_multiple_of(CLOCK_CHECK) {
                     inbox.push_back(Msg::Clock(crate::clock::health()));
                 }
@@ -247,9 +261,19 @@ impl Loop {
                 op,
                 now: now_secs(),
             }),
-            Effect::Reload => worker.send(Job::Refresh),
-            Effect::Lock => worker.send(Job::Lock),
-            Effect::Unlock(typed) => worker.send(Job::Unlock(typed)),
+            Effect::SaveDirect { op, typed } => worker.send(Job::SaveDirect {
+                op,
+                typed,
+                now: now_secs(),
+            }),
+            Effect::Reveal { id, typed } => worker.send(Job::Reveal { id, typed }),
+            Effect::Views => worker.send(Job::Views { now: now_secs() }),
+            Effect::Reload => worker.send(Job::Refresh { now: now_secs() }),
+            Effect::Lock { agent } => worker.send(Job::Lock { agent }),
+            Effect::Unlock(typed) => worker.send(Job::Unlock {
+                typed,
+                now: now_secs(),
+            }),
             Effect::Copy(code) => {
                 let Some(clipboard) = self.clipboard.as_mut() else {
                     return Ok(Some(Msg::Copied(Copied::Off)));
@@ -273,9 +297,22 @@ impl Loop {
                 out.flush()?;
                 result.map(Msg::Cleared)
             }
-            Effect::ReadFile { path, purpose } => Some(Msg::FileRead {
+            Effect::ReadFile { path, purpose } => worker.send(Job::ReadFile {
+                path,
                 purpose,
-                result: read_file(&path),
+                now: now_secs(),
+            }),
+            Effect::Decrypt {
+                path,
+                format,
+                bytes,
+                password,
+            } => worker.send(Job::Decrypt {
+                path,
+                format,
+                bytes,
+                password,
+                now: now_secs(),
             }),
             Effect::Complete(prefix) => Some(Msg::Completed(complete(&prefix))),
             Effect::Answer(answer) => {
@@ -305,20 +342,6 @@ impl Loop {
             );
         }
     }
-}
-
-fn read_file(path: &str) -> Result<Hidden<Zeroizing<Vec<u8>>>, String> {
-    let expanded = super::first_run::expand_home(path.trim());
-    let path = Path::new(&expanded);
-    if path.is_dir() {
-        return Err(format!(
-            "'{}' is a folder; name a file in it (Tab completes)",
-            path.display()
-        ));
-    }
-    crate::engine::storage::read::read_regular(path, "import file", MAX_FILE)
-        .map(Hidden)
-        .map_err(|e| e.to_string())
 }
 
 /// File names that complete `prefix` (folders end in `/`).
@@ -369,6 +392,5 @@ mod tests {
             ]
         );
         assert!(complete(&format!("{base}zzz")).is_empty());
-        assert!(read_file(&base).unwrap_err().contains("is a folder"));
     }
 }
