@@ -75,6 +75,16 @@ impl App {
                 }
             }
             Msg::AgentGone(why) => self.agent_gone(why, &mut fx),
+            Msg::AgentLocked => {
+                if let Mode::Locked(lock) = &mut self.mode
+                    && lock.why.is_none()
+                {
+                    lock.why = Some(format!(
+                        "'{}' is locked, and so is its agent; codes were cleared.",
+                        self.settings.vault_name
+                    ));
+                }
+            }
             Msg::Revealed(result) => {
                 self.pending = self.pending.saturating_sub(1);
                 self.revealed(result);

@@ -161,6 +161,8 @@ pub enum Msg {
     Unlocked(Result<Opened, String>),
     /// The agent that held the vault ended (idle timeout, `keyfob lock`, killed): why.
     AgentGone(String),
+    /// `L` locked the agent too (it has wiped its keys and removed its socket).
+    AgentLocked,
     /// An entry's URI for the QR screen (or why it could not be had).
     Revealed(Result<Revealed, String>),
     /// The entries in the file the form's first field names.
@@ -188,6 +190,7 @@ impl Msg {
                 | Msg::Views(_)
                 | Msg::Unlocked(_)
                 | Msg::AgentGone(_)
+                | Msg::AgentLocked
                 | Msg::Revealed(_)
                 | Msg::FormRead(_)
                 | Msg::ImportRead(_)

@@ -80,8 +80,11 @@ impl Vault {
             Job::Views { now } => vec![Msg::Views(self.views(now))],
             Job::Refresh { now } => vec![Msg::Reloaded(self.refresh(now))],
             Job::Lock { agent } => {
-                self.lock(agent);
-                Vec::new()
+                if self.lock(agent) {
+                    vec![Msg::AgentLocked]
+                } else {
+                    Vec::new()
+                }
             }
             Job::Unlock { typed, now } => vec![Msg::Unlocked(self.unlock(&typed, now))],
             Job::ReadFile { path, purpose, now } => {
@@ -263,12 +266,17 @@ impl Vault {
         })
     }
 
-    fn lock(&mut self, agent: bool) {
+    /// Lets go of the vault; with `agent`, locks an agent that holds it (whether it did).
+    fn lock(&mut self, agent: bool) -> bool {
         self.held = Held::Locked;
         self.last.clear();
         self.told = None;
-        if agent && let Connect::Agent(mut client) = client::connect(&self.access.vault) {
-            let _ = client.lock();
+        if !agent {
+            return false;
+        }
+        match client::connect(&self.access.vault) {
+            Connect::Agent(mut client) => client.lock().is_ok(),
+            _ => false,
         }
     }
 
