@@ -100,16 +100,16 @@ impl Vault {
                 self.plan(items, now)
             })],
         };
-        // An agent that went away while the job ran: the screen locks, saying why.
-        if let Some(why) = self.gone.take() {
-            self.told = None;
-            out.push(Msg::AgentGone(why));
-        }
         if let Some(sharing) = self.sharing()
             && self.told != Some(sharing)
         {
             self.told = Some(sharing);
             out.push(Msg::Sharing(sharing));
+        }
+        // An agent that went away while the job ran: the screen locks, saying why.
+        if let Some(why) = self.gone.take() {
+            self.told = None;
+            out.push(Msg::AgentGone(why));
         }
         out
     }

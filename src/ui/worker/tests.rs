@@ -207,3 +207,45 @@ fn a_removal_is_described_by_the_name_it_had() {
     };
     assert_eq!(describe(&outcome, &[]), ("deleted 'Bank:bob'".into(), None));
 }
+
+/// A big picture is decoded on the vault thread: handing it over returns at once, and the
+/// answer comes later as a message (the screen goes on drawing meanwhile).
+#[test]
+fn a_big_picture_is_decoded_off_the_drawing_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.age");
+    let session = session_with(&path, vec![hotp(1)]);
+    let picture = dir.path().join("big.png");
+    let mut seed: u32 = 7;
+    let noise = image::GrayImage::from_fn(2000, 2000, |_, _| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        image::Luma([u8::try_from(seed >> 24).unwrap()])
+    });
+    noise.save(&picture).unwrap();
+    let worker = Worker::start(
+        Held::Direct(Box::new(session)),
+        access(&path),
+        Starting::default(),
+    );
+    let start = std::time::Instant::now();
+    assert!(
+        worker
+            .send(Job::ReadFile {
+                path: picture.display().to_string(),
+                purpose: ReadPurpose::Import,
+                now: NOW,
+            })
+            .is_none()
+    );
+    let handed = start.elapsed();
+    assert!(handed < std::time::Duration::from_millis(50), "{handed:?}");
+    let msg = worker
+        .results
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .unwrap();
+    let Msg::ImportRead(crate::ui::import_flow::Read::Failed(why)) = msg else {
+        panic!("{msg:?}")
+    };
+    assert!(why.contains("big.png"), "{why}");
+    worker.finish();
+}
