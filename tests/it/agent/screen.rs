@@ -126,3 +126,63 @@ fn a_screen_that_asked_leaves_the_vault_in_an_agent() {
     assert_eq!(json_list(&av).trim(), "[]");
     screen.quit();
 }
+
+/// A new secret is saved with the vault unlocked here after asking again; the agent follows
+/// the file, and its next code is the new secret's.
+#[test]
+fn a_new_secret_asks_again_and_the_agent_follows() {
+    let av = AgentVault::passphrase();
+    av.unlock();
+    let mut screen = Screen::spawn(av.pty_command(), SIZE);
+    screen.wait_text("1 entry");
+    // Edit: issuer, account, then the secret field.
+    screen.send("e");
+    screen.wait_text("Edit entry");
+    screen.send("\t\tJBSWY3DPEHPK3PXP");
+    screen.wait_text("'GitHub:me' gives");
+    screen.send("\r");
+    screen.wait_text("unlock to save it");
+    screen.send(&format!("{PASSPHRASE}\r"));
+    screen.wait_text("saved 'GitHub:me'");
+    let out = av
+        .bare()
+        .args(["code", "github", "--at", "59"])
+        .output()
+        .unwrap();
+    let code = String::from_utf8(out.stdout).unwrap();
+    let secret = keyfob::engine::secret::Secret::parse_base32("JBSWY3DPEHPK3PXP").unwrap();
+    let want = keyfob::engine::otp::totp(&secret, keyfob::engine::otp::Algorithm::Sha1, 6, 30, 59)
+        .unwrap()
+        .to_string();
+    assert_eq!(code.trim(), want);
+    screen.quit();
+}
+
+/// The import dialog through an agent: its preview finds the duplicate with a dry run in the
+/// agent (the screen has no seed to compare), and the chosen entries are the agent's save.
+#[test]
+fn an_import_through_the_agent_previews_duplicates() {
+    let av = AgentVault::identity();
+    av.unlock();
+    let file = av.tv.dir.path().join("export.txt");
+    std::fs::write(
+        &file,
+        format!(
+            "otpauth://totp/GitHub:me?secret={RFC_SECRET_B32}&issuer=GitHub\n\
+             otpauth://totp/New:one?secret=JBSWY3DPEHPK3PXP&issuer=New\n"
+        ),
+    )
+    .unwrap();
+    let mut screen = Screen::spawn(av.pty_command(), SIZE);
+    screen.wait_text("1 entry");
+    screen.send("i");
+    screen.wait_text("The export file to read");
+    screen.send(&format!("{}\r", file.display()));
+    screen.wait_text("already in the vault");
+    screen.wait_text("1 chosen");
+    screen.send("\r");
+    screen.wait_text("added 'New:one'");
+    screen.wait_text("2 entries");
+    assert!(json_list(&av).contains("\"New\""));
+    screen.quit();
+}
