@@ -68,6 +68,7 @@ pub fn run(context: &Context) -> Result<(), Failure> {
     };
     let mut app = app::App::new(opened.entries, settings, now);
     app.agent = matches!(opened.held, worker::Held::Agent);
+    app.agent_pid = opened.pid;
     app.clock = crate::clock::health();
     app.sharing = opened.sharing;
     // The trust warnings (also printed before the screen opened, where they are hidden), or
@@ -87,6 +88,8 @@ struct Opening {
     sharing: sharing::Sharing,
     warnings: Vec<String>,
     relock: app::Relock,
+    /// The agent's process, when one holds the vault and said which.
+    pid: Option<u32>,
 }
 
 /// Through the agent that holds the vault, if one runs and answers: nothing is asked or
@@ -102,9 +105,10 @@ fn through_agent(access: &crate::unlock::Access, now: u64) -> Option<Opening> {
         }
     };
     let (entries, warnings) = client.list(now).ok()?;
-    let sharing = client
-        .status()
-        .map(|status| sharing::Sharing::of_status(&status))
+    let status = client.status().ok();
+    let sharing = status
+        .as_ref()
+        .map(sharing::Sharing::of_status)
         .unwrap_or_default();
     Some(Opening {
         held: worker::Held::Agent,
@@ -113,6 +117,7 @@ fn through_agent(access: &crate::unlock::Access, now: u64) -> Option<Opening> {
         sharing,
         warnings,
         relock: worker::relock_of(access),
+        pid: status.map(|s| s.pid),
     })
 }
 
@@ -128,8 +133,16 @@ fn directly(
     let mut warnings = crate::unlock::warnings(&session);
     let sharing = sharing::Sharing::of(&session);
     let relock = relock(&session);
+    let mut pid = None;
     let held = match worker::hand_to_agent(&access, starting, &session) {
-        Ok(true) => worker::Held::Agent,
+        Ok(true) => {
+            if let crate::agent::client::Connect::Agent(mut client) =
+                crate::agent::client::connect(&access.vault)
+            {
+                pid = client.status().ok().map(|status| status.pid);
+            }
+            worker::Held::Agent
+        }
         Ok(false) => worker::Held::Direct(Box::new(session)),
         Err(note) => {
             warnings.push(note);
@@ -143,6 +156,7 @@ fn directly(
         sharing,
         warnings,
         relock,
+        pid,
     })
 }
 

@@ -199,6 +199,8 @@ pub struct App {
     pub conflicts: HashSet<EntryId>,
     /// Whether an agent holds the vault (seeds in the clear need a direct unlock).
     pub agent: bool,
+    /// That agent's process, once known: the loop looks at it (and its socket) every second.
+    pub agent_pid: Option<u32>,
     /// When the first code window runs out of its current period: fresh codes are asked for
     /// then (each window still knows the next period, so nothing goes stale meanwhile).
     pub views_due: Option<u64>,
@@ -236,6 +238,7 @@ impl App {
             sharing: Sharing::default(),
             conflicts: HashSet::new(),
             agent: false,
+            agent_pid: None,
             views_due: None,
             refreshing: false,
             matcher: Filter::default(),

@@ -8,8 +8,9 @@
 //! - Each tick also `stat`s the vault file ([`Watch`]); a change made by another keyfob is
 //!   re-read on the vault thread (or asked of the agent, which follows the file) and shown
 //!   within about a second (the contract says 2). While an agent holds the vault, each tick
-//!   also looks at its socket: an agent that ended (idle timeout, `keyfob lock`, killed) locks
-//!   the screen within a second, saying why, rather than leaving its codes on screen.
+//!   also looks at its socket and its process: an agent that ended (idle timeout, `keyfob
+//!   lock`, killed, even with SIGKILL) locks the screen within a second, saying why, rather
+//!   than leaving its codes on screen.
 //! - Reading and decoding a file the person names (a QR picture, an export) happens on the
 //!   vault thread, never here.
 //! - The terminal is restored (raw mode off, alternate screen left, cursor shown) on quit, on
@@ -64,6 +65,18 @@ fn until_next_second() -> Duration {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     Duration::from_nanos(u64::from(1_000_000_000 - nanos)) + Duration::from_millis(2)
+}
+
+/// Whether process `pid` is gone, or a zombie (an agent this screen started, killed: it stays
+/// the screen's unreaped child). Where there is no `/proc`, nothing can be told: `false`.
+fn process_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses and may hold any byte.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+        Err(_) => std::path::Path::new("/proc/self").exists(),
+    }
 }
 
 /// Puts the terminal back as it was. Safe to call twice.
@@ -227,12 +240,7 @@ impl Loop {
                 if self.watch.changed() {
                     inbox.push_back(Msg::VaultChanged);
                 }
-                if app.agent
-                    && self
-                        .socket
-                        .as_ref()
-                        .is_some_and(|socket| std::fs::symlink_metadata(socket).is_err())
-                {
+                if app.agent && self.agent_gone(app.agent_pid) {
                     inbox.push_back(Msg::AgentGone(super::worker::GONE.into()));
                 }
                 if now.is_multiple_of(CLOCK_CHECK) {
@@ -324,6 +332,16 @@ impl Loop {
         })
     }
 
+    /// Whether the agent holding the vault is gone: its socket removed (it locked, idled out
+    /// or was stopped), or its process dead (killed outright, the socket left behind).
+    fn agent_gone(&self, pid: Option<u32>) -> bool {
+        let socket_gone = self
+            .socket
+            .as_ref()
+            .is_some_and(|socket| std::fs::symlink_metadata(socket).is_err());
+        socket_gone || pid.is_some_and(process_gone)
+    }
+
     /// Leaves the pending clear to the helper process (the screen is gone by now).
     fn hand_over(&mut self, seconds: u64) {
         let Some(route) = self.clipboard.as_ref().map(Clipboard::route) else {
@@ -374,6 +392,21 @@ pub fn complete(prefix: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_dead_or_zombie_process_is_gone() {
+        assert!(!process_gone(std::process::id()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        // Dead but not yet reaped: a zombie, as a killed agent this screen started would be.
+        let pid = child.id();
+        let start = std::time::Instant::now();
+        while !process_gone(pid) {
+            assert!(start.elapsed() < Duration::from_secs(10), "never a zombie");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.wait().unwrap();
+        assert!(process_gone(pid), "reaped");
+    }
 
     #[test]
     fn completes_file_names_and_marks_folders() {

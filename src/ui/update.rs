@@ -75,6 +75,7 @@ impl App {
                 }
             }
             Msg::AgentGone(why) => self.agent_gone(why, &mut fx),
+            Msg::AgentPid(pid) => self.agent_pid = Some(pid),
             Msg::AgentLocked => {
                 if let Mode::Locked(lock) = &mut self.mode
                     && lock.why.is_none()

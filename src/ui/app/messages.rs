@@ -163,6 +163,8 @@ pub enum Msg {
     AgentGone(String),
     /// `L` locked the agent too (it has wiped its keys and removed its socket).
     AgentLocked,
+    /// The process id of the agent that holds the vault (the loop watches it).
+    AgentPid(u32),
     /// An entry's URI for the QR screen (or why it could not be had).
     Revealed(Result<Revealed, String>),
     /// The entries in the file the form's first field names.
@@ -191,6 +193,7 @@ impl Msg {
                 | Msg::Unlocked(_)
                 | Msg::AgentGone(_)
                 | Msg::AgentLocked
+                | Msg::AgentPid(_)
                 | Msg::Revealed(_)
                 | Msg::FormRead(_)
                 | Msg::ImportRead(_)

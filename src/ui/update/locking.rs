@@ -35,6 +35,7 @@ impl App {
         self.filter.take();
         self.set_entries(Vec::new(), None);
         self.agent = false;
+        self.agent_pid = None;
         self.refreshing = false;
         self.status = None;
         if self.clipboard_until.take().is_some() {

@@ -51,6 +51,8 @@ pub(super) struct Vault {
     told: Option<Sharing>,
     /// Why the agent went away during the job (reported after its result).
     gone: Option<String>,
+    /// The agent's process id, as the screen was last told.
+    pid: Option<u32>,
 }
 
 impl Vault {
@@ -66,6 +68,7 @@ impl Vault {
             last: Vec::new(),
             told,
             gone: None,
+            pid: None,
         }
     }
 
@@ -100,15 +103,23 @@ impl Vault {
                 self.plan(items, now)
             })],
         };
-        if let Some(sharing) = self.sharing()
+        let (sharing, pid) = self.sharing();
+        if let Some(sharing) = sharing
             && self.told != Some(sharing)
         {
             self.told = Some(sharing);
             out.push(Msg::Sharing(sharing));
         }
+        if let Some(pid) = pid
+            && self.pid != Some(pid)
+        {
+            self.pid = Some(pid);
+            out.push(Msg::AgentPid(pid));
+        }
         // An agent that went away while the job ran: the screen locks, saying why.
         if let Some(why) = self.gone.take() {
             self.told = None;
+            self.pid = None;
             out.push(Msg::AgentGone(why));
         }
         out
@@ -143,16 +154,15 @@ impl Vault {
         }
     }
 
-    fn sharing(&mut self) -> Option<Sharing> {
+    /// Who the vault is sealed to, and the agent's process id when an agent holds it.
+    fn sharing(&mut self) -> (Option<Sharing>, Option<u32>) {
         match &self.held {
-            Held::Direct(session) => Some(Sharing::of(session)),
-            Held::Agent => self
-                .agent()
-                .ok()?
-                .status()
-                .ok()
-                .map(|s| Sharing::of_status(&s)),
-            Held::Locked => None,
+            Held::Direct(session) => (Some(Sharing::of(session)), None),
+            Held::Agent => match self.agent().ok().and_then(|mut c| c.status().ok()) {
+                Some(status) => (Some(Sharing::of_status(&status)), Some(status.pid)),
+                None => (None, None),
+            },
+            Held::Locked => (None, None),
         }
     }
 
@@ -271,6 +281,7 @@ impl Vault {
         self.held = Held::Locked;
         self.last.clear();
         self.told = None;
+        self.pid = None;
         if !agent {
             return false;
         }

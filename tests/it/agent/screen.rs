@@ -83,23 +83,29 @@ fn the_screen_uses_a_running_agent_both_ways_and_l_locks_it() {
     assert!(status.ends_with(", 0))"), "{status}");
 }
 
+/// Stopped (SIGTERM: it removes its socket) or killed outright (SIGKILL: the socket stays),
+/// the agent's end locks the screen within a second or two, saying why.
 #[test]
 fn an_agent_that_ends_under_the_screen_locks_it_saying_why() {
-    let av = AgentVault::identity();
-    av.unlock();
-    let pid = av.pid().unwrap();
-    let mut screen = Screen::spawn(av.pty_command(), SIZE);
-    screen.wait_text("1 entry");
-    let killed = std::process::Command::new("kill")
-        .arg(pid.to_string())
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    screen.wait_text("The agent that held the vault ended");
-    let text = screen.text();
-    assert!(!text.contains("GitHub"), "no entry stays on screen: {text}");
-    screen.send("\x03");
-    screen.wait_exit("Ctrl-C");
+    for signal in ["-TERM", "-KILL"] {
+        let av = AgentVault::identity();
+        av.unlock();
+        let pid = av.pid().unwrap();
+        let mut screen = Screen::spawn(av.pty_command(), SIZE);
+        screen.wait_text("1 entry");
+        let killed = std::process::Command::new("kill")
+            .args([signal, &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let start = Instant::now();
+        screen.wait_text("The agent that held the vault ended");
+        assert!(start.elapsed() < Duration::from_secs(5), "{signal}");
+        let text = screen.text();
+        assert!(!text.contains("GitHub"), "{signal}: no entry stays: {text}");
+        screen.send("\x03");
+        screen.wait_exit("Ctrl-C");
+    }
 }
 
 #[test]
