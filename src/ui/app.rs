@@ -9,19 +9,15 @@
 
 use std::collections::HashSet;
 
-use zeroize::Zeroizing;
-
 use super::asking::Asking;
 use super::filter::Filter;
 use super::form::Form;
-use super::hidden::Hidden;
 use super::import_flow::ImportFlow;
 use super::sharing::Sharing;
 use super::text::TextInput;
 use super::theme::Theme;
 use crate::engine::clock::ClockHealth;
 use crate::engine::entry::EntryId;
-use crate::engine::ops::Op;
 use crate::engine::view::EntryView;
 use crate::engine::width::width;
 
@@ -102,41 +98,6 @@ pub struct LockScreen {
     pub why: Option<String>,
 }
 
-/// An entry's `otpauth://` URI, with its seed, for the QR screen (wiped when it closes).
-#[derive(Debug)]
-pub struct Revealed {
-    pub id: EntryId,
-    pub name: String,
-    pub uri: Hidden<Zeroizing<String>>,
-}
-
-/// What a direct unlock is asked for while an agent holds the vault.
-#[derive(Debug)]
-pub enum Need {
-    /// Show this entry's QR code.
-    Qr { id: EntryId, name: String },
-    /// Save this change (an edit that sets a new secret).
-    Save(Op),
-}
-
-impl Need {
-    /// The prompt's one-line note: what it is for and why it asks.
-    pub fn note(&self) -> String {
-        match self {
-            Need::Qr { name, .. } => format!(
-                "The QR code of '{name}' holds its secret, and the agent never hands out seeds: unlock to show it."
-            ),
-            Need::Save(_) => "A new secret is saved with the vault unlocked here (the agent never handles seeds in the clear): unlock to save it.".into(),
-        }
-    }
-}
-
-/// The lock screen's prompt, asked for a [`Need`] (Esc goes back to the list).
-#[derive(Debug)]
-pub struct Reauth {
-    pub need: Need,
-    pub lock: LockScreen,
-}
 /// How the status line shows its message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatusKind {
@@ -153,9 +114,11 @@ pub struct Status {
 }
 
 mod messages;
+mod reauth;
 mod views;
 
 pub use messages::{Copied, Effect, Msg, Opened, ReadPurpose, Saved};
+pub use reauth::{Need, Reauth, Revealed};
 pub use views::{same_shown, views_due};
 
 /// Rows the screen keeps for the title, the detail panel, the status and the key hints.

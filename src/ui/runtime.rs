@@ -46,6 +46,10 @@ use crate::failure::Failure;
 use crate::prompt::{Answer, Asked};
 use crate::unlock::Access;
 
+mod complete;
+
+pub use complete::complete;
+
 type Screen = Terminal<QuietBackend<BufWriter<Stdout>>>;
 
 /// Seconds between two looks at the kernel's clock state (it changes when NTP syncs).
@@ -362,33 +366,6 @@ impl Loop {
     }
 }
 
-/// File names that complete `prefix` (folders end in `/`).
-pub fn complete(prefix: &str) -> Vec<String> {
-    let expanded = super::first_run::expand_home(prefix);
-    let (dir, start) = match expanded.rfind('/') {
-        Some(i) => (&expanded[..=i], &expanded[i + 1..]),
-        None => ("", expanded.as_str()),
-    };
-    let Ok(read) = std::fs::read_dir(if dir.is_empty() { "." } else { dir }) else {
-        return Vec::new();
-    };
-    let typed_dir = &prefix[..prefix.len() - start.len().min(prefix.len())];
-    let mut out: Vec<String> = read
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.starts_with(start) || (start.is_empty() && name.starts_with('.')) {
-                return None;
-            }
-            let slash = if entry.path().is_dir() { "/" } else { "" };
-            Some(format!("{typed_dir}{name}{slash}"))
-        })
-        .collect();
-    out.sort();
-    out.truncate(200);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -406,24 +383,5 @@ mod tests {
         }
         child.wait().unwrap();
         assert!(process_gone(pid), "reaped");
-    }
-
-    #[test]
-    fn completes_file_names_and_marks_folders() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("export-a.json"), "").unwrap();
-        std::fs::write(dir.path().join("export-b.txt"), "").unwrap();
-        std::fs::create_dir(dir.path().join("exports")).unwrap();
-        let base = format!("{}/", dir.path().display());
-        let got = complete(&format!("{base}exp"));
-        assert_eq!(
-            got,
-            [
-                format!("{base}export-a.json"),
-                format!("{base}export-b.txt"),
-                format!("{base}exports/"),
-            ]
-        );
-        assert!(complete(&format!("{base}zzz")).is_empty());
     }
 }

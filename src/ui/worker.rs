@@ -31,9 +31,11 @@ use crate::unlock::Access;
 
 mod held;
 mod reading;
+mod saving;
 mod unlocking;
 
-pub use held::{GONE, Held, Starting, views_of};
+pub use held::{GONE, Held, Starting};
+pub use saving::views_of;
 pub use unlocking::{hand_to_agent, relock_of};
 
 /// Work for the vault thread. `now` is the event loop's clock (Unix seconds).

@@ -1,4 +1,5 @@
-use super::held::{Held, Starting, describe};
+use super::held::{Held, Starting};
+use super::saving::describe;
 use super::*;
 use crate::agent::client::Applied;
 use crate::agent::protocol::{Problem, ProblemKind};
