@@ -179,7 +179,11 @@ fn an_import_through_the_agent_previews_duplicates() {
         ),
     )
     .unwrap();
-    let mut screen = Screen::spawn(av.pty_command(), SIZE);
+    // Everything the screen sends to and receives from the agent, to search for seeds.
+    let tap = av.tv.dir.path().join("tap.bin");
+    let mut cmd = av.pty_command();
+    cmd.env(keyfob::agent::client::TEST_TAP_VAR, &tap);
+    let mut screen = Screen::spawn(cmd, SIZE);
     screen.wait_text("1 entry");
     screen.send("i");
     screen.wait_text("The export file to read");
@@ -191,4 +195,10 @@ fn an_import_through_the_agent_previews_duplicates() {
     screen.wait_text("2 entries");
     assert!(json_list(&av).contains("\"New\""));
     screen.quit();
+    let traffic = std::fs::read(&tap).unwrap();
+    assert!(traffic.len() > 1000, "the screen talked to the agent");
+    for seed in [RFC_SECRET_B32, "JBSWY3DPEHPK3PXP"] {
+        let found = traffic.windows(seed.len()).any(|w| w == seed.as_bytes());
+        assert!(!found, "{seed} crossed the socket");
+    }
 }

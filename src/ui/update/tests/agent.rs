@@ -186,3 +186,14 @@ impl Locks for Vec<Effect> {
             .any(|e| matches!(e, Effect::Lock { agent: a } if *a == agent))
     }
 }
+
+#[test]
+fn the_state_holds_no_seed() {
+    let mut app = agent_app();
+    press(&mut app, "/git\x1b");
+    let state = format!("{app:?}");
+    for entry in sample_entries() {
+        let secret = entry.secret.to_base32();
+        assert!(!state.contains(secret.as_str()), "{}", entry.name());
+    }
+}
