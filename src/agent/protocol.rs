@@ -121,6 +121,16 @@ pub struct Status {
     pub entries: usize,
     /// The agent's ephemeral X25519 recipient (`age1…`): what [`seal`] seals to.
     pub recipient: String,
+    /// How many keys the vault is sealed to (0: a passphrase), as the screen's title says.
+    #[serde(default)]
+    pub keys: usize,
+    /// Whether this machine trusts the vault's recipients (saves go ahead).
+    #[serde(default = "yes")]
+    pub trusted: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// What a [`Ask::Code`] query found.

@@ -114,6 +114,16 @@ impl Shared {
                 .as_ref()
                 .map_or(0, |s| s.vault().entries.len()),
             recipient: self.recipient.clone(),
+            keys: state.session.as_ref().map_or(0, |s| match s.seal() {
+                crate::engine::crypto::Seal::Passphrase { .. } => 0,
+                crate::engine::crypto::Seal::Recipients(list) => {
+                    crate::engine::merge::recipients::canonical_set(list).len()
+                }
+            }),
+            trusted: state
+                .session
+                .as_ref()
+                .is_none_or(|s| s.standing().allows_save()),
         }
     }
 }

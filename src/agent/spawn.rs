@@ -132,6 +132,25 @@ pub fn start(
     }
 }
 
+/// [`start`] with an opened session: its key, and its document as it is now (so the agent
+/// decrypts nothing when the file is unchanged). The command line and the screen both start
+/// agents through this.
+pub fn start_with_session(
+    vault: &Path,
+    config: Option<&Path>,
+    session: &crate::engine::store::Session,
+    wait: bool,
+) -> Result<Option<Started>, Failure> {
+    let document = session.vault().to_ron();
+    start(
+        vault,
+        config,
+        session.key(),
+        Some((&session.content_hash(), document.as_bytes())),
+        wait,
+    )
+}
+
 /// The `__agent` subcommand: reads the handover on standard input, opens the vault with it,
 /// and serves. Its standard output says `warning: …` lines, then `ready PID` or the error.
 pub fn run_handed_over(access: &Access, timing: Timing) -> Result<(), Failure> {

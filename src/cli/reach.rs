@@ -69,13 +69,23 @@ pub fn autostart(context: &Context, key: &Key, document: Option<(&[u8; 32], &[u8
 
 /// [`autostart`] with an opened session (its document as it is now).
 pub fn autostart_session(context: &Context, session: &Session) {
-    if crate::unlock::asked_person() && crate::agent::autostart_allowed(&context.config) {
-        let document = session.vault().to_ron();
-        autostart(
-            context,
-            session.key(),
-            Some((&session.content_hash(), document.as_bytes())),
-        );
+    if !crate::unlock::asked_person() || !crate::agent::autostart_allowed(&context.config) {
+        return;
+    }
+    if !matches!(client::connect(&context.access.vault), Connect::None) {
+        return;
+    }
+    let started = crate::agent::spawn::start_with_session(
+        &context.access.vault,
+        context.config_path.as_deref(),
+        session,
+        false,
+    );
+    if let Err(failure) = started {
+        super::warn(format!(
+            "{}; the next command will ask again",
+            failure.message
+        ));
     }
 }
 

@@ -2,27 +2,24 @@
 //!
 //! Promises: `App::new`/`App::default` touch nothing outside the value; time only enters
 //! through [`App::update`](super::update) (`now`, Unix seconds), so a frozen `now` gives a
-//! frozen screen. Secrets held here (entries, typed text) are zeroized when dropped and never
-//! shown by `Debug`.
+//! frozen screen. The entries are [`EntryView`]s: names, metadata and a window of codes, never
+//! a seed (the vault thread or the agent holds those); the one seed the screen ever holds is a
+//! QR code's URI while it is shown ([`Revealed`]). Secrets held here (that URI, typed text)
+//! are zeroized when dropped and never shown by `Debug`.
 
 use std::collections::HashSet;
-
-use zeroize::Zeroizing;
 
 use super::asking::Asking;
 use super::filter::Filter;
 use super::form::Form;
-use super::hidden::Hidden;
 use super::import_flow::ImportFlow;
 use super::sharing::Sharing;
-use super::text::{Edit, TextInput};
+use super::text::TextInput;
 use super::theme::Theme;
-use crate::clipboard::{Cleared, Route};
 use crate::engine::clock::ClockHealth;
-use crate::engine::entry::{Entry, EntryId};
-use crate::engine::ops::Op;
+use crate::engine::entry::EntryId;
+use crate::engine::view::EntryView;
 use crate::engine::width::width;
-use crate::prompt::{Answer, Question};
 
 /// Settings the screen runs with (from the config and the environment).
 #[derive(Debug, Clone)]
@@ -75,10 +72,13 @@ pub enum Mode {
     Help {
         scroll: usize,
     },
-    /// The QR code of the selected entry.
-    Qr,
+    /// The QR code of an entry (its URI, fetched with the seed in the clear).
+    Qr(Box<Revealed>),
     /// Asking before deleting this entry.
-    ConfirmDelete(Box<Entry>),
+    ConfirmDelete(Box<EntryView>),
+    /// Asking for the key again, on the lock screen's prompt, for something that needs a
+    /// seed in the clear while an agent holds the vault (the agent never hands out seeds).
+    Reauth(Box<Reauth>),
     Form(Box<Form>),
     Import(Box<ImportFlow>),
     Locked(LockScreen),
@@ -94,6 +94,8 @@ pub struct LockScreen {
     pub input: TextInput,
     pub busy: bool,
     pub error: Option<String>,
+    /// Why the screen locked when it was not the person or the idle timer (the agent ended).
+    pub why: Option<String>,
 }
 
 /// How the status line shows its message.
@@ -111,138 +113,13 @@ pub struct Status {
     pub kind: StatusKind,
 }
 
-/// Which file a read is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadPurpose {
-    Form,
-    Import,
-}
+mod messages;
+mod reauth;
+mod views;
 
-/// Work for the event loop: everything that touches the world.
-#[derive(Debug)]
-pub enum Effect {
-    /// Apply the change through `Session::apply` and report `Msg::Saved`.
-    Save(Op),
-    /// Copy a code (report `Msg::Copied`).
-    Copy(Hidden<Zeroizing<String>>),
-    ClearClipboard,
-    /// Re-read the vault file, which changed on disk (report `Msg::Reloaded`).
-    Reload,
-    /// Forget the opened vault (the idle lock).
-    Lock,
-    /// Open the vault again with this passphrase (or SSH key passphrase; may be empty).
-    Unlock(Hidden<Zeroizing<String>>),
-    /// Read a file (report `Msg::FileRead`).
-    ReadFile {
-        path: String,
-        purpose: ReadPurpose,
-    },
-    /// List file names that complete a path (report `Msg::Completed`).
-    Complete(String),
-    /// The person's answer to a plugin's question (see `Msg::Asked`).
-    Answer(Answer),
-    Quit,
-}
-
-/// What a copy did, as the loop reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Copied {
-    /// Handed to the clipboard this way (OSC 52: sent, not known to have arrived).
-    Done(Route),
-    /// Copying is off (`clipboard: off`).
-    Off,
-    Failed(String),
-}
-
-/// The result of a save, as the loop reports it.
-#[derive(Debug)]
-pub struct Saved {
-    /// The vault's entries after the save (re-read under the lock).
-    pub entries: Vec<Entry>,
-    pub summary: String,
-    pub focus: Option<Box<Entry>>,
-}
-
-/// Everything that can happen to the screen.
-#[derive(Debug)]
-pub enum Msg {
-    /// A second passed.
-    Tick,
-    Resize {
-        width: u16,
-        height: u16,
-    },
-    Quit,
-    Up,
-    Down,
-    Top,
-    Bottom,
-    PageUp,
-    PageDown,
-    StartFilter,
-    Copy,
-    Add,
-    EditEntry,
-    Delete,
-    NextCode,
-    ShowQr,
-    Help,
-    Import,
-    LockNow,
-    /// Editing keys in a text field.
-    Text(Edit),
-    Enter,
-    Escape,
-    NextField,
-    PrevField,
-    /// Space in a list of choices.
-    Toggle,
-    ToggleAll,
-    Yes,
-    /// Any other key (closes pagers, says no to questions).
-    Other,
-    Copied(Copied),
-    /// What clearing the clipboard did (or why it failed).
-    Cleared(Result<Cleared, String>),
-    Saved(Result<Saved, String>),
-    /// The system clock's state, checked again.
-    Clock(ClockHealth),
-    /// Who the vault is sealed to changed (or whether this machine trusts them).
-    Sharing(Sharing),
-    /// The vault file changed on disk (another keyfob saved, or it was replaced).
-    VaultChanged,
-    /// The vault as re-read after a change on disk (`None`: its content had not changed).
-    Reloaded(Result<Option<Vec<Entry>>, String>),
-    Unlocked(Result<Vec<Entry>, String>),
-    FileRead {
-        purpose: ReadPurpose,
-        result: Result<Hidden<Zeroizing<Vec<u8>>>, String>,
-    },
-    Completed(Vec<String>),
-    /// A hardware key's plugin says or asks something (answered with `Effect::Answer`).
-    Asked(Question),
-}
-
-impl Msg {
-    /// Whether the message comes from the person (resets the idle timer).
-    pub fn is_input(&self) -> bool {
-        !matches!(
-            self,
-            Msg::Tick
-                | Msg::Copied(_)
-                | Msg::Cleared(_)
-                | Msg::Saved(_)
-                | Msg::VaultChanged
-                | Msg::Clock(_)
-                | Msg::Sharing(_)
-                | Msg::Reloaded(_)
-                | Msg::Unlocked(_)
-                | Msg::FileRead { .. }
-                | Msg::Completed(_)
-                | Msg::Asked(_)
-        )
-    }
-}
+pub use messages::{Copied, Effect, Msg, Opened, ReadPurpose, Saved};
+pub use reauth::{Need, Reauth, Revealed};
+pub use views::{same_shown, views_due};
 
 /// Rows the screen keeps for the title, the detail panel, the status and the key hints.
 pub const CHROME_ROWS: u16 = 6;
@@ -252,8 +129,8 @@ pub const CHROME_ROWS: u16 = 6;
 pub struct App {
     pub now: u64,
     pub settings: Settings,
-    /// The opened vault's entries (empty while locked).
-    pub entries: Vec<Entry>,
+    /// The opened vault's entries, without seeds (empty while locked).
+    pub entries: Vec<EntryView>,
     pub filter: TextInput,
     /// Positions in `entries` of the rows shown, in order.
     pub visible: Vec<usize>,
@@ -283,6 +160,15 @@ pub struct App {
     pub sharing: Sharing,
     /// Entries that are one of two versions a merge kept (see [`super::sharing`]).
     pub conflicts: HashSet<EntryId>,
+    /// Whether an agent holds the vault (seeds in the clear need a direct unlock).
+    pub agent: bool,
+    /// That agent's process, once known: the loop looks at it (and its socket) every second.
+    pub agent_pid: Option<u32>,
+    /// When the first code window runs out of its current period: fresh codes are asked for
+    /// then (each window still knows the next period, so nothing goes stale meanwhile).
+    pub views_due: Option<u64>,
+    /// Whether fresh codes were asked for and have not come yet.
+    pub refreshing: bool,
     pub(crate) matcher: Filter,
 }
 
@@ -293,7 +179,7 @@ impl Default for App {
 }
 
 impl App {
-    pub fn new(entries: Vec<Entry>, settings: Settings, now: u64) -> App {
+    pub fn new(entries: Vec<EntryView>, settings: Settings, now: u64) -> App {
         let mut app = App {
             now,
             settings,
@@ -314,6 +200,10 @@ impl App {
             name_widths: (0, 0),
             sharing: Sharing::default(),
             conflicts: HashSet::new(),
+            agent: false,
+            agent_pid: None,
+            views_due: None,
+            refreshing: false,
             matcher: Filter::default(),
         };
         app.set_entries(entries, None);
@@ -340,7 +230,7 @@ impl App {
     }
 
     /// The selected entry, if any row is shown.
-    pub fn selected_entry(&self) -> Option<&Entry> {
+    pub fn selected_entry(&self) -> Option<&EntryView> {
         self.visible
             .get(self.selected)
             .and_then(|i| self.entries.get(*i))
@@ -348,18 +238,57 @@ impl App {
 
     /// Replaces the entries (after a save or an unlock), keeping the selection on `focus` or on
     /// the entry selected before.
-    pub fn set_entries(&mut self, entries: Vec<Entry>, focus: Option<&Entry>) {
-        let keep = focus.cloned().or_else(|| self.selected_entry().cloned());
+    pub fn set_entries(&mut self, entries: Vec<EntryView>, focus: Option<EntryId>) {
+        let keep = focus.map(Keep::Id).or_else(|| {
+            self.selected_entry()
+                .map(|e| Keep::Named(Box::new(e.clone())))
+        });
         self.entries = entries;
+        self.views_due = views_due(&self.entries);
         self.name_widths = self.entries.iter().fold((0, 0), |(i, a), e| {
             (i.max(width(&e.issuer)), a.max(width(&e.account)))
         });
         self.conflicts = super::sharing::conflicted(&self.entries);
         self.matcher.index(&self.entries);
         self.refilter();
-        if let Some(keep) = keep {
-            self.select_entry(&keep);
+        match keep {
+            Some(Keep::Id(id)) => self.select_id(id),
+            Some(Keep::Named(entry)) => self.select_entry(&entry),
+            None => {}
         }
+    }
+
+    /// Takes in fresh code windows. The same entries (the common case: a period ended) keep
+    /// everything else as it is; anything else is a new list.
+    pub fn set_views(&mut self, views: Vec<EntryView>) {
+        let same = views.len() == self.entries.len()
+            && views
+                .iter()
+                .zip(&self.entries)
+                .all(|(a, b)| same_shown(a, b));
+        if same {
+            self.entries = views;
+            self.views_due = views_due(&self.entries);
+        } else {
+            self.set_entries(views, None);
+        }
+    }
+
+    /// The code of `entry` now and the seconds it has left, while its window knows them.
+    pub fn code_now(&self, entry: &EntryView) -> Option<(crate::engine::otp::Code, Option<u32>)> {
+        entry.codes.code_at(self.now)
+    }
+
+    /// Selects the row of the entry with this id, if shown.
+    pub fn select_id(&mut self, id: EntryId) {
+        if let Some(row) = self
+            .visible
+            .iter()
+            .position(|i| self.entries.get(*i).is_some_and(|e| e.id == Some(id)))
+        {
+            self.selected = row;
+        }
+        self.scroll_into_view();
     }
 
     /// Re-runs the filter, keeping the selected entry selected if it is still shown.
@@ -380,11 +309,14 @@ impl App {
         }
     }
 
-    /// Selects the row of `entry`: the one with its id, else the one for the same account.
-    pub fn select_entry(&mut self, entry: &Entry) {
+    /// Selects the row of `entry`: the one with its id, else the one with its names.
+    pub fn select_entry(&mut self, entry: &EntryView) {
         let found = self.visible.iter().position(|i| {
             self.entries.get(*i).is_some_and(|e| {
-                (e.id.is_some() && e.id == entry.id) || e == entry || e.same_account(entry)
+                (e.id.is_some() && e.id == entry.id)
+                    || (e.kind == entry.kind
+                        && e.issuer == entry.issuer
+                        && e.account == entry.account)
             })
         });
         if let Some(row) = found {
@@ -432,4 +364,10 @@ impl App {
             _ => false,
         }
     }
+}
+
+/// What [`App::set_entries`] keeps selected.
+enum Keep {
+    Id(EntryId),
+    Named(Box<EntryView>),
 }

@@ -7,7 +7,7 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32String};
 
-use crate::engine::entry::Entry;
+use crate::engine::view::EntryView;
 
 /// Prepared search text for each entry and the matcher's scratch space.
 pub struct Filter {
@@ -37,7 +37,7 @@ impl Default for Filter {
 }
 
 /// What the filter searches in an entry (never the secret).
-pub fn haystack(entry: &Entry) -> String {
+pub fn haystack(entry: &EntryView) -> String {
     let mut text = String::with_capacity(64);
     for part in [
         entry.issuer.as_str(),
@@ -59,7 +59,7 @@ pub fn haystack(entry: &Entry) -> String {
 
 impl Filter {
     /// Prepares the haystacks for `entries`.
-    pub fn index(&mut self, entries: &[Entry]) {
+    pub fn index(&mut self, entries: &[EntryView]) {
         self.haystacks = entries
             .iter()
             .map(|e| Utf32String::from(haystack(e)))
@@ -107,6 +107,7 @@ impl Filter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::entry::Entry;
     use crate::engine::secret::Secret;
 
     #[test]
@@ -116,12 +117,16 @@ mod tests {
         token.serial = Some("1234567".into());
         let mut tagged = Entry::new("Bank", "me", s());
         tagged.tags = vec!["money".into()];
-        let entries = vec![
+        let entries = [
             Entry::new("GitHub", "me", s()),
             Entry::new("GitLab", "me", s()),
             token,
             tagged,
         ];
+        let entries: Vec<EntryView> = entries
+            .iter()
+            .map(|e| EntryView::of(e, 0).unwrap())
+            .collect();
         let mut f = Filter::default();
         f.index(&entries);
         let mut out = Vec::new();

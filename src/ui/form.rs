@@ -8,13 +8,17 @@
 //!   When it holds one entry, the fields below show that entry (issuer, account, secret, type,
 //!   algorithm, digits, period or counter): what will be saved. Changing one of them hands
 //!   over from the URI to the fields.
-//! - Editing never shows the stored secret; leaving the secret empty keeps it.
+//! - Editing starts from the entry's view (no seed: the screen holds none) and never shows
+//!   the stored secret; leaving the secret empty keeps it, and then no code is computed for
+//!   the preview (there is no secret to compute it from).
+//! - A file named in the first field is read and decoded by the vault thread
+//!   ([`parse_file`]), never while drawing: a big QR picture does not freeze the screen.
 //! - Typed text is zeroized (`TextInput`), and `Debug` shows no field's content.
 
 use super::text::{Edit, TextInput};
-use crate::engine::entry::Entry;
 use crate::engine::import::{self, ImportError, Item};
 use crate::engine::otp::{Algorithm, Kind};
+use crate::engine::view::EntryView;
 
 /// A form field, in screen order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +64,7 @@ pub enum Check {
     /// The first field holds a path: Enter reads the file.
     NeedsRead,
     Ready {
-        entries: Vec<Entry>,
+        entries: Vec<crate::engine::entry::Entry>,
         warnings: Vec<String>,
     },
 }
@@ -69,7 +73,7 @@ pub enum Check {
 #[derive(Debug)]
 pub enum Purpose {
     Add,
-    Edit(Box<Entry>),
+    Edit(Box<EntryView>),
 }
 
 /// What the form wants after a key.
@@ -125,7 +129,7 @@ impl Form {
         form
     }
 
-    pub fn edit(entry: &Entry) -> Form {
+    pub fn edit(entry: &EntryView) -> Form {
         let number = match entry.kind {
             Kind::Hotp => entry.counter.to_string(),
             _ => entry.period.to_string(),
@@ -152,6 +156,11 @@ impl Form {
 
     pub fn is_edit(&self) -> bool {
         matches!(self.purpose, Purpose::Edit(_))
+    }
+
+    /// Whether saving keeps the stored secret (an edit with the secret field left empty).
+    pub fn keeps_secret(&self) -> bool {
+        self.is_edit() && self.secret.is_empty()
     }
 
     /// The fields shown, in order.
@@ -281,24 +290,16 @@ impl Form {
         }
     }
 
-    /// Takes in the bytes of the file the first field names.
-    pub fn file_read(&mut self, bytes: &[u8]) {
-        let items = import::detect(bytes).and_then(|format| format.read(bytes, None));
-        self.check = match items {
+    /// Takes in the entries of the file the first field names (see [`parse_file`]).
+    pub fn file_read(&mut self, items: Result<Vec<Item>, String>) {
+        match items {
             Ok(items) => {
                 self.from_file = Some(items);
                 self.revalidate();
-                return self.fill_from_uri();
+                self.fill_from_uri();
             }
-            Err(ImportError::NeedsPassword) => Check::Invalid {
-                field: Field::Uri,
-                message: "the file is an encrypted export: import it with i instead".into(),
-            },
-            Err(e) => Check::Invalid {
-                field: Field::Uri,
-                message: e.to_string(),
-            },
-        };
+            Err(message) => self.file_failed(message),
+        }
     }
 
     pub fn file_failed(&mut self, message: String) {
@@ -311,6 +312,18 @@ impl Form {
     /// Recomputes [`Form::check`].
     pub fn revalidate(&mut self) {
         self.check = self.validate();
+    }
+}
+
+/// The entries in a file's bytes (a QR image, an export), or why there are none. Slow for a
+/// big picture: the vault thread calls it.
+pub fn parse_file(bytes: &[u8]) -> Result<Vec<Item>, String> {
+    match import::detect(bytes).and_then(|format| format.read(bytes, None)) {
+        Ok(items) => Ok(items),
+        Err(ImportError::NeedsPassword) => {
+            Err("the file is an encrypted export: import it with i instead".into())
+        }
+        Err(e) => Err(e.to_string()),
     }
 }
 

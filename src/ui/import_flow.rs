@@ -4,14 +4,20 @@
 //! Promises: nothing is written before the person confirms the preview; the format is
 //! detected from the content (`engine::import::detect`), so formats added to the engine appear
 //! here without changes; duplicates and failures are listed with their reason, never added.
+//! Reading, decoding (a QR picture can take a while), decrypting and sorting out duplicates
+//! happen on the vault thread ([`decode`], [`Read`]), never while drawing; this state only
+//! takes in what they gave.
 
-use age::secrecy::SecretString;
 use zeroize::Zeroizing;
 
 use super::hidden::Hidden;
 use super::text::{Edit, TextInput};
 use crate::engine::entry::Entry;
-use crate::engine::import::{self, DuplicateOf, ImportError, Item};
+use crate::engine::import::{DuplicateOf, Plan};
+
+mod decode;
+
+pub use decode::{Decoded, Read, decode};
 
 /// One line of the preview.
 #[derive(Debug)]
@@ -62,6 +68,13 @@ pub enum Outcome {
     Cancel,
     ReadFile(String),
     Complete(String),
+    /// Decrypt the export with the typed password (on the vault thread).
+    Decrypt {
+        path: String,
+        format: &'static str,
+        bytes: Hidden<Zeroizing<Vec<u8>>>,
+        password: Hidden<Zeroizing<String>>,
+    },
     Import(Vec<Entry>),
 }
 
@@ -104,7 +117,7 @@ impl ImportFlow {
         }
     }
 
-    pub fn enter(&mut self, existing: &[Entry]) -> Outcome {
+    pub fn enter(&mut self) -> Outcome {
         match &mut self.stage {
             Stage::Path { input, error, .. } => {
                 let path = input.as_str().trim().to_string();
@@ -121,20 +134,13 @@ impl ImportFlow {
                 input,
                 error,
             } => {
-                let password = SecretString::from(input.take().to_string());
-                let result =
-                    import::by_name(format).and_then(|f| f.read(bytes.as_slice(), Some(&password)));
-                match result {
-                    Ok(items) => {
-                        let (path, format) = (std::mem::take(path), *format);
-                        self.stage = preview(path, format, existing, items);
-                    }
-                    Err(ImportError::WrongPassword) => {
-                        *error = Some("wrong password; try again".into());
-                    }
-                    Err(e) => *error = Some(e.to_string()),
+                *error = Some("decrypting…".into());
+                Outcome::Decrypt {
+                    path: path.clone(),
+                    format,
+                    bytes: bytes.clone(),
+                    password: Hidden(input.take()),
                 }
-                Outcome::Stay
             }
             Stage::Preview { rows, .. } => {
                 let chosen: Vec<Entry> = rows
@@ -155,29 +161,39 @@ impl ImportFlow {
         }
     }
 
-    /// Takes in a file the person named.
-    pub fn file_read(&mut self, path: String, bytes: Zeroizing<Vec<u8>>, existing: &[Entry]) {
-        // "Unicode text" (UTF-16) files are read as the text they hold.
-        let bytes = match import::prepare(&bytes) {
-            import::Prepared::Decoded(text) => text,
-            import::Prepared::AsIs(_) => bytes,
-        };
-        let format = match import::detect(&bytes) {
-            Ok(format) => format,
-            Err(e) => return self.path_error(format!("'{path}': {e}")),
-        };
-        match format.read(&bytes, None) {
-            Ok(items) => self.stage = preview(path, format.name(), existing, items),
-            Err(ImportError::NeedsPassword) => {
+    /// Takes in what the vault thread made of the file (or of its decryption).
+    pub fn read(&mut self, read: Read) {
+        match read {
+            Read::Preview { path, format, rows } => {
+                self.stage = Stage::Preview {
+                    path,
+                    format,
+                    rows,
+                    cursor: 0,
+                };
+            }
+            Read::Password {
+                path,
+                format,
+                bytes,
+            } => {
                 self.stage = Stage::Password {
                     path,
-                    format: format.name(),
-                    bytes: Hidden(bytes),
+                    format,
+                    bytes,
                     input: TextInput::default(),
                     error: None,
                 };
             }
-            Err(e) => self.path_error(format!("'{path}' ({}): {e}", format.name())),
+            Read::WrongPassword => {
+                if let Stage::Password { error, .. } = &mut self.stage {
+                    *error = Some("wrong password; try again".into());
+                }
+            }
+            Read::Failed(message) => match &mut self.stage {
+                Stage::Password { error, .. } => *error = Some(message),
+                _ => self.path_error(message),
+            },
         }
     }
 
@@ -243,8 +259,9 @@ impl ImportFlow {
     }
 }
 
-fn preview(path: String, format: &'static str, existing: &[Entry], items: Vec<Item>) -> Stage {
-    let plan = import::plan(existing, items);
+/// The preview's rows for a plan: the new entries (chosen), then duplicates, failures and
+/// warnings.
+pub fn rows(plan: Plan) -> Vec<Row> {
     let mut rows = Vec::with_capacity(
         plan.added.len() + plan.duplicates.len() + plan.failed.len() + plan.warnings.len(),
     );
@@ -267,12 +284,7 @@ fn preview(path: String, format: &'static str, existing: &[Entry], items: Vec<It
         label: what,
         state: RowState::Warning(text),
     }));
-    Stage::Preview {
-        path,
-        format,
-        rows,
-        cursor: 0,
-    }
+    rows
 }
 
 fn common_prefix(list: &[String]) -> String {
@@ -310,7 +322,16 @@ mod tests {
         let existing =
             vec![crate::engine::uri::parse("otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP").unwrap()];
         let bytes = b"otpauth://totp/A:a?secret=JBSWY3DPEHPK3PXP\notpauth://totp/B:b?secret=JBSWY3DPEHPK3PXP\nnot a uri\n";
-        flow.file_read("x.txt".into(), Zeroizing::new(bytes.to_vec()), &existing);
+        let Decoded::Items { format, items } =
+            decode("x.txt", Zeroizing::new(bytes.to_vec()), None)
+        else {
+            panic!("not decoded")
+        };
+        flow.read(Read::Preview {
+            path: "x.txt".into(),
+            format,
+            rows: rows(crate::engine::import::plan(&existing, items)),
+        });
         let Stage::Preview { rows, .. } = &flow.stage else {
             panic!("{:?}", flow.stage)
         };
@@ -321,9 +342,9 @@ mod tests {
         ));
         assert!(matches!(rows[2].state, RowState::Failed(_)));
         flow.toggle(false);
-        assert_eq!(flow.enter(&existing), Outcome::Cancel, "nothing chosen");
+        assert_eq!(flow.enter(), Outcome::Cancel, "nothing chosen");
         flow.toggle(true);
-        let Outcome::Import(list) = flow.enter(&existing) else {
+        let Outcome::Import(list) = flow.enter() else {
             panic!()
         };
         assert_eq!(list[0].name(), "B:b");

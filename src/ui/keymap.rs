@@ -23,7 +23,8 @@ pub fn scope_of(app: &App) -> Scope {
         Mode::Form(_) => Scope::Form,
         Mode::Locked(_) => Scope::Locked,
         Mode::Help { .. } => Scope::Help,
-        Mode::Qr => Scope::Qr,
+        Mode::Qr(_) => Scope::Qr,
+        Mode::Reauth(_) => Scope::Reauth,
         Mode::ConfirmDelete(_) => Scope::Confirm,
         Mode::Asking(asking) if asking.typed() => Scope::Answer,
         Mode::Asking(_) => Scope::YesNo,
@@ -42,6 +43,7 @@ fn edits_text(scope: Scope) -> bool {
         Scope::Filter
             | Scope::Form
             | Scope::Locked
+            | Scope::Reauth
             | Scope::ImportPath
             | Scope::ImportPassword
             | Scope::Answer

@@ -6,7 +6,13 @@
 //!   changes on screen the moment it changes in time; an idle screen draws once a second and
 //!   the backend sends only what changed.
 //! - Each tick also `stat`s the vault file ([`Watch`]); a change made by another keyfob is
-//!   re-read on the vault thread and shown within about a second (the contract says 2).
+//!   re-read on the vault thread (or asked of the agent, which follows the file) and shown
+//!   within about a second (the contract says 2). While an agent holds the vault, each tick
+//!   also looks at its socket and its process: an agent that ended (idle timeout, `keyfob
+//!   lock`, killed, even with SIGKILL) locks the screen within a second, saying why, rather
+//!   than leaving its codes on screen.
+//! - Reading and decoding a file the person names (a QR picture, an export) happens on the
+//!   vault thread, never here.
 //! - The terminal is restored (raw mode off, alternate screen left, cursor shown) on quit, on
 //!   error, on panic and on SIGTERM/SIGQUIT (caught as a flag the loop reads at least once a
 //!   second; saves already started are finished before the process ends). SIGHUP keeps its
@@ -20,7 +26,6 @@
 
 use std::collections::VecDeque;
 use std::io::{self, BufWriter, Stdout, Write};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -33,23 +38,22 @@ use zeroize::Zeroizing;
 
 use super::app::{App, Copied, Effect, Msg};
 use super::backend::QuietBackend;
-use super::hidden::Hidden;
 use super::keymap;
 use super::watch::Watch;
-use super::worker::{Job, Worker};
+use super::worker::{Held, Job, Starting, Worker};
 use crate::clipboard::{Clipboard, Route};
-use crate::engine::store::Session;
 use crate::failure::Failure;
 use crate::prompt::{Answer, Asked};
 use crate::unlock::Access;
+
+mod complete;
+
+pub use complete::complete;
 
 type Screen = Terminal<QuietBackend<BufWriter<Stdout>>>;
 
 /// Seconds between two looks at the kernel's clock state (it changes when NTP syncs).
 const CLOCK_CHECK: u64 = 60;
-
-/// Largest file the screen reads for an import (exports are small; QR images are not huge).
-const MAX_FILE: u64 = crate::engine::storage::read::IMPORT_CAP;
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -65,6 +69,18 @@ fn until_next_second() -> Duration {
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
     Duration::from_nanos(u64::from(1_000_000_000 - nanos)) + Duration::from_millis(2)
+}
+
+/// Whether process `pid` is gone, or a zombie (an agent this screen started, killed: it stays
+/// the screen's unreaped child). Where there is no `/proc`, nothing can be told: `false`.
+fn process_gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state follows the command name, which is in parentheses and may hold any byte.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z')),
+        Err(_) => std::path::Path::new("/proc/self").exists(),
+    }
 }
 
 /// Puts the terminal back as it was. Safe to call twice.
@@ -106,12 +122,16 @@ impl Drop for Guard {
 /// off).
 pub fn run(
     mut app: App,
-    session: Session,
+    held: Held,
     access: Access,
+    starting: Starting,
     copy_to: Option<Route>,
 ) -> Result<(), Failure> {
     let watch = Watch::new(access.vault.clone());
-    let worker = Worker::start(session, access);
+    let socket = crate::agent::place::for_vault(&access.vault)
+        .ok()
+        .map(|place| place.socket);
+    let worker = Worker::start(held, access, starting);
     let fail = |e: io::Error| Failure::new(format!("the terminal failed: {e}"));
     let guard = Guard::enter().map_err(fail)?;
     let backend = QuietBackend::new(BufWriter::with_capacity(32 * 1024, io::stdout()));
@@ -133,6 +153,7 @@ pub fn run(
         quit: false,
         stopped,
         watch,
+        socket,
         questions: Some(questions),
         reply: None,
     };
@@ -161,6 +182,8 @@ struct Loop {
     stopped: Arc<AtomicBool>,
     /// The vault file, checked once a second for changes made by other keyfobs.
     watch: Watch,
+    /// The agent's socket for this vault, looked at once a second while an agent holds it.
+    socket: Option<std::path::PathBuf>,
     /// Plugins' questions from the vault thread.
     questions: Option<Receiver<Asked>>,
     /// Where the answer to the open question goes.
@@ -221,6 +244,9 @@ impl Loop {
                 if self.watch.changed() {
                     inbox.push_back(Msg::VaultChanged);
                 }
+                if app.agent && self.agent_gone(app.agent_pid) {
+                    inbox.push_back(Msg::AgentGone(super::worker::GONE.into()));
+                }
                 if now.is_multiple_of(CLOCK_CHECK) {
                     inbox.push_back(Msg::Clock(crate::clock::health()));
                 }
@@ -247,9 +273,19 @@ impl Loop {
                 op,
                 now: now_secs(),
             }),
-            Effect::Reload => worker.send(Job::Refresh),
-            Effect::Lock => worker.send(Job::Lock),
-            Effect::Unlock(typed) => worker.send(Job::Unlock(typed)),
+            Effect::SaveDirect { op, typed } => worker.send(Job::SaveDirect {
+                op,
+                typed,
+                now: now_secs(),
+            }),
+            Effect::Reveal { id, typed } => worker.send(Job::Reveal { id, typed }),
+            Effect::Views => worker.send(Job::Views { now: now_secs() }),
+            Effect::Reload => worker.send(Job::Refresh { now: now_secs() }),
+            Effect::Lock { agent } => worker.send(Job::Lock { agent }),
+            Effect::Unlock(typed) => worker.send(Job::Unlock {
+                typed,
+                now: now_secs(),
+            }),
             Effect::Copy(code) => {
                 let Some(clipboard) = self.clipboard.as_mut() else {
                     return Ok(Some(Msg::Copied(Copied::Off)));
@@ -273,9 +309,22 @@ impl Loop {
                 out.flush()?;
                 result.map(Msg::Cleared)
             }
-            Effect::ReadFile { path, purpose } => Some(Msg::FileRead {
+            Effect::ReadFile { path, purpose } => worker.send(Job::ReadFile {
+                path,
                 purpose,
-                result: read_file(&path),
+                now: now_secs(),
+            }),
+            Effect::Decrypt {
+                path,
+                format,
+                bytes,
+                password,
+            } => worker.send(Job::Decrypt {
+                path,
+                format,
+                bytes,
+                password,
+                now: now_secs(),
             }),
             Effect::Complete(prefix) => Some(Msg::Completed(complete(&prefix))),
             Effect::Answer(answer) => {
@@ -285,6 +334,16 @@ impl Loop {
                 None
             }
         })
+    }
+
+    /// Whether the agent holding the vault is gone: its socket removed (it locked, idled out
+    /// or was stopped), or its process dead (killed outright, the socket left behind).
+    fn agent_gone(&self, pid: Option<u32>) -> bool {
+        let socket_gone = self
+            .socket
+            .as_ref()
+            .is_some_and(|socket| std::fs::symlink_metadata(socket).is_err());
+        socket_gone || pid.is_some_and(process_gone)
     }
 
     /// Leaves the pending clear to the helper process (the screen is gone by now).
@@ -307,68 +366,22 @@ impl Loop {
     }
 }
 
-fn read_file(path: &str) -> Result<Hidden<Zeroizing<Vec<u8>>>, String> {
-    let expanded = super::first_run::expand_home(path.trim());
-    let path = Path::new(&expanded);
-    if path.is_dir() {
-        return Err(format!(
-            "'{}' is a folder; name a file in it (Tab completes)",
-            path.display()
-        ));
-    }
-    crate::engine::storage::read::read_regular(path, "import file", MAX_FILE)
-        .map(Hidden)
-        .map_err(|e| e.to_string())
-}
-
-/// File names that complete `prefix` (folders end in `/`).
-pub fn complete(prefix: &str) -> Vec<String> {
-    let expanded = super::first_run::expand_home(prefix);
-    let (dir, start) = match expanded.rfind('/') {
-        Some(i) => (&expanded[..=i], &expanded[i + 1..]),
-        None => ("", expanded.as_str()),
-    };
-    let Ok(read) = std::fs::read_dir(if dir.is_empty() { "." } else { dir }) else {
-        return Vec::new();
-    };
-    let typed_dir = &prefix[..prefix.len() - start.len().min(prefix.len())];
-    let mut out: Vec<String> = read
-        .filter_map(Result::ok)
-        .filter_map(|entry| {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !name.starts_with(start) || (start.is_empty() && name.starts_with('.')) {
-                return None;
-            }
-            let slash = if entry.path().is_dir() { "/" } else { "" };
-            Some(format!("{typed_dir}{name}{slash}"))
-        })
-        .collect();
-    out.sort();
-    out.truncate(200);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn completes_file_names_and_marks_folders() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("export-a.json"), "").unwrap();
-        std::fs::write(dir.path().join("export-b.txt"), "").unwrap();
-        std::fs::create_dir(dir.path().join("exports")).unwrap();
-        let base = format!("{}/", dir.path().display());
-        let got = complete(&format!("{base}exp"));
-        assert_eq!(
-            got,
-            [
-                format!("{base}export-a.json"),
-                format!("{base}export-b.txt"),
-                format!("{base}exports/"),
-            ]
-        );
-        assert!(complete(&format!("{base}zzz")).is_empty());
-        assert!(read_file(&base).unwrap_err().contains("is a folder"));
+    fn a_dead_or_zombie_process_is_gone() {
+        assert!(!process_gone(std::process::id()));
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        // Dead but not yet reaped: a zombie, as a killed agent this screen started would be.
+        let pid = child.id();
+        let start = std::time::Instant::now();
+        while !process_gone(pid) {
+            assert!(start.elapsed() < Duration::from_secs(10), "never a zombie");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        child.wait().unwrap();
+        assert!(process_gone(pid), "reaped");
     }
 }

@@ -2,15 +2,16 @@
 //! trusts that set (the title), and which entries are two versions a merge kept (a `!` in
 //! their rows, a line in the detail panel).
 //!
-//! Promises: plain data, computed from the session or the entries; nothing here draws or
+//! Promises: plain data, computed from the session (or what an agent says of it) or the entries; nothing here draws or
 //! touches a terminal. A conflict shows while both versions exist: deleting either ends it.
 
 use std::collections::HashSet;
 
 use super::app::App;
 use crate::engine::crypto::Seal;
-use crate::engine::entry::{Entry, EntryId};
+use crate::engine::entry::EntryId;
 use crate::engine::store::Session;
+use crate::engine::view::EntryView;
 
 /// Who the vault is sealed to, as the title tells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +44,14 @@ impl Sharing {
         }
     }
 
+    /// What an agent says of the vault it holds.
+    pub fn of_status(status: &crate::agent::protocol::Status) -> Sharing {
+        Sharing {
+            keys: status.keys,
+            trusted: status.trusted,
+        }
+    }
+
     /// The title's words for it, and whether they are a warning: nothing for a vault only
     /// its owner opens.
     pub fn title(self) -> Option<(String, bool)> {
@@ -58,7 +67,7 @@ impl Sharing {
 
 /// The ids of entries that are one of two versions a merge kept: a flagged second version
 /// whose first still exists, and that first.
-pub fn conflicted(entries: &[Entry]) -> HashSet<EntryId> {
+pub fn conflicted(entries: &[EntryView]) -> HashSet<EntryId> {
     let ids: HashSet<EntryId> = entries.iter().filter_map(|e| e.id).collect();
     let mut out = HashSet::new();
     for entry in entries {
@@ -97,7 +106,7 @@ impl Conflict {
 
 impl App {
     /// Whether `entry` is one of two versions a merge kept, and which.
-    pub fn conflict_of(&self, entry: &Entry) -> Option<Conflict> {
+    pub fn conflict_of(&self, entry: &EntryView) -> Option<Conflict> {
         let id = entry.id?;
         if !self.conflicts.contains(&id) {
             return None;

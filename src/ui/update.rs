@@ -1,19 +1,18 @@
 //! `App::update`: how each message changes the state and which effects it asks for.
 //!
 //! Promises: pure — no IO and no clock (`now` is the caller's); every change to the vault
-//! leaves as an [`Effect::Save`] carrying an [`Op`]; nothing is saved "on quit".
+//! leaves as an [`Effect::Save`] carrying an [`Op`] (or, for a new secret while an agent holds
+//! the vault, an [`Effect::SaveDirect`] after asking again); nothing is saved "on quit". Codes
+//! come from each entry's window; fresh windows are asked for ([`Effect::Views`]) when the
+//! first current period ends, so no code shown is ever stale.
 
-use zeroize::Zeroizing;
-
-use super::app::{App, Effect, LockScreen, Mode, Msg, ReadPurpose, StatusKind};
+use super::app::{App, Effect, Mode, Msg, Need, StatusKind};
 use super::asking;
-use super::form::{self, Check, Form};
-use super::hidden::Hidden;
-use super::import_flow::{self, ImportFlow, Stage};
-use super::text::Edit;
-use crate::engine::entry::{Entry, EntryId};
-use crate::engine::ops::{Op, Patch};
+use super::form::Form;
+use crate::engine::entry::EntryId;
+use crate::engine::ops::Op;
 use crate::engine::otp::Kind;
+use crate::engine::view::EntryView;
 
 impl App {
     /// Handles one message at Unix time `now`; returns the effects for the event loop.
@@ -42,14 +41,52 @@ impl App {
             Msg::Cleared(_) => {}
             Msg::Saved(result) => {
                 self.pending = self.pending.saturating_sub(1);
+                let asked =
+                    matches!(&self.mode, Mode::Reauth(r) if matches!(r.need, Need::Save(_)));
                 match result {
                     Ok(saved) if !self.is_locked() => {
-                        self.set_entries(saved.entries, saved.focus.as_deref());
+                        if asked {
+                            self.mode = Mode::List;
+                        }
+                        self.set_entries(saved.entries, saved.focus);
                         self.set_status(StatusKind::Good, saved.summary);
                     }
                     Ok(_) => {}
-                    Err(e) => self.set_status(StatusKind::Error, e),
+                    Err(e) => match &mut self.mode {
+                        Mode::Reauth(reauth) if asked => {
+                            reauth.lock.busy = false;
+                            reauth.lock.error = Some(e);
+                        }
+                        _ => self.set_status(StatusKind::Error, e),
+                    },
                 }
+            }
+            Msg::Views(result) => {
+                self.refreshing = false;
+                match result {
+                    Ok(views) if !self.is_locked() => self.set_views(views),
+                    Ok(_) => {}
+                    Err(e) => self.set_status(
+                        StatusKind::Error,
+                        format!("fresh codes could not be had: {e}"),
+                    ),
+                }
+            }
+            Msg::AgentGone(why) => self.agent_gone(why, &mut fx),
+            Msg::AgentPid(pid) => self.agent_pid = Some(pid),
+            Msg::AgentLocked => {
+                if let Mode::Locked(lock) = &mut self.mode
+                    && lock.why.is_none()
+                {
+                    lock.why = Some(format!(
+                        "'{}' is locked, and so is its agent; codes were cleared.",
+                        self.settings.vault_name
+                    ));
+                }
+            }
+            Msg::Revealed(result) => {
+                self.pending = self.pending.saturating_sub(1);
+                self.revealed(result);
             }
             Msg::Clock(health) => self.clock = health,
             Msg::Sharing(sharing) => self.sharing = sharing,
@@ -64,21 +101,18 @@ impl App {
             }
             Msg::Unlocked(result) => {
                 self.pending = self.pending.saturating_sub(1);
-                match result {
-                    Ok(entries) => {
-                        self.mode = Mode::List;
-                        self.set_entries(entries, None);
-                        self.set_status(StatusKind::Good, "unlocked");
-                    }
-                    Err(e) => {
-                        if let Mode::Locked(lock) = &mut self.mode {
-                            lock.busy = false;
-                            lock.error = Some(e);
-                        }
-                    }
+                self.unlocked(result);
+            }
+            Msg::FormRead(items) => {
+                if let Mode::Form(form) = &mut self.mode {
+                    form.file_read(items);
                 }
             }
-            Msg::FileRead { purpose, result } => self.file_read(purpose, result),
+            Msg::ImportRead(read) => {
+                if let Mode::Import(flow) = &mut self.mode {
+                    flow.read(read);
+                }
+            }
             Msg::Completed(list) => {
                 if let Mode::Import(flow) = &mut self.mode {
                     flow.completed(list);
@@ -91,7 +125,9 @@ impl App {
                     Mode::List => self.on_list(input, &mut fx),
                     Mode::Filter => self.on_filter(input, &mut fx),
                     Mode::Help { scroll } => self.on_help(scroll, &input),
-                    Mode::Qr => Mode::List,
+                    // Any key hides the code; its URI is wiped as it drops.
+                    Mode::Qr(_) => Mode::List,
+                    Mode::Reauth(reauth) => self.on_reauth(reauth, input, &mut fx),
                     Mode::ConfirmDelete(entry) => {
                         if matches!(input, Msg::Yes) {
                             if let Some(id) = self.stored_id(&entry) {
@@ -104,7 +140,9 @@ impl App {
                     }
                     Mode::Form(form) => self.on_form(form, input, &mut fx),
                     Mode::Import(flow) => self.on_import(flow, input, &mut fx),
-                    Mode::Locked(lock) => on_locked(lock, input, &mut self.pending, &mut fx),
+                    Mode::Locked(lock) => {
+                        locking::on_locked(lock, input, &mut self.pending, &mut fx)
+                    }
                     Mode::Asking(asking) => asking::on_asking(asking, input, &mut fx),
                 };
             }
@@ -121,25 +159,18 @@ impl App {
         if idle > 0 && !self.is_locked() && self.now.saturating_sub(self.last_input) >= idle {
             self.lock(fx, true);
         }
+        if !self.is_locked()
+            && !self.refreshing
+            && self.views_due.is_some_and(|due| self.now >= due)
+        {
+            self.refresh_views(fx);
+        }
     }
 
-    /// Forgets the entries and asks to unlock again.
-    pub fn lock(&mut self, fx: &mut Vec<Effect>, idle: bool) {
-        if let Mode::Asking(_) = self.mode {
-            // Nobody answered the plugin: it gets no PIN.
-            fx.push(Effect::Answer(crate::prompt::Answer::Cancelled));
-        }
-        self.mode = Mode::Locked(LockScreen {
-            idle,
-            ..LockScreen::default()
-        });
-        self.filter.take();
-        self.set_entries(Vec::new(), None);
-        self.status = None;
-        if self.clipboard_until.take().is_some() {
-            fx.push(Effect::ClearClipboard);
-        }
-        fx.push(Effect::Lock);
+    /// Asks for fresh code windows.
+    pub(super) fn refresh_views(&mut self, fx: &mut Vec<Effect>) {
+        self.refreshing = true;
+        fx.push(Effect::Views);
     }
 
     fn save(&mut self, op: Op, fx: &mut Vec<Effect>) {
@@ -150,7 +181,7 @@ impl App {
 
     /// The id a change to `entry` names. Every entry of an opened vault has one; if this one
     /// does not, the status line says so and nothing is saved.
-    fn stored_id(&mut self, entry: &Entry) -> Option<EntryId> {
+    fn stored_id(&mut self, entry: &EntryView) -> Option<EntryId> {
         if entry.id.is_none() {
             self.set_status(
                 StatusKind::Error,
@@ -199,7 +230,13 @@ impl App {
                 ),
                 None => {}
             },
-            Msg::ShowQr if self.selected_entry().is_some() => return Mode::Qr,
+            Msg::ShowQr => {
+                if let Some(entry) = self.selected_entry().cloned()
+                    && let Some(id) = self.stored_id(&entry)
+                {
+                    return self.show_qr(id, entry.name(), fx);
+                }
+            }
             Msg::Help => return Mode::Help { scroll: 0 },
             Msg::Import => return Mode::Import(Box::default()),
             Msg::LockNow => {
@@ -245,152 +282,11 @@ impl App {
         }
         Mode::Filter
     }
-
-    fn on_form(&mut self, mut form: Box<Form>, msg: Msg, fx: &mut Vec<Effect>) -> Mode {
-        match msg {
-            Msg::Text(edit) => form.edit_text(&edit),
-            Msg::Toggle => form.edit_text(&Edit::Insert(' ')),
-            Msg::NextField | Msg::Down => form.step(true),
-            Msg::PrevField | Msg::Up => form.step(false),
-            Msg::Escape => {
-                self.set_status(StatusKind::Info, "nothing was saved");
-                return Mode::List;
-            }
-            Msg::Enter => match form.submit() {
-                form::Outcome::Submit => {
-                    let Check::Ready { entries, .. } =
-                        std::mem::replace(&mut form.check, Check::Empty)
-                    else {
-                        return Mode::Form(form);
-                    };
-                    let op = match &form.purpose {
-                        form::Purpose::Edit(target) => {
-                            // Only the fields the person changed: an edit made meanwhile to
-                            // other fields of the entry (another keyfob) is kept.
-                            let patch = match entries.first() {
-                                Some(with) => Patch::between(target, with),
-                                None => Patch::default(),
-                            };
-                            if patch.is_empty() {
-                                self.set_status(StatusKind::Info, "nothing was changed");
-                                return Mode::List;
-                            }
-                            match self.stored_id(target) {
-                                Some(id) => Op::Edit {
-                                    id,
-                                    patch: Box::new(patch),
-                                },
-                                None => return Mode::List,
-                            }
-                        }
-                        form::Purpose::Add => Op::Add(entries),
-                    };
-                    self.save(op, fx);
-                    return Mode::List;
-                }
-                form::Outcome::ReadFile(path) => fx.push(Effect::ReadFile {
-                    path,
-                    purpose: ReadPurpose::Form,
-                }),
-                form::Outcome::Stay | form::Outcome::Cancel => {}
-            },
-            _ => {}
-        }
-        Mode::Form(form)
-    }
-
-    fn on_import(&mut self, mut flow: Box<ImportFlow>, msg: Msg, fx: &mut Vec<Effect>) -> Mode {
-        let outcome = match msg {
-            Msg::Text(edit) => {
-                if matches!(flow.stage, Stage::Preview { .. }) {
-                    if edit == Edit::Insert('a') {
-                        flow.toggle(true);
-                    }
-                } else {
-                    flow.edit_text(&edit);
-                }
-                import_flow::Outcome::Stay
-            }
-            Msg::NextField => flow.tab(),
-            Msg::Enter => flow.enter(&self.entries),
-            Msg::Up => {
-                flow.move_cursor(-1);
-                import_flow::Outcome::Stay
-            }
-            Msg::Down => {
-                flow.move_cursor(1);
-                import_flow::Outcome::Stay
-            }
-            Msg::Toggle | Msg::ToggleAll => {
-                flow.toggle(matches!(msg, Msg::ToggleAll));
-                import_flow::Outcome::Stay
-            }
-            Msg::Escape => import_flow::Outcome::Cancel,
-            _ => import_flow::Outcome::Stay,
-        };
-        match outcome {
-            import_flow::Outcome::Stay => {}
-            import_flow::Outcome::Cancel => {
-                self.set_status(StatusKind::Info, "nothing was imported");
-                return Mode::List;
-            }
-            import_flow::Outcome::ReadFile(path) => fx.push(Effect::ReadFile {
-                path,
-                purpose: ReadPurpose::Import,
-            }),
-            import_flow::Outcome::Complete(path) => fx.push(Effect::Complete(path)),
-            import_flow::Outcome::Import(entries) => {
-                self.save(Op::Add(entries), fx);
-                return Mode::List;
-            }
-        }
-        Mode::Import(flow)
-    }
-
-    fn file_read(
-        &mut self,
-        purpose: ReadPurpose,
-        result: Result<Hidden<Zeroizing<Vec<u8>>>, String>,
-    ) {
-        match (&mut self.mode, purpose) {
-            (Mode::Form(form), ReadPurpose::Form) => match result {
-                Ok(bytes) => form.file_read(&bytes),
-                Err(e) => form.file_failed(e),
-            },
-            (Mode::Import(flow), ReadPurpose::Import) => {
-                let path = match &flow.stage {
-                    Stage::Path { input, .. } => input.as_str().trim().to_string(),
-                    _ => return,
-                };
-                match result {
-                    Ok(bytes) => flow.file_read(path, bytes.0, &self.entries),
-                    Err(e) => flow.path_error(e),
-                }
-            }
-            _ => {}
-        }
-    }
 }
 
-fn on_locked(mut lock: LockScreen, msg: Msg, pending: &mut usize, fx: &mut Vec<Effect>) -> Mode {
-    match msg {
-        Msg::Text(edit) if !lock.busy => {
-            lock.input.apply(&edit);
-        }
-        Msg::Escape => {
-            lock.input.take();
-        }
-        Msg::Enter if !lock.busy => {
-            lock.busy = true;
-            lock.error = None;
-            *pending += 1;
-            fx.push(Effect::Unlock(Hidden(lock.input.take())));
-        }
-        _ => {}
-    }
-    Mode::Locked(lock)
-}
+mod dialogs;
 
+mod locking;
 mod reports;
 
 #[cfg(test)]

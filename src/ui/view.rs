@@ -23,7 +23,7 @@ mod screens;
 pub use screens::KEYS_WIDTH as HELP_KEYS_WIDTH;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// The title line's warning when the kernel says the clock is not synchronised.
 pub const CLOCK_WARNING: &str = "⚠ clock not synchronised: codes may be wrong ";
@@ -35,13 +35,19 @@ impl Widget for &App {
         }
         match &self.mode {
             Mode::Locked(lock) => return screens::locked(self, lock, area, buf),
-            Mode::Asking(asking) => {
-                if let Mode::Locked(lock) = &asking.previous {
+            Mode::Asking(asking) => match &asking.previous {
+                Mode::Locked(lock) => {
                     screens::locked(self, lock, area, buf);
                     return screens::asking(self, asking, area, buf);
                 }
-            }
-            Mode::Qr => return qr::render(self, area, buf),
+                Mode::Reauth(reauth) => {
+                    screens::reauth(self, reauth, area, buf);
+                    return screens::asking(self, asking, area, buf);
+                }
+                _ => {}
+            },
+            Mode::Qr(shown) => return qr::render(self, shown, area, buf),
+            Mode::Reauth(reauth) => return screens::reauth(self, reauth, area, buf),
             _ => {}
         }
         let [title, body, detail, status, hints] = Layout::vertical([

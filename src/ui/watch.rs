@@ -10,37 +10,22 @@
 //! nothing.
 //!
 //! Promise: [`Watch::changed`] is true once per change of the file's size, modification or
-//! change time, inode or device — and once when it disappears or comes back.
+//! change time, inode or device (the engine's [`FileStamp`], the same the agent and
+//! `Session::disk_changed` compare) — and once when it disappears or comes back.
 
 use std::path::PathBuf;
 
-/// What a change of the file changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Signature {
-    len: u64,
-    modified: Option<std::time::SystemTime>,
-    #[cfg(unix)]
-    inode: (u64, u64, i64, i64),
-}
+use crate::engine::storage::{FileStamp, stamp};
 
-fn signature(path: &std::path::Path) -> Option<Signature> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some(Signature {
-        len: meta.len(),
-        modified: meta.modified().ok(),
-        #[cfg(unix)]
-        inode: {
-            use std::os::unix::fs::MetadataExt;
-            (meta.dev(), meta.ino(), meta.ctime(), meta.ctime_nsec())
-        },
-    })
+fn signature(path: &std::path::Path) -> Option<FileStamp> {
+    stamp(path).ok()
 }
 
 /// The vault file, watched.
 #[derive(Debug)]
 pub struct Watch {
     path: PathBuf,
-    last: Option<Signature>,
+    last: Option<FileStamp>,
 }
 
 impl Watch {

@@ -39,6 +39,12 @@ impl IdentityFile {
         &self.path
     }
 
+    /// Whether it names a hardware key's plugin (`AGE-PLUGIN-…` lines), which may ask for a
+    /// PIN or a touch when it unlocks.
+    pub fn has_plugins(&self) -> bool {
+        memchr::memmem::find(&self.contents, b"AGE-PLUGIN-").is_some()
+    }
+
     /// Whether unlocking asks for a passphrase (an `age -p` protected identity file).
     pub fn is_protected(&self) -> bool {
         crypto::is_protected(&self.contents)

@@ -13,6 +13,7 @@ use crate::common::*;
 
 mod hostile;
 mod lifecycle;
+mod screen;
 mod serving;
 
 /// The RFC 6238 secret's 6-digit code at Unix time 59.

@@ -18,7 +18,7 @@ const HEIGHT: u16 = 30;
 /// Generous: a slow, busy 2-core CI machine.
 const TIMEOUT: Duration = Duration::from_secs(30);
 
-struct Screen {
+pub(crate) struct Screen {
     session: expectrl::session::OsSession,
     parser: vt100::Parser,
     /// Everything the program wrote.
@@ -71,6 +71,11 @@ impl Screen {
         for (name, value) in env {
             cmd.env(name, value);
         }
+        Screen::spawn(cmd, size)
+    }
+
+    /// Starts `cmd` (a `keyfob` command line) in a `size` (columns, rows) pseudo-terminal.
+    pub(crate) fn spawn(cmd: std::process::Command, size: (u16, u16)) -> Screen {
         let (width, height) = size;
         let mut session = Session::spawn(cmd).expect("spawn keyfob in a pty");
         session
@@ -98,12 +103,12 @@ impl Screen {
         }
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         self.parser.screen().contents()
     }
 
     /// Waits until `done` holds for the screen.
-    fn wait(&mut self, what: &str, done: impl Fn(&Screen) -> bool) {
+    pub(crate) fn wait(&mut self, what: &str, done: impl Fn(&Screen) -> bool) {
         let start = Instant::now();
         loop {
             while self.pump() {}
@@ -119,18 +124,18 @@ impl Screen {
         }
     }
 
-    fn wait_text(&mut self, needle: &str) {
+    pub(crate) fn wait_text(&mut self, needle: &str) {
         let owned = needle.to_string();
         self.wait(needle, move |s| s.text().contains(&owned));
     }
 
-    fn send(&mut self, keys: &str) {
+    pub(crate) fn send(&mut self, keys: &str) {
         self.session.write_all(keys.as_bytes()).unwrap();
         self.session.flush().unwrap();
     }
 
     /// Sends `q` and waits for the program to end; returns its exit status.
-    fn quit(mut self) -> (String, Vec<u8>, vt100::Parser) {
+    pub(crate) fn quit(mut self) -> (String, Vec<u8>, vt100::Parser) {
         self.send("q");
         let status = self.wait_exit("q");
         (status, self.raw, self.parser)
@@ -147,7 +152,7 @@ impl Screen {
     }
 
     /// Waits for the program to end after `what`; returns its exit status.
-    fn wait_exit(&mut self, what: &str) -> String {
+    pub(crate) fn wait_exit(&mut self, what: &str) -> String {
         let start = Instant::now();
         let status = loop {
             self.pump();
@@ -164,7 +169,7 @@ impl Screen {
 }
 
 /// The code shown on the `row` containing `name` (digits only).
-fn code_on_row(screen: &Screen, name: &str) -> String {
+pub(crate) fn code_on_row(screen: &Screen, name: &str) -> String {
     let text = screen.text();
     let line = text.lines().find(|l| l.contains(name)).unwrap().to_string();
     let after = line.split(name).nth(1).unwrap();

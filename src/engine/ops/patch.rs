@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::entry::Entry;
 use crate::engine::otp::{Algorithm, Kind};
 use crate::engine::secret::Secret;
+use crate::engine::view::EntryView;
 
 /// New values for some fields of an entry (`None` = leave the field as it is; for optional
 /// fields, `Some(None)` removes the value).
@@ -73,6 +74,48 @@ impl Patch {
             issuer: changed(&before.issuer, issuer),
             account: changed(&before.account, account),
             secret: changed(&before.secret, secret),
+            kind: changed(&before.kind, kind),
+            algorithm: changed(&before.algorithm, algorithm),
+            digits: changed(&before.digits, digits),
+            period: changed(&before.period, period),
+            counter: changed(&before.counter, counter),
+            note: changed(&before.note, note),
+            tags: changed(&before.tags, tags),
+            serial: changed(&before.serial, serial),
+            manufacturer: changed(&before.manufacturer, manufacturer),
+            model: changed(&before.model, model),
+            upn: changed(&before.upn, upn),
+        }
+    }
+
+    /// The fields other than the secret in which `after` differs from `before`, an entry as
+    /// a seedless face (the screen through an agent) saw it: an edit form's result against the
+    /// view it started from. The secret is never compared (a view has none): the caller sets
+    /// [`Patch::secret`] when the person typed a new one.
+    pub fn between_view(before: &EntryView, after: &Entry) -> Patch {
+        let Entry {
+            id: _,
+            issuer,
+            account,
+            secret: _,
+            kind,
+            algorithm,
+            digits,
+            period,
+            counter,
+            note,
+            tags,
+            serial,
+            manufacturer,
+            model,
+            upn,
+            changed: _,
+            conflict: _,
+        } = after;
+        Patch {
+            issuer: changed(&before.issuer, issuer),
+            account: changed(&before.account, account),
+            secret: None,
             kind: changed(&before.kind, kind),
             algorithm: changed(&before.algorithm, algorithm),
             digits: changed(&before.digits, digits),
@@ -169,6 +212,25 @@ mod tests {
         patch.apply_to(&mut theirs);
         assert_eq!(theirs.issuer, "GitHub Enterprise");
         assert_eq!((theirs.tags.len(), theirs.digits), (1, 8));
+    }
+
+    #[test]
+    fn from_a_view_carries_what_changed_but_never_the_secret() {
+        let before = entry();
+        let view = EntryView::of(&before, 0).unwrap();
+        let mut after = before.clone();
+        after.secret = Secret::parse_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ").unwrap();
+        assert!(Patch::between_view(&view, &after).is_empty());
+        after.issuer = "GitHub Enterprise".into();
+        after.period = 60;
+        assert_eq!(
+            Patch::between_view(&view, &after),
+            Patch {
+                issuer: Some("GitHub Enterprise".into()),
+                period: Some(60),
+                ..Patch::default()
+            }
+        );
     }
 
     #[test]

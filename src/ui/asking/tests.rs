@@ -78,7 +78,10 @@ fn the_idle_lock_cancels_an_open_question() {
     let later = NOW + 60 * app.settings.idle_lock_minutes;
     let fx = app.update(Msg::Tick, later);
     assert_eq!(answers(&fx), [&Answer::Cancelled]);
-    assert!(fx.iter().any(|e| matches!(e, Effect::Lock)));
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Lock { agent: false }))
+    );
     assert!(matches!(app.mode, Mode::Locked(_)));
 }
 

@@ -9,6 +9,7 @@ use super::QuietBackend;
 use crate::engine::entry::Entry;
 use crate::engine::secret::Secret;
 use crate::ui::app::{App, Msg, Settings};
+use crate::ui::update::tests::{tick, views};
 
 const NOW: u64 = 1_700_000_000;
 const PERIODS: [u32; 10] = [30, 30, 30, 30, 30, 30, 30, 30, 30, 60];
@@ -47,7 +48,7 @@ fn vt_color(color: Color) -> vt100::Color {
 #[test]
 fn screen_matches_the_buffer_frame_after_frame() {
     let (w, h) = (100, 30);
-    let mut app = App::new(twenty(), Settings::default(), NOW);
+    let mut app = App::new(views(&twenty(), NOW), Settings::default(), NOW);
     app.update(
         Msg::Resize {
             width: w,
@@ -76,8 +77,13 @@ fn screen_matches_the_buffer_frame_after_frame() {
         ]
     };
     let msgs = (0..4).flat_map(|_| script());
+    let entries = twenty();
     for (second, msg) in (0..40u64).zip(msgs) {
-        app.update(msg, NOW + second);
+        if matches!(msg, Msg::Tick) {
+            tick(&mut app, &entries, NOW + second);
+        } else {
+            app.update(msg, NOW + second);
+        }
         let frame = terminal
             .draw(|f| f.render_widget(&app, f.area()))
             .unwrap()
@@ -273,7 +279,7 @@ fn idle_bytes<B: ratatui::backend::Backend>(
     out: &Shared,
     seconds: u64,
 ) -> usize {
-    let mut app = App::new(twenty(), Settings::default(), NOW);
+    let mut app = App::new(views(&twenty(), NOW), Settings::default(), NOW);
     app.update(
         Msg::Resize {
             width: 100,
@@ -284,8 +290,9 @@ fn idle_bytes<B: ratatui::backend::Backend>(
     terminal.clear().ok();
     terminal.draw(|f| f.render_widget(&app, f.area())).ok();
     out.0.borrow_mut().clear();
+    let entries = twenty();
     for s in 1..=seconds {
-        app.update(Msg::Tick, NOW + s);
+        tick(&mut app, &entries, NOW + s);
         terminal.draw(|f| f.render_widget(&app, f.area())).ok();
     }
     out.0.borrow().len()
@@ -325,7 +332,8 @@ fn dump_idle_frames() {
     let out = Shared::default();
     let mut t = Terminal::new(QuietBackend::with_size(out.clone(), 100, 30)).unwrap();
     t.clear().unwrap();
-    let mut app = App::new(compare_sh_entries(), Settings::default(), NOW);
+    let entries = compare_sh_entries();
+    let mut app = App::new(views(&entries, NOW), Settings::default(), NOW);
     app.update(
         Msg::Resize {
             width: 100,
@@ -336,7 +344,7 @@ fn dump_idle_frames() {
     t.draw(|f| f.render_widget(&app, f.area())).ok();
     for s in 1..=30 {
         out.0.borrow_mut().clear();
-        app.update(Msg::Tick, NOW + s);
+        tick(&mut app, &entries, NOW + s);
         t.draw(|f| f.render_widget(&app, f.area())).ok();
         let bytes = out.0.borrow().clone();
         eprintln!("{s}: {} {:?}", bytes.len(), String::from_utf8_lossy(&bytes));
@@ -363,7 +371,7 @@ fn compare_sh_rate() -> f64 {
     let mut terminal = Terminal::new(QuietBackend::with_size(out.clone(), 100, 30)).unwrap();
     terminal.clear().unwrap();
     let start = 1_700_000_013;
-    let mut app = App::new(entries, Settings::default(), start);
+    let mut app = App::new(views(&entries, start), Settings::default(), start);
     app.update(
         Msg::Resize {
             width: 100,
@@ -375,7 +383,7 @@ fn compare_sh_rate() -> f64 {
     out.0.borrow_mut().clear();
     let seconds = 120;
     for s in 1..=seconds {
-        app.update(Msg::Tick, start + s);
+        tick(&mut app, &entries, start + s);
         terminal.draw(|f| f.render_widget(&app, f.area())).ok();
     }
     let bytes = out.0.borrow().len();

@@ -2,7 +2,9 @@
 //! field at fault and why. Split from `form.rs`, which holds the fields and their editing.
 //!
 //! Promise: a bad secret is named by character and position (`Secret::parse_base32`); nothing
-//! here keeps or shows a secret's text.
+//! here keeps or shows a secret's text. An edit that keeps the stored secret is checked with a
+//! stand-in secret ([`KEPT`]), which never leaves the form: the change saved is a patch of the
+//! other fields ([`crate::engine::ops::Patch::between_view`]).
 
 use super::{Check, Field, Form, Purpose};
 use crate::engine::entry::Entry;
@@ -83,17 +85,29 @@ impl Form {
         let issuer = self.issuer.as_str().trim();
         let account = self.account.as_str().trim();
         let secret = match (original, self.secret.is_empty()) {
-            (Some(entry), true) => entry.secret.clone(),
+            (Some(_), true) => {
+                Secret::from_bytes(KEPT.to_vec()).map_err(|e| (Field::Secret, e.to_string()))?
+            }
             _ => Secret::parse_base32(self.secret.as_str())
                 .map_err(|e| (Field::Secret, e.to_string()))?,
         };
         if issuer.is_empty() && account.is_empty() {
             return Err((Field::Issuer, "give an issuer or an account name".into()));
         }
-        let mut entry = match original {
-            Some(entry) => (**entry).clone(),
-            None => Entry::new("", "", secret.clone()),
-        };
+        let mut entry = Entry::new("", "", secret.clone());
+        if let Some(view) = original {
+            entry.id = view.id;
+            entry.changed = view.changed;
+            entry.counter = view.counter;
+            entry.period = view.period;
+            entry.digits = view.digits;
+            entry.note.clone_from(&view.note);
+            entry.serial.clone_from(&view.serial);
+            entry.manufacturer.clone_from(&view.manufacturer);
+            entry.model.clone_from(&view.model);
+            entry.upn.clone_from(&view.upn);
+            entry.conflict = view.conflict;
+        }
         entry.issuer = issuer.to_string();
         entry.account = account.to_string();
         entry.secret = secret;
@@ -123,12 +137,15 @@ impl Form {
             .validate()
             .map_err(|e| (Field::Number, e.to_string()))?;
         let mut warnings = Vec::new();
-        if entry.secret.is_short() {
+        if entry.secret.is_short() && !self.keeps_secret() {
             warnings.push(short_warning(&entry));
         }
         Ok((entry, warnings))
     }
 }
+
+/// The stand-in for a kept secret: 160 bits of zeros, only ever validated, never saved.
+const KEPT: [u8; 20] = [0; 20];
 
 fn short_warning(entry: &Entry) -> String {
     format!(

@@ -51,15 +51,17 @@ fn uri_field_wins_and_paths_are_read() {
     form.edit_text(&Edit::Clear);
     typed(&mut form, Field::Uri, "/tmp/qr.png");
     assert_eq!(form.submit(), Outcome::ReadFile("/tmp/qr.png".into()));
-    form.file_read(b"otpauth://totp/X:y?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n");
+    form.file_read(super::parse_file(
+        b"otpauth://totp/X:y?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n",
+    ));
     assert!(matches!(form.check, Check::Ready { .. }));
 }
 
 #[test]
 fn edit_keeps_the_secret_and_checks_numbers() {
     let secret = Secret::parse_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
-    let entry = Entry::new("A", "b", secret.clone()).with_hotp(3);
-    let mut form = Form::edit(&entry);
+    let entry = crate::engine::entry::Entry::new("A", "b", secret.clone()).with_hotp(3);
+    let mut form = Form::edit(&crate::engine::view::EntryView::of(&entry, 0).unwrap());
     assert!(form.secret.is_empty());
     assert_eq!(form.number.as_str(), "3");
     typed(&mut form, Field::Number, "x");
@@ -75,7 +77,9 @@ fn edit_keeps_the_secret_and_checks_numbers() {
     let Check::Ready { entries, .. } = &form.check else {
         panic!("{:?}", form.check)
     };
-    assert_eq!(entries[0].secret, secret);
+    // The form never had the secret: it keeps it by leaving it out of the patch.
+    assert!(form.keeps_secret());
+    assert_ne!(entries[0].secret, secret);
     assert_eq!(entries[0].issuer, "AZ");
     assert!(!format!("{form:?}").contains("JBSW"));
 }

@@ -50,6 +50,8 @@ pub enum Scope {
     /// Any text field (the filter, forms, prompts), after the field's own scope.
     Text,
     Locked,
+    /// The lock screen's prompt, asked again for a seed in the clear (QR, a new secret).
+    Reauth,
     ImportPath,
     ImportPassword,
     Preview,
@@ -71,6 +73,7 @@ impl Scope {
             Scope::Form => "In the add and edit forms",
             Scope::Text => "In any text field",
             Scope::Locked => "On the lock screen",
+            Scope::Reauth => "Asked again (QR code, new secret, while an agent runs)",
             Scope::ImportPath => "Import: the file",
             Scope::ImportPassword => "Import: the password",
             Scope::Preview => "Import: the preview",
@@ -123,7 +126,7 @@ macro_rules! rows {
 use Action::{Insert, Send};
 use Scope::{
     Answer, Anywhere, Confirm, Filter, Form, Help, ImportPassword, ImportPath, List, Locked,
-    Preview, Qr, Text, YesNo,
+    Preview, Qr, Reauth, Text, YesNo,
 };
 
 /// Every key the screen knows, in the order help shows them.
@@ -150,7 +153,7 @@ pub static KEYS: &[Binding] = rows! {
         "QR code to enrol a phone (shows the secret)";
     List [c('i')] => Send(|| Msg::Import), Some("import"),
         "import an export file (a preview to choose from)";
-    List [c('L')] => Send(|| Msg::LockNow), None, "lock now";
+    List [c('L')] => Send(|| Msg::LockNow), None, "lock now (an agent holding the vault too)";
     List [c('?')] => Send(|| Msg::Help), Some("help"), "this help";
     List [c('q')] => Send(|| Msg::Quit), Some("quit"), "quit (Ctrl-C: from anywhere)";
     Anywhere [Key::Ctrl('c')] => Send(|| Msg::Quit), None, "quit (Ctrl-C: from anywhere)";
@@ -186,6 +189,8 @@ pub static KEYS: &[Binding] = rows! {
     // The lock screen.
     Locked [k(Enter)] => Send(|| Msg::Enter), Some("unlock"), "unlock";
     Locked [k(Esc)] => Send(|| Msg::Escape), None, "clear what was typed";
+    Reauth [k(Enter)] => Send(|| Msg::Enter), Some("unlock"), "unlock here for it (asked again)";
+    Reauth [k(Esc)] => Send(|| Msg::Escape), Some("back"), "back to the list (nothing shown or saved)";
     // Import.
     ImportPath [k(Tab)] => Send(|| Msg::NextField), Some("complete"), "complete the path";
     ImportPath [k(Enter)] => Send(|| Msg::Enter), Some("read"), "read the file";

@@ -43,7 +43,16 @@ fn app_in(scope: Scope) -> App {
         Scope::Preview => {
             let mut flow = ImportFlow::default();
             let bytes = b"otpauth://totp/New:one?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n";
-            flow.file_read("x.txt".into(), Zeroizing::new(bytes.to_vec()), &[]);
+            let super::super::import_flow::Decoded::Items { format, items } =
+                super::super::import_flow::decode("x.txt", Zeroizing::new(bytes.to_vec()), None)
+            else {
+                panic!("not decoded")
+            };
+            flow.read(super::super::import_flow::Read::Preview {
+                path: "x.txt".into(),
+                format,
+                rows: super::super::import_flow::rows(crate::engine::import::plan(&[], items)),
+            });
             app.mode = Mode::Import(Box::new(flow));
         }
         Scope::Confirm => {
@@ -53,6 +62,16 @@ fn app_in(scope: Scope) -> App {
             app.update(Msg::Help, NOW);
         }
         Scope::Qr => {
+            app.update(Msg::ShowQr, NOW);
+            app.update(
+                Msg::Revealed(Ok(crate::ui::update::tests::revealed(
+                    crate::ui::update::tests::id(1),
+                ))),
+                NOW,
+            );
+        }
+        Scope::Reauth => {
+            app.agent = true;
             app.update(Msg::ShowQr, NOW);
         }
         Scope::Answer => app.asked(Question::Secret("PIN for the key:".into())),
@@ -169,7 +188,10 @@ fn list_key_does_it(msg: &Msg, event: KeyEvent) {
             assert_eq!(name(&app), "Bank:bob");
             assert!(matches!(fx.as_slice(), [Effect::Save(_)]), "{fx:?}");
         }
-        Msg::ShowQr => assert!(matches!(app.mode, Mode::Qr)),
+        Msg::ShowQr => assert!(
+            matches!(fx.as_slice(), [Effect::Reveal { typed: None, .. }]),
+            "{fx:?}"
+        ),
         Msg::Import => assert!(matches!(app.mode, Mode::Import(_))),
         Msg::LockNow => assert!(app.is_locked()),
         Msg::Help => assert!(matches!(app.mode, Mode::Help { scroll: 0 })),

@@ -9,10 +9,10 @@ use std::collections::HashSet;
 
 use zeroize::Zeroizing;
 
-use super::super::app::{App, Copied, Effect, Mode, StatusKind};
+use super::super::app::{App, Copied, Effect, Mode, StatusKind, same_shown};
 use super::super::hidden::Hidden;
 use crate::clipboard::Route;
-use crate::engine::entry::Entry;
+use crate::engine::view::EntryView;
 use crate::engine::width::fit;
 
 /// Columns an entry's name may take in a status message before it is cut with "…".
@@ -55,7 +55,7 @@ impl App {
     /// Takes in the vault as another keyfob left it: the selection stays on the same entry
     /// where it still exists (else on the same row), an entry deleted elsewhere is gone (so it
     /// can no longer be copied), and a QR code on screen is closed if its entry changed.
-    pub(super) fn reloaded(&mut self, result: Result<Option<Vec<Entry>>, String>) {
+    pub(super) fn reloaded(&mut self, result: Result<Option<Vec<EntryView>>, String>) {
         if self.is_locked() {
             return;
         }
@@ -69,7 +69,7 @@ impl App {
                 );
             }
         };
-        let names = |list: &[Entry]| -> HashSet<(String, String)> {
+        let names = |list: &[EntryView]| -> HashSet<(String, String)> {
             list.iter()
                 .map(|e| (e.issuer.clone(), e.account.clone()))
                 .collect()
@@ -77,13 +77,20 @@ impl App {
         let (old, new) = (names(&self.entries), names(&entries));
         let added = new.difference(&old).count();
         let removed = old.difference(&new).count();
-        let before = self.selected_entry().cloned();
-        self.set_entries(entries, None);
-        let kept = match (&before, self.selected_entry()) {
-            (Some(a), Some(b)) => a == b,
-            _ => false,
+        // A QR code on screen stays only while its entry is as it was.
+        let qr_kept = match &self.mode {
+            Mode::Qr(shown) => {
+                let find =
+                    |list: &[EntryView]| list.iter().find(|e| e.id == Some(shown.id)).cloned();
+                match (find(&self.entries), find(&entries)) {
+                    (Some(a), Some(b)) => same_shown(&a, &b),
+                    _ => false,
+                }
+            }
+            _ => true,
         };
-        if matches!(self.mode, Mode::Qr) && !kept {
+        self.set_entries(entries, None);
+        if !qr_kept {
             self.mode = Mode::List;
         }
         let what = match (added, removed) {
@@ -100,10 +107,19 @@ impl App {
 
     /// Asks the loop to copy the selected entry's current code.
     pub(super) fn copy_selected(&mut self, fx: &mut Vec<Effect>) {
-        if let Some(entry) = self.selected_entry() {
-            match entry.code(self.now) {
-                Ok(code) => fx.push(Effect::Copy(Hidden(Zeroizing::new(code.to_string())))),
-                Err(e) => self.set_status(StatusKind::Error, e.to_string()),
+        let Some(entry) = self.selected_entry() else {
+            return;
+        };
+        match self.code_now(entry) {
+            Some((code, _)) => fx.push(Effect::Copy(Hidden(Zeroizing::new(code.to_string())))),
+            None => {
+                self.set_status(
+                    StatusKind::Info,
+                    "fresh codes are on their way; copy again in a moment",
+                );
+                if !self.refreshing {
+                    self.refresh_views(fx);
+                }
             }
         }
     }

@@ -8,6 +8,7 @@ use crate::clipboard::{Cleared, Route};
 use crate::engine::entry::{Entry, EntryId};
 use crate::engine::ops::{Op, Patch};
 use crate::engine::secret::Secret;
+use crate::engine::view::EntryView;
 
 /// 2023-11-14 22:13:20 UTC; `oathtool --totp -b 2234567ABCDEF2234567ABCDEF -N @1700000000`
 /// prints 372551.
@@ -55,8 +56,30 @@ pub fn id(n: u128) -> EntryId {
     EntryId::from(uuid::Uuid::from_u128(n))
 }
 
+/// The views of `entries` at `at` (what the vault thread or the agent hands the screen).
+pub fn views(entries: &[Entry], at: u64) -> Vec<EntryView> {
+    entries
+        .iter()
+        .map(|e| EntryView::of(e, at).unwrap())
+        .collect()
+}
+
+/// A tick as the event loop and the vault thread answer it: fresh views when the state asks.
+pub fn tick(app: &mut App, entries: &[Entry], at: u64) -> Vec<Effect> {
+    let mut fx = app.update(Msg::Tick, at);
+    if fx.iter().any(|e| matches!(e, Effect::Views)) {
+        app.update(Msg::Views(Ok(views(entries, at))), at);
+    }
+    fx.retain(|e| !matches!(e, Effect::Views));
+    fx
+}
+
+pub fn sample_views() -> Vec<EntryView> {
+    views(&sample_entries(), NOW)
+}
+
 pub fn app() -> App {
-    App::new(sample_entries(), Settings::default(), NOW)
+    App::new(sample_views(), Settings::default(), NOW)
 }
 
 fn key(code: KeyCode) -> KeyEvent {
@@ -81,7 +104,9 @@ fn press(app: &mut App, keys: &str) -> Vec<Effect> {
 }
 
 fn selected(app: &App) -> String {
-    app.selected_entry().map(Entry::name).unwrap_or_default()
+    app.selected_entry()
+        .map(EntryView::name)
+        .unwrap_or_default()
 }
 
 #[test]
@@ -199,8 +224,8 @@ fn copy_then_clear_after_the_configured_delay() {
         "{status}"
     );
     assert!(app.notice.is_none(), "the system clipboard needs no hint");
-    assert!(app.update(Msg::Tick, NOW + 29).is_empty());
-    let fx = app.update(Msg::Tick, NOW + 30);
+    assert!(tick(&mut app, &sample_entries(), NOW + 29).is_empty());
+    let fx = tick(&mut app, &sample_entries(), NOW + 30);
     assert!(matches!(fx.as_slice(), [Effect::ClearClipboard]), "{fx:?}");
     assert_eq!(app.clipboard_until, None);
     app.update(Msg::Cleared(Ok(Cleared::LeftAlone)), NOW + 30);
@@ -261,13 +286,14 @@ fn adding_through_the_form_saves_at_once() {
     assert_eq!(app.pending, 1);
     assert_eq!(app.status.as_ref().unwrap().text, "saving…");
     let mut entries = sample_entries();
-    entries.push(list[0].clone());
-    let focus = list[0].clone();
+    let mut added = list[0].clone();
+    added.id = Some(id(99));
+    entries.push(added);
     app.update(
         Msg::Saved(Ok(Saved {
-            entries,
+            entries: views(&entries, NOW),
             summary: "added 'GitLab:me'".into(),
-            focus: Some(Box::new(focus)),
+            focus: Some(id(99)),
         })),
         NOW,
     );
@@ -333,7 +359,7 @@ fn an_edit_that_changes_nothing_saves_nothing() {
 fn an_entry_without_an_id_is_not_sent_to_be_changed() {
     let mut entries = sample_entries();
     entries[2].id = None;
-    let mut app = App::new(entries, Settings::default(), NOW);
+    let mut app = App::new(views(&entries, NOW), Settings::default(), NOW);
     press(&mut app, "jj");
     assert!(press(&mut app, "n").is_empty());
     assert!(
@@ -348,10 +374,13 @@ fn idle_lock_forgets_the_entries() {
     let mut app = app();
     app.settings.idle_lock_minutes = 10;
     app.clipboard_until = Some(NOW + 900);
-    assert!(app.update(Msg::Tick, NOW + 599).is_empty());
-    let fx = app.update(Msg::Tick, NOW + 600);
+    assert!(tick(&mut app, &sample_entries(), NOW + 599).is_empty());
+    let fx = tick(&mut app, &sample_entries(), NOW + 600);
     assert!(
-        matches!(fx.as_slice(), [Effect::ClearClipboard, Effect::Lock]),
+        matches!(
+            fx.as_slice(),
+            [Effect::ClearClipboard, Effect::Lock { agent: false }]
+        ),
         "{fx:?}"
     );
     assert!(app.is_locked());
@@ -359,7 +388,7 @@ fn idle_lock_forgets_the_entries() {
     // A save finishing after the lock does not bring entries back.
     app.update(
         Msg::Saved(Ok(Saved {
-            entries: sample_entries(),
+            entries: sample_views(),
             summary: String::new(),
             focus: None,
         })),
@@ -372,7 +401,14 @@ fn idle_lock_forgets_the_entries() {
     };
     assert_eq!(typed.as_str(), "secret");
     assert!(!format!("{fx:?}").contains("secret\""));
-    app.update(Msg::Unlocked(Ok(sample_entries())), NOW + 700);
+    app.update(
+        Msg::Unlocked(Ok(super::super::app::Opened {
+            entries: views(&sample_entries(), NOW + 700),
+            agent: false,
+            note: None,
+        })),
+        NOW + 700,
+    );
     assert!(matches!(app.mode, Mode::List));
     assert_eq!(app.entries.len(), 6);
 }
@@ -393,10 +429,28 @@ fn help_and_qr_close_on_any_key() {
     assert!(matches!(app.mode, Mode::Help { .. }));
     press(&mut app, "x");
     assert!(matches!(app.mode, Mode::List));
-    press(&mut app, " ");
-    assert!(matches!(app.mode, Mode::Qr));
+    let fx = press(&mut app, " ");
+    assert!(
+        matches!(fx.as_slice(), [Effect::Reveal { typed: None, .. }]),
+        "{fx:?}"
+    );
+    app.update(Msg::Revealed(Ok(revealed(id(1)))), NOW);
+    assert!(matches!(app.mode, Mode::Qr(_)));
     press(&mut app, "Q");
     assert!(matches!(app.mode, Mode::List));
+}
+
+/// What the vault thread hands back for the QR screen.
+pub fn revealed(id: EntryId) -> super::super::app::Revealed {
+    let entry = sample_entries()
+        .into_iter()
+        .find(|e| e.id == Some(id))
+        .unwrap();
+    super::super::app::Revealed {
+        id,
+        name: entry.name(),
+        uri: super::super::hidden::Hidden(crate::engine::uri::to_uri(&entry)),
+    }
 }
 
 #[test]
@@ -411,14 +465,14 @@ fn a_vault_changed_elsewhere_is_reloaded_keeping_the_selection() {
     entries.remove(0);
     let s = Secret::parse_base32("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").unwrap();
     entries.insert(0, Entry::new("Added", "elsewhere", s));
-    app.update(Msg::Reloaded(Ok(Some(entries))), NOW);
+    app.update(Msg::Reloaded(Ok(Some(views(&entries, NOW)))), NOW);
     assert_eq!(app.pending, 0);
     assert_eq!(
         selected(&app),
         "Contoso:helga@contoso.com",
         "selection kept"
     );
-    let names: Vec<String> = app.entries.iter().map(Entry::name).collect();
+    let names: Vec<String> = app.entries.iter().map(EntryView::name).collect();
     assert!(names.contains(&"Added:elsewhere".to_string()));
     assert!(
         !names.contains(&"GitHub:me@example.com".to_string()),
@@ -438,10 +492,11 @@ fn a_vault_changed_elsewhere_is_reloaded_keeping_the_selection() {
 fn a_qr_code_closes_when_its_entry_is_deleted_elsewhere() {
     let mut app = app();
     press(&mut app, " ");
-    assert!(matches!(app.mode, Mode::Qr));
+    app.update(Msg::Revealed(Ok(revealed(id(1)))), NOW);
+    assert!(matches!(app.mode, Mode::Qr(_)));
     let mut entries = sample_entries();
     entries.remove(0); // GitHub, on screen
-    app.update(Msg::Reloaded(Ok(Some(entries))), NOW);
+    app.update(Msg::Reloaded(Ok(Some(views(&entries, NOW)))), NOW);
     assert!(matches!(app.mode, Mode::List));
     assert_ne!(selected(&app), "GitHub:me@example.com");
 }
@@ -451,6 +506,8 @@ fn a_locked_screen_does_not_reload() {
     let mut app = app();
     press(&mut app, "L");
     assert!(app.update(Msg::VaultChanged, NOW).is_empty());
-    app.update(Msg::Reloaded(Ok(Some(sample_entries()))), NOW);
+    app.update(Msg::Reloaded(Ok(Some(sample_views()))), NOW);
     assert!(app.entries.is_empty());
 }
+
+mod agent;

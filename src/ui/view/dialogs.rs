@@ -14,7 +14,7 @@ use super::super::keymap::table::{self, Scope};
 use super::super::text::TextInput;
 use super::super::theme::Role;
 use super::{dialog, key_line, lines};
-use crate::engine::entry::Entry;
+use crate::engine::view::EntryView;
 use crate::engine::width::{fit, pad, wrap};
 
 /// A text field's visible part, with a block cursor when focused.
@@ -140,6 +140,13 @@ fn check_lines<'a>(app: &App, form: &Form) -> Vec<Line<'a>> {
         Check::Ready { entries, warnings } => {
             let mut out = Vec::new();
             match entries.as_slice() {
+                [one] if form.keeps_secret() => out.push(Line::styled(
+                    format!(
+                        "✓ '{}': Enter saves (the secret stays as it is)",
+                        one.name()
+                    ),
+                    app.style(Role::Good),
+                )),
                 [one] => {
                     let code = one.code(app.now).map(|c| c.grouped()).unwrap_or_default();
                     let when = match one.remaining(app.now) {
@@ -171,7 +178,7 @@ fn check_lines<'a>(app: &App, form: &Form) -> Vec<Line<'a>> {
     }
 }
 
-pub fn confirm_delete(app: &App, entry: &Entry, area: Rect, buf: &mut Buffer) {
+pub fn confirm_delete(app: &App, entry: &EntryView, area: Rect, buf: &mut Buffer) {
     let inner = dialog(app, area, 70, 8, "Delete?", buf);
     let out = vec![
         Line::from(vec![

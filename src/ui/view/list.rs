@@ -9,6 +9,10 @@
 //! background over a grey track; without colour it is `█` and `░`. The seconds are plain, so
 //! a second passing changes one or two plain cells per row, and every few seconds one bar
 //! cell.
+//!
+//! Codes come from each entry's window ([`crate::engine::view::CodeWindow`]): the current
+//! period and the next. A row whose window no longer knows the time (fresh codes are on their
+//! way) shows dots instead of a code, never a stale one.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -18,8 +22,8 @@ use ratatui::widgets::Widget;
 
 use super::super::app::App;
 use super::super::theme::Role;
-use crate::engine::entry::Entry;
 use crate::engine::otp::Kind;
+use crate::engine::view::EntryView;
 use crate::engine::width::fit;
 
 /// Cells of the countdown bar: for a 30 s period one cell is 5 s, so the last cell is the
@@ -61,7 +65,7 @@ pub struct Columns {
 }
 
 /// Width of the widest grouped code among `entries` (at least [`CODE`]).
-pub fn code_width(entries: &[Entry]) -> u16 {
+pub fn code_width(entries: &[EntryView]) -> u16 {
     let widest = entries
         .iter()
         .map(|e| match e.kind {
@@ -167,7 +171,7 @@ fn put(buf: &mut Buffer, x: u16, y: u16, right: u16, max: u16, text: &str, style
 
 fn draw_row(
     app: &App,
-    entry: &Entry,
+    entry: &EntryView,
     selected: bool,
     cols: Columns,
     right: u16,
@@ -198,9 +202,11 @@ fn draw_row(
     ] {
         put(buf, x, y, right, w, &fit(text, usize::from(w)), name_style);
     }
-    let code = match entry.code(app.now) {
-        Ok(code) => code.grouped(),
-        Err(_) => "error".into(),
+    let now = app.code_now(entry);
+    let code = match now {
+        Some((code, _)) => code.grouped(),
+        // The window ran out: fresh codes are on their way.
+        None => "······".into(),
     };
     let next_width = NEXT_ARROW + cols.code_width;
     put(
@@ -212,8 +218,9 @@ fn draw_row(
         &code,
         app.style(Role::Code),
     );
-    match entry.remaining(app.now) {
-        None => {
+    match now.map(|(_, left)| left) {
+        None => {}
+        Some(None) => {
             // HOTP rows never show a next code: the counter may use that column too.
             let text = format!("counter {}", entry.counter);
             let room = COUNTDOWN + cols.next.map_or(0, |_| 1 + next_width);
@@ -227,7 +234,7 @@ fn draw_row(
                 app.style(Role::Dim),
             );
         }
-        Some(left) if !cols.bar => {
+        Some(Some(left)) if !cols.bar => {
             let low = left <= LOW && entry.period > LOW;
             let style = if low {
                 app.style(Role::Title)
@@ -244,7 +251,7 @@ fn draw_row(
                 style,
             );
         }
-        Some(left) => {
+        Some(Some(left)) => {
             let low = left <= LOW && entry.period > LOW;
             let style = app.style(if low { Role::BarLow } else { Role::Bar });
             let text = countdown(left, entry.period);
@@ -276,8 +283,9 @@ fn draw_row(
             );
             if let (true, Some(x)) = (low, cols.next) {
                 let next = entry
-                    .code(app.now + u64::from(left))
-                    .map(|c| format!("→ {}", c.grouped()))
+                    .codes
+                    .code_at(app.now + u64::from(left))
+                    .map(|(c, _)| format!("→ {}", c.grouped()))
                     .unwrap_or_default();
                 put(buf, x, y, right, next_width, &next, app.style(Role::Next));
             }

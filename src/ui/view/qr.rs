@@ -1,4 +1,5 @@
-//! The QR screen: the selected entry's `otpauth://` URI as a QR code in half-block characters
+//! The QR screen: an entry's `otpauth://` URI (fetched with its seed, see [`Revealed`]) as a
+//! QR code in half-block characters
 //! (two modules per character cell), under a warning that the secret is on screen.
 //!
 //! Promises: dark modules are drawn black on white whatever the terminal's theme — also with
@@ -14,21 +15,17 @@ use ratatui::style::{Color, Style};
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
-use super::super::app::App;
+use super::super::app::{App, Revealed};
 use super::super::theme::Role;
 use super::lines;
-use crate::engine::uri;
 
 /// Light modules around the code (the standard asks for 4; 2 scans fine and fits 80×24).
 const QUIET: usize = 2;
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let Some(entry) = app.selected_entry() else {
-        return;
-    };
+pub fn render(app: &App, shown: &Revealed, area: Rect, buf: &mut Buffer) {
     let warning = format!(
         " ⚠ The secret of '{}' is on screen. Any key hides it.",
-        entry.name()
+        shown.name
     );
     Line::styled(warning, app.style(Role::Warning)).render(area, buf);
     let body = Rect {
@@ -36,7 +33,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         height: area.height.saturating_sub(1),
         ..area
     };
-    let uri = uri::to_uri(entry);
+    let uri = shown.uri.as_str();
     let code = match QrCode::with_error_correction_level(uri.as_bytes(), EcLevel::L) {
         Ok(code) => code,
         Err(e) => {
@@ -49,7 +46,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let need_h = u16::try_from(modules.div_ceil(2)).unwrap_or(u16::MAX);
     if need_w > body.width || need_h > body.height {
         return lines(
-            too_small(app, &entry.name(), need_w, need_h + 1, area),
+            too_small(app, &shown.name, need_w, need_h + 1, area),
             body,
             buf,
         );

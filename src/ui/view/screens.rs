@@ -2,14 +2,15 @@
 //!
 //! Promises: the help is the key table ([`table::help_sections`]) and scrolls when it is
 //! taller than the screen; the lock screen shows no entry, no code and no count — only how to
-//! unlock.
+//! unlock (and, when the agent that held the vault ended, a line saying so). The same prompt
+//! asks again for a seed in the clear while an agent holds the vault, with a line saying why.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-use super::super::app::{App, LockScreen, Relock};
+use super::super::app::{App, LockScreen, Reauth, Relock};
 use super::super::asking::Asking;
 use super::super::keymap::table::{self, Scope};
 use super::super::theme::Role;
@@ -53,8 +54,10 @@ pub fn help(app: &App, scroll: usize, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn locked(app: &App, lock: &LockScreen, area: Rect, buf: &mut Buffer) {
-    let inner = dialog(app, area, 64, 10, "keyfob is locked", buf);
-    let why = if lock.idle {
+    let inner = dialog(app, area, 64, 12, "keyfob is locked", buf);
+    let why = if let Some(why) = &lock.why {
+        why.clone()
+    } else if lock.idle {
         format!(
             "Locked after {} min without a key; codes were cleared.",
             app.settings.idle_lock_minutes
@@ -65,7 +68,29 @@ pub fn locked(app: &App, lock: &LockScreen, area: Rect, buf: &mut Buffer) {
             app.settings.vault_name
         )
     };
-    let mut out = vec![Line::styled(why, app.style(Role::Dim)), Line::raw("")];
+    let out = vec![Line::styled(why, app.style(Role::Dim)), Line::raw("")];
+    prompt(app, lock, out, "Ctrl-C quits", inner, buf);
+}
+
+/// The lock screen's prompt, asked for something that needs a seed in the clear.
+pub fn reauth(app: &App, reauth: &Reauth, area: Rect, buf: &mut Buffer) {
+    let inner = dialog(app, area, 64, 12, "unlock to go on", buf);
+    let out = vec![
+        Line::styled(reauth.need.note(), app.style(Role::Warning)),
+        Line::raw(""),
+    ];
+    prompt(app, &reauth.lock, out, "Esc goes back", inner, buf);
+}
+
+/// The passphrase field, what Enter does, and a last line, below `out`.
+fn prompt(
+    app: &App,
+    lock: &LockScreen,
+    mut out: Vec<Line<'static>>,
+    last: &'static str,
+    inner: Rect,
+    buf: &mut Buffer,
+) {
     let (label, note) = match app.settings.relock {
         Relock::Passphrase => ("Passphrase ", "Enter unlocks"),
         Relock::IdentityPassphrase => ("Passphrase ", "Enter unlocks your identity file"),
@@ -97,7 +122,7 @@ pub fn locked(app: &App, lock: &LockScreen, area: Rect, buf: &mut Buffer) {
     } else {
         out.push(Line::styled(note, app.style(Role::Dim)));
     }
-    out.push(Line::styled("Ctrl-C quits", app.style(Role::Dim)));
+    out.push(Line::styled(last, app.style(Role::Dim)));
     Paragraph::new(out)
         .wrap(Wrap { trim: false })
         .render(inner, buf);

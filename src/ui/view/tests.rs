@@ -21,6 +21,11 @@ fn draw(app: &mut App, width: u16, height: u16) -> Terminal<TestBackend> {
     terminal
 }
 
+/// The whole screen drawn at `width` × `height`, as text.
+pub(crate) fn draw_text(app: &mut App, width: u16, height: u16) -> String {
+    text(draw(app, width, height).backend().buffer())
+}
+
 fn text(buffer: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..buffer.area.height {
@@ -329,11 +334,23 @@ fn the_import_preview_shows_failure_reasons_whole() {
     let bytes = "otpauth://totp/New:one?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP\n\
                  otpauth://totp/Bad:two?secret=JBSWY3DPEHPK3PXP&algorithm=MD5&digits=6\n\
                  otpauth://totp/Bad:three?secret=JBSW0Y3DPEHPK3PXP\n";
-    flow.file_read(
-        "x.txt".into(),
-        zeroize::Zeroizing::new(bytes.as_bytes().to_vec()),
-        &app.entries,
-    );
+    let super::super::import_flow::Decoded::Items { format, items } =
+        super::super::import_flow::decode(
+            "x.txt",
+            zeroize::Zeroizing::new(bytes.as_bytes().to_vec()),
+            None,
+        )
+    else {
+        panic!("not decoded")
+    };
+    flow.read(super::super::import_flow::Read::Preview {
+        path: "x.txt".into(),
+        format,
+        rows: super::super::import_flow::rows(crate::engine::import::plan(
+            &super::super::update::tests::sample_entries(),
+            items,
+        )),
+    });
     let super::super::import_flow::Stage::Preview { rows, .. } = &flow.stage else {
         panic!("{:?}", flow.stage)
     };
@@ -436,7 +453,12 @@ fn nine_and_ten_digit_codes_are_shown_whole_with_their_next_code() {
     // Another secret: one secret's 9-digit code is the end of its 10-digit code.
     let mut nine = Entry::new("Nine", "digits", secret("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"));
     nine.digits = 9;
-    let mut app = App::new(vec![ten.clone(), nine.clone()], Default::default(), NOW + 6);
+    let both = vec![ten.clone(), nine.clone()];
+    let mut app = App::new(
+        super::super::update::tests::views(&both, NOW + 6),
+        Default::default(),
+        NOW + 6,
+    );
     let t = draw(&mut app, 80, 24);
     let buffer = t.backend().buffer();
     for entry in [&ten, &nine] {

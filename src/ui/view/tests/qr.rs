@@ -6,7 +6,7 @@ use ratatui::style::Color;
 
 use super::super::super::app::Msg;
 use super::super::super::theme::Theme;
-use super::super::super::update::tests::{NOW, app};
+use super::super::super::update::tests::{NOW, app, id, revealed};
 use super::{draw, text};
 
 #[test]
@@ -22,8 +22,12 @@ fn no_color_draws_no_colour() {
         Msg::Escape,
         Msg::ShowQr,
     ] {
+        let show = matches!(mode, Msg::ShowQr);
         app.update(mode, NOW + 6);
-        let qr = matches!(app.mode, super::super::super::app::Mode::Qr);
+        if show {
+            app.update(Msg::Revealed(Ok(revealed(id(1)))), NOW + 6);
+        }
+        let qr = matches!(app.mode, super::super::super::app::Mode::Qr(_));
         let t = draw(&mut app, 80, 24);
         let buffer = t.backend().buffer();
         for cell in buffer.content() {
@@ -89,8 +93,9 @@ fn the_qr_code_decodes_on_light_and_dark_themes_with_and_without_colour() {
         let mut app = app();
         app.settings.theme = Theme { color };
         app.update(Msg::ShowQr, NOW);
+        app.update(Msg::Revealed(Ok(revealed(id(1)))), NOW);
         let t = draw(&mut app, 80, 24);
-        let want = crate::engine::uri::to_uri(&app.entries[0]).to_string();
+        let want = revealed(id(1)).uri.to_string();
         for (name, theme) in [("light", light), ("dark", dark)] {
             let found = decode(picture(t.backend().buffer(), theme, 4));
             assert_eq!(
@@ -106,6 +111,7 @@ fn the_qr_code_decodes_on_light_and_dark_themes_with_and_without_colour() {
 fn qr_fits_80x24_and_warns() {
     let mut app = app();
     app.update(Msg::ShowQr, NOW);
+    app.update(Msg::Revealed(Ok(revealed(id(1)))), NOW);
     let t = draw(&mut app, 80, 24);
     let screen = text(t.backend().buffer());
     assert!(
