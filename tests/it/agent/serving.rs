@@ -411,3 +411,45 @@ fn the_trust_rules_hold_through_the_agent() {
         .assert()
         .success();
 }
+
+/// `watch` asks the agent for each code: with no key at all (and no terminal) it prints the
+/// codes of successive periods, the same as `code --at` gives for each.
+#[test]
+fn watch_asks_the_agent_for_each_code() {
+    use std::io::BufRead;
+    let av = AgentVault::passphrase();
+    av.unlock();
+    let mut child = av
+        .bare_std()
+        .env("KEYFOB_TEST_CLOCK", "59")
+        .args(["watch", "github"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut lines = Vec::new();
+    for _ in 0..3 {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        lines.push(line.trim_end().to_string());
+    }
+    drop(reader);
+    let status = child.wait().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(status.success(), "{status:?}: {stderr}");
+    let expected: Vec<String> = ["59", "60", "90"]
+        .iter()
+        .map(|at| {
+            let out = av
+                .bare()
+                .args(["code", "github", "--at", at])
+                .output()
+                .unwrap();
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        })
+        .collect();
+    assert_eq!(lines, expected, "{stderr}");
+    assert_eq!(lines[0], RFC_CODE_AT_59);
+}
