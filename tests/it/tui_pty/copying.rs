@@ -109,7 +109,9 @@ fn on_a_desktop_enter_copies_to_the_x_clipboard_and_clears_it() {
     let tv = TestVault::new();
     tv.add("GitHub", "me@example.com", RFC_SECRET_B32);
     let cfg = tv.dir.path().join("config.ron");
-    std::fs::write(&cfg, "(clipboard_clear_seconds: 2)").unwrap();
+    // Long enough that the helper, started after the quit on a loaded machine, still holds
+    // the code for a while before its clear (with 2 s it sometimes cleared before a read).
+    std::fs::write(&cfg, "(clipboard_clear_seconds: 4)").unwrap();
     let cfg = cfg.display().to_string();
     let env = [
         ("DISPLAY", x.display.as_str()),
@@ -132,7 +134,7 @@ fn on_a_desktop_enter_copies_to_the_x_clipboard_and_clears_it() {
     let start = Instant::now();
     let got = loop {
         let got = x.read().unwrap_or_default();
-        if valid.contains(&got) || start.elapsed() > Duration::from_secs(5) {
+        if valid.contains(&got) || start.elapsed() > Duration::from_secs(4) {
             break got;
         }
         std::thread::sleep(Duration::from_millis(50));
