@@ -348,7 +348,10 @@ impl Loop {
 
     /// Leaves the pending clear to the helper process (the screen is gone by now).
     fn hand_over(&mut self, seconds: u64) {
-        let Some(route) = self.clipboard.as_ref().map(Clipboard::route) else {
+        // The screen's own system clipboard goes first: on its way out it gives up the
+        // selection if it still owns it, and done after the helper had taken the selection
+        // over, that emptied the helper's copy (a race the X clipboard test caught).
+        let Some(route) = self.clipboard.take().as_ref().map(Clipboard::route) else {
             return;
         };
         let code = self.copied.take().unwrap_or_default();
