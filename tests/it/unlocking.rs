@@ -103,6 +103,16 @@ impl PluginPath {
             .collect()
     }
 
+    /// A new vault at `vault` sealed to the plugin identity file `identity` (`keyfob init`).
+    pub(crate) fn init(&self, vault: &Path, identity: &Path) {
+        self.keyfob(vault)
+            .arg("--identity")
+            .arg(identity)
+            .arg("init")
+            .assert()
+            .success();
+    }
+
     /// `keyfob --vault VAULT` with the plugin on PATH and its log on.
     pub(crate) fn keyfob(&self, vault: &Path) -> assert_cmd::Command {
         let mut cmd = keyfob();

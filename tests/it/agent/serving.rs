@@ -274,13 +274,7 @@ fn a_hardware_key_is_asked_once() {
     // A new vault at the same path: this machine forgets what it trusted for the old one.
     std::fs::remove_file(&av.tv.vault).unwrap();
     std::fs::remove_dir_all(av.tv.state_dir()).unwrap();
-    plugin
-        .keyfob(&av.tv.vault)
-        .arg("--identity")
-        .arg(&identity)
-        .arg("init")
-        .assert()
-        .success();
+    plugin.init(&av.tv.vault, &identity);
     let mut cmd = av.pty_command();
     cmd.env("PATH", plugin.path_var())
         .env("KEYFOBTEST_LOG", av.tv.dir.path().join("plugin.log"))

@@ -148,13 +148,7 @@ fn a_missing_plugin_is_named() {
     let (identity, recipient) = plugin.identity("key.txt", None);
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("vault.age");
-    plugin
-        .keyfob(&vault)
-        .arg("--identity")
-        .arg(&identity)
-        .arg("init")
-        .assert()
-        .success();
+    plugin.init(&vault, &identity);
     let before = std::fs::read(&vault).unwrap();
     let without = |vault: &Path| {
         let mut cmd = keyfob();
@@ -259,13 +253,7 @@ fn the_pin_is_asked_on_the_terminal() {
     let (identity, _) = plugin.identity("key.txt", Some("4321"));
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("vault.age");
-    plugin
-        .keyfob(&vault)
-        .arg("--identity")
-        .arg(&identity)
-        .arg("init")
-        .assert()
-        .success();
+    plugin.init(&vault, &identity);
     let code = |pin: &str| {
         let mut cmd = keyfob_command();
         cmd.env("PATH", plugin.path_var())
@@ -316,13 +304,7 @@ fn the_screen_asks_for_the_pin_in_a_dialog() {
     let (identity, _) = plugin.identity("key.txt", Some("4321"));
     let dir = tempfile::tempdir().unwrap();
     let vault = dir.path().join("vault.age");
-    plugin
-        .keyfob(&vault)
-        .arg("--identity")
-        .arg(&identity)
-        .arg("init")
-        .assert()
-        .success();
+    plugin.init(&vault, &identity);
     let mut cmd = keyfob_command();
     cmd.env("PATH", plugin.path_var())
         .env("SSH_CONNECTION", "10.0.0.1 50000 10.0.0.2 22")
