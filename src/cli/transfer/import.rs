@@ -349,11 +349,11 @@ fn add_through(
         reach.apply(context, &op, now)
     };
     drop(op);
-    let views = match &applied {
-        Ok(applied) => applied.views.clone(),
-        Err(_) => Vec::new(),
+    let (outcome, views) = match applied {
+        Ok(applied) => (Ok(applied.outcome), applied.views),
+        Err(refusal) => (Err(refusal), Vec::new()),
     };
-    sort_outcome(applied.map(|applied| applied.outcome), report)?;
+    sort_outcome(outcome, report)?;
     Ok(views
         .into_iter()
         .map(|view| Added {

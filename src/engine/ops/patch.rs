@@ -47,52 +47,13 @@ fn set<T: Clone>(field: &mut T, value: &Option<T>) {
     }
 }
 
-impl Patch {
-    /// The fields in which `after` differs from `before` (an edit form's result against the
-    /// entry it started from).
-    pub fn between(before: &Entry, after: &Entry) -> Patch {
-        let Entry {
-            id: _,
-            issuer,
-            account,
-            secret,
-            kind,
-            algorithm,
-            digits,
-            period,
-            counter,
-            note,
-            tags,
-            serial,
-            manufacturer,
-            model,
-            upn,
-            changed: _,
-            conflict: _,
-        } = after;
-        Patch {
-            issuer: changed(&before.issuer, issuer),
-            account: changed(&before.account, account),
-            secret: changed(&before.secret, secret),
-            kind: changed(&before.kind, kind),
-            algorithm: changed(&before.algorithm, algorithm),
-            digits: changed(&before.digits, digits),
-            period: changed(&before.period, period),
-            counter: changed(&before.counter, counter),
-            note: changed(&before.note, note),
-            tags: changed(&before.tags, tags),
-            serial: changed(&before.serial, serial),
-            manufacturer: changed(&before.manufacturer, manufacturer),
-            model: changed(&before.model, model),
-            upn: changed(&before.upn, upn),
-        }
-    }
-
-    /// The fields other than the secret in which `after` differs from `before`, an entry as
-    /// a seedless face (the screen through an agent) saw it: an edit form's result against the
-    /// view it started from. The secret is never compared (a view has none): the caller sets
-    /// [`Patch::secret`] when the person typed a new one.
-    pub fn between_view(before: &EntryView, after: &Entry) -> Patch {
+/// The patch of the fields other than the secret in which the entry `$after` differs from
+/// `$before` (an [`Entry`] or an [`EntryView`]: the same field names), with `$secret` as its
+/// secret. `$after` is destructured whole, so a new field of [`Entry`] does not build until
+/// it is handled here.
+macro_rules! between {
+    ($before:expr, $after:expr, $secret:expr) => {{
+        let before = $before;
         let Entry {
             id: _,
             issuer,
@@ -111,11 +72,11 @@ impl Patch {
             upn,
             changed: _,
             conflict: _,
-        } = after;
+        } = $after;
         Patch {
             issuer: changed(&before.issuer, issuer),
             account: changed(&before.account, account),
-            secret: None,
+            secret: $secret,
             kind: changed(&before.kind, kind),
             algorithm: changed(&before.algorithm, algorithm),
             digits: changed(&before.digits, digits),
@@ -128,6 +89,22 @@ impl Patch {
             model: changed(&before.model, model),
             upn: changed(&before.upn, upn),
         }
+    }};
+}
+
+impl Patch {
+    /// The fields in which `after` differs from `before` (an edit form's result against the
+    /// entry it started from).
+    pub fn between(before: &Entry, after: &Entry) -> Patch {
+        between!(before, after, changed(&before.secret, &after.secret))
+    }
+
+    /// The fields other than the secret in which `after` differs from `before`, an entry as
+    /// a seedless face (the screen through an agent) saw it: an edit form's result against the
+    /// view it started from. The secret is never compared (a view has none): the caller sets
+    /// [`Patch::secret`] when the person typed a new one.
+    pub fn between_view(before: &EntryView, after: &Entry) -> Patch {
+        between!(before, after, None)
     }
 
     /// Whether the patch changes nothing.
