@@ -9,7 +9,6 @@
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
@@ -254,12 +253,12 @@ fn vault_path(cli: &Cli) -> Result<PathBuf, Failure> {
 }
 
 /// Parses arguments, runs the command and returns the exit status.
-pub fn main() -> ExitCode {
+pub fn main() -> u8 {
     crate::hardening::apply();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(code) = fast::code(&args) {
         crate::failure::test_scrypt_report();
-        return ExitCode::from(code);
+        return code;
     }
     let cli = match parse(args) {
         Ok(cli) => cli,
@@ -269,20 +268,20 @@ pub fn main() -> ExitCode {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
             ) {
                 let _ = e.print();
-                return ExitCode::SUCCESS;
+                return 0;
             }
             let _ = writeln!(std::io::stderr().lock(), "{}", usage_failure(&e));
-            return ExitCode::from(1);
+            return 1;
         }
     };
     let result = run(cli);
     crate::failure::test_scrypt_report();
     match result {
-        Ok(code) => ExitCode::from(code),
+        Ok(code) => code,
         Err(failure) => {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "{failure}");
-            ExitCode::from(failure.exit)
+            failure.exit
         }
     }
 }

@@ -18,5 +18,6 @@ pub mod engine;
 pub mod failure;
 pub mod hardening;
 pub mod prompt;
+pub mod start;
 pub mod ui;
 pub mod unlock;

@@ -283,6 +283,51 @@ fn a_closed_pipe_or_a_full_disk_is_an_error_not_a_panic() {
     assert!(!stderr.contains("panicked"));
 }
 
+/// `keyfob watch QUERY <&- >&- 2>&-` (the caller closed the standard descriptors): the first
+/// files keyfob opened would take descriptors 0–2, and its output would go into them. They are
+/// opened on /dev/null first (Rust's start-up routine did it; keyfob starts without that
+/// routine, so `keyfob::start` does). `watch` runs until stopped, so its descriptors can be
+/// looked at.
+#[test]
+fn closed_standard_descriptors_are_opened_on_dev_null() {
+    let tv = TestVault::new();
+    tv.add("Closed", "fd", "JBSWY3DPEHPK3PXP");
+    let keyfob = keyfob_std();
+    let mut child = std::process::Command::new("sh")
+        .envs(keyfob.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env("XDG_STATE_HOME", tv.state_dir())
+        .arg("-c")
+        .arg(r#"exec "$0" "$@" <&- >&- 2>&-"#)
+        .arg(keyfob.get_program())
+        .arg("--vault")
+        .arg(&tv.vault)
+        .arg("--identity")
+        .arg(identity_file())
+        .args(["watch", "closed"])
+        .spawn()
+        .unwrap();
+    let fd = |n: u32| fs::read_link(format!("/proc/{}/fd/{n}", child.id())).ok();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        seen = (0..3).map(fd).collect();
+        if seen
+            .iter()
+            .all(|p| p.as_deref() == Some(Path::new("/dev/null")))
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        seen.iter()
+            .all(|p| p.as_deref() == Some(Path::new("/dev/null"))),
+        "descriptors 0-2: {seen:?}"
+    );
+}
+
 // ---------- item 10: one reader for standard input ----------
 
 #[test]
