@@ -8,6 +8,9 @@
 
 use super::entry::{Entry, EntryId};
 
+mod index;
+pub use index::Index;
+
 /// The outcome of a lookup, as positions in the entry list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {

@@ -340,6 +340,7 @@ impl Store {
             seal,
             vault,
             known,
+            lookup: std::cell::OnceCell::new(),
         };
         session.standing = session.judge(true);
         Ok(session)

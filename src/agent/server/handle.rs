@@ -185,7 +185,7 @@ fn changed_views(vault: &Vault, outcome: &Outcome, at: u64) -> Result<Vec<EntryV
 /// `code`'s look-up; a HOTP match, when asked, issues its code and saves the next counter.
 fn code(session: &mut Session, text: &str, at: u64, advance: bool) -> Result<Found, Problem> {
     let entries = &session.vault().entries;
-    let index = match query::find(entries, text) {
+    let index = match session.find(text) {
         query::Found::One(index) => index,
         query::Found::None => return Ok(Found::None),
         query::Found::Many(indices) => {

@@ -7,6 +7,7 @@ use super::{
 use crate::engine::crypto::{self, Key, Seal};
 use crate::engine::entry::{Entry, EntryId};
 use crate::engine::ops::{Op, Outcome};
+use crate::engine::query;
 use crate::engine::storage;
 use crate::engine::trust::{self, Standing, Trusted};
 use crate::engine::vault::Vault;
@@ -19,6 +20,9 @@ pub struct Session {
     pub(super) vault: Vault,
     pub(super) known: Fingerprint,
     pub(super) standing: Standing,
+    /// [`Session::find`]'s index of `vault`'s entries: built on first use, dropped whenever
+    /// `vault` is replaced ([`Session::replace_vault`]).
+    pub(super) lookup: std::cell::OnceCell<query::Index>,
 }
 
 impl std::fmt::Debug for Session {
@@ -34,6 +38,21 @@ impl std::fmt::Debug for Session {
 impl Session {
     pub fn vault(&self) -> &Vault {
         &self.vault
+    }
+
+    /// The matching rule ([`query::find`]) over the vault's entries, through an index kept
+    /// while they stay the same: for a session that answers look-up after look-up (an agent).
+    pub fn find(&self, text: &str) -> query::Found {
+        let entries = &self.vault.entries;
+        self.lookup
+            .get_or_init(|| query::Index::new(entries))
+            .find(entries, text)
+    }
+
+    /// The one way `vault` changes once the session is open (the look-up index goes with it).
+    fn replace_vault(&mut self, vault: Vault) {
+        self.vault = vault;
+        self.lookup = std::cell::OnceCell::new();
     }
 
     pub fn path(&self) -> &std::path::Path {
@@ -106,7 +125,7 @@ impl Session {
             &vault.recipients,
             self.store.min_log_n,
         );
-        self.vault = vault;
+        self.replace_vault(vault);
         self.known = seen;
         self.standing = self.judge(true);
         Ok(true)
@@ -289,7 +308,7 @@ impl Session {
             self.store.notices.push(Notice::StateNotSaved(e));
         }
         self.seal = seal;
-        self.vault = next;
+        self.replace_vault(next);
         self.known = Fingerprint::of(&self.store.path, &bytes);
         self.standing = Standing::Trusted;
         if let Some(key) = key {
@@ -305,7 +324,7 @@ impl Session {
             .map_err(self.store.crypto_err())?;
         readable(&bytes, self.store.max_size)?;
         storage::replace(real, &bytes, self.store.hook.as_mut())?;
-        self.vault = next;
+        self.replace_vault(next);
         self.known = Fingerprint::of(&self.store.path, &bytes);
         Ok(())
     }

@@ -505,3 +505,32 @@ fn a_vanished_entry_is_named_as_this_session_saw_it() {
 }
 
 mod rollback;
+
+#[test]
+fn find_follows_every_change_to_the_entries() {
+    use crate::engine::query::Found;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    let mut ours = passphrase_vault(&path);
+    let mut theirs = Store::new(&path)
+        .open(Key::Passphrase(SecretString::from("pw".to_string())))
+        .unwrap();
+    assert_eq!(ours.find("alpha"), Found::None, "builds the index");
+    let alpha = add(&mut ours, "alpha");
+    assert_eq!(
+        ours.find("alpha"),
+        Found::One(0),
+        "after a change made here"
+    );
+    add(&mut theirs, "beta");
+    assert_eq!(ours.find("beta"), Found::None, "not read yet");
+    assert!(ours.refresh().unwrap());
+    assert_eq!(
+        ours.find("beta"),
+        Found::One(1),
+        "after a change read from the file"
+    );
+    ours.apply(&Op::Remove { id: alpha }, NOW).unwrap();
+    assert_eq!(ours.find("alpha"), Found::None, "after a removal");
+    assert_eq!(ours.find("beta"), Found::One(0));
+}
