@@ -5,8 +5,11 @@
 //!   else `/tmp/keyfob-UID/`. The agent creates it 0700; whoever uses it (agent or client)
 //!   first checks that it is a real folder (not a link), owned by this user, and that no one
 //!   else may enter or list it — else a one-line error, and a client does not connect.
-//! - A vault's socket is named from the SHA-256 of its real path (symbolic links resolved),
-//!   so every way of naming one vault finds the same agent, and two vaults never share one.
+//! - A vault's socket is named from a 128-bit BLAKE2b hash of its real path (symbolic links
+//!   resolved), so every way of naming one vault finds the same agent, and two vaults never
+//!   share one. (BLAKE2b rather than SHA-256: SHA-256's code asks the CPU for its features
+//!   first, which costs every `keyfob code` through an agent about 15 µs in a virtual
+//!   machine; this is a name, not a secret.)
 //! - Beside the socket, a lock file that a live agent holds (flock) for its whole life: only
 //!   the holder may remove a stale socket and bind a new one, so two agents never serve one
 //!   vault and a client never removes a live agent's socket.
@@ -14,7 +17,7 @@
 use std::os::unix::fs::{DirBuilderExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
+use blake2::Digest as _;
 
 /// Unix socket paths longer than this do not fit `sockaddr_un`.
 const SOCKET_PATH_MAX: usize = 107;
@@ -91,9 +94,10 @@ pub fn for_vault(vault: &Path) -> Result<Place, PlaceError> {
 /// The place for the vault whose real path is `real`, in `dir`.
 pub fn in_dir(dir: &Path, real: &Path) -> Place {
     use std::fmt::Write;
-    let digest = Sha256::digest(real.as_os_str().as_encoded_bytes());
+    let digest =
+        blake2::Blake2b::<blake2::digest::consts::U16>::digest(real.as_os_str().as_encoded_bytes());
     let mut name = String::with_capacity(32);
-    for byte in &digest[..16] {
+    for byte in &digest {
         let _ = write!(name, "{byte:02x}");
     }
     Place {
