@@ -39,12 +39,13 @@ fn until(status: &Status) -> String {
     );
     match (status.idle_lock_at, status.idle_seconds) {
         (Some(at), Some(idle)) => {
-            let at = at.min(status.ends_at);
-            format!(
-                "it locks after {} without use (in {} if unused) and {end}",
-                span(idle),
-                span(at.saturating_sub(now))
-            )
+            let (idle, left) = (span(idle), span(at.min(status.ends_at).saturating_sub(now)));
+            // Right after a use the two are the same: say it once.
+            if left == idle {
+                format!("it locks after {idle} without use and {end}")
+            } else {
+                format!("it locks after {idle} without use (in {left} if unused) and {end}")
+            }
         }
         _ => format!("it has no idle lock and {end}"),
     }
@@ -181,5 +182,31 @@ mod tests {
         assert_eq!(span(14 * 60 + 10), "14 min");
         assert_eq!(span(8 * 3600 - 2), "8 h");
         assert_eq!(span(7 * 3600 + 55 * 60 + 3), "7 h 55 min");
+    }
+
+    #[test]
+    fn the_idle_lock_is_said_once_right_after_a_use() {
+        let now = crate::agent::unix_now();
+        let status = |left: u64| crate::agent::protocol::Status {
+            version: crate::agent::protocol::VERSION,
+            vault: "v.age".into(),
+            pid: 1,
+            started: now,
+            idle_lock_at: Some(now + left),
+            idle_seconds: Some(15 * 60),
+            ends_at: now + 8 * 3600,
+            entries: 0,
+            recipient: String::new(),
+            keys: 0,
+            trusted: true,
+        };
+        assert_eq!(
+            super::until(&status(15 * 60)),
+            "it locks after 15 min without use and ends in 8 h at the latest"
+        );
+        assert_eq!(
+            super::until(&status(4 * 60)),
+            "it locks after 15 min without use (in 4 min if unused) and ends in 8 h at the latest"
+        );
     }
 }
