@@ -175,7 +175,14 @@ fn warn_argv(option: &str, instead: &str) {
 
 fn read_secret(args: &AddArgs, name: &str) -> Result<Zeroizing<String>, Failure> {
     if let Some(secret) = &args.secret {
-        // Its help says so; tests and scripts with throwaway secrets use it on purpose.
+        // A person at a terminal is told; scripts are not told on every run (what goes in
+        // their arguments is their author's choice, and the option's help says the same).
+        if std::io::stdin().is_terminal() {
+            warn_argv(
+                "--secret BASE32",
+                "--secret-stdin, or leave --secret out to be asked for it",
+            );
+        }
         return Ok(Zeroizing::new(secret.clone()));
     }
     if args.secret_stdin {

@@ -382,6 +382,36 @@ fn a_uri_comes_from_standard_input_and_one_in_the_arguments_warns() {
         .stderr(contains("other users of this machine can see (ps)").and(contains("--uri -")));
 }
 
+/// `--secret` in the arguments: a person at a terminal is told (scripts are not, on every run).
+#[test]
+fn a_secret_in_the_arguments_warns_a_person_at_a_terminal() {
+    let tv = TestVault::new();
+    let mut cmd = crate::unlocking::keyfob_command();
+    cmd.env("XDG_STATE_HOME", tv.state_dir())
+        .arg("--vault")
+        .arg(&tv.vault)
+        .arg("--identity")
+        .arg(identity_file())
+        .args(["add", "--issuer", "Typed", "--account", "me", "--secret"])
+        .arg(RFC_SECRET_B32);
+    let mut pty = crate::unlocking::Pty::spawn(cmd);
+    pty.wait_for("added 'Typed:me'", 0);
+    assert_eq!(pty.exit_code(), 0);
+    let output = pty.output();
+    assert!(
+        output.contains("--secret BASE32 puts the secret in keyfob's arguments")
+            && output.contains("--secret-stdin"),
+        "{output}"
+    );
+    // Without a terminal: no warning.
+    tv.cmd()
+        .args(["add", "--issuer", "Script", "--account", "me", "--secret"])
+        .arg(RFC_SECRET_B32)
+        .assert()
+        .success()
+        .stderr("");
+}
+
 #[test]
 fn bidi_controls_are_not_kept_in_names() {
     let tv = TestVault::new();
