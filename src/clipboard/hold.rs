@@ -3,8 +3,8 @@
 //! Promises: a process that exits cannot clear the clipboard later, and on X11 its clipboard
 //! contents die with it, so a small detached helper (`keyfob __hold-clipboard`) receives the
 //! code on a pipe (never in its arguments or environment), holds it, and clears it after the
-//! delay: the system clipboard only if it still holds that code. `code --copy` and the screen
-//! (a clear still pending when it quits) both use it.
+//! delay: the system clipboard only if it still holds that code and nobody took it over
+//! meanwhile. `code --copy` and the screen (a clear still pending when it quits) both use it.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -104,6 +104,12 @@ pub fn hold(seconds: u64, osc52: Option<bool>) -> Result<u8, Failure> {
     clipboard
         .hold_system(&code, deadline)
         .map_err(|e| Failure::new(e.to_string()))?;
+    if deadline.is_some_and(|deadline| std::time::Instant::now() < deadline) {
+        // Another program took the clipboard over before the delay was up: what it holds is
+        // its own business, even the same code (a second `code --copy`, whose helper clears
+        // it at its own time).
+        return Ok(0);
+    }
     if deadline.is_some() {
         clipboard
             .clear(&code, &mut std::io::sink())

@@ -227,4 +227,29 @@ fn code_copy_reaches_the_x_clipboard_and_is_cleared_after_the_delay() {
     );
     let _ = theirs.kill();
     let _ = theirs.wait();
+    // 3. The same code copied again a second later: the first helper, no longer the owner,
+    // does not clear it at its time; the second one clears it at its own.
+    let _ = x.wait_for(None, std::time::Duration::from_secs(10));
+    // Both copies within one 30 s period.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    let into_period = now.as_secs_f64() % 30.0;
+    if into_period > 26.0 {
+        std::thread::sleep(std::time::Duration::from_secs_f64(30.2 - into_period));
+    }
+    let code = copy();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    assert_eq!(copy(), code, "the same code (same 30 s window)");
+    assert_eq!(
+        x.wait_for(Some(&code), limit).as_deref(),
+        Some(code.as_str())
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert_eq!(
+        x.read().as_deref(),
+        Some(code.as_str()),
+        "still held 2.5 s after the first copy: the second copy's 2 s are not cut short"
+    );
+    assert_eq!(x.wait_for(None, std::time::Duration::from_secs(10)), None);
 }
