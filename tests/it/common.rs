@@ -254,6 +254,15 @@ impl TestVault {
 
     /// Adds a TOTP entry with the given secret.
     pub fn add(&self, issuer: &str, account: &str, secret: &str) {
+        self.add_with(issuer, account, secret, &[]);
+    }
+
+    /// Adds an HOTP entry (counter 0) with the given secret.
+    pub fn add_hotp(&self, issuer: &str, account: &str, secret: &str) {
+        self.add_with(issuer, account, secret, &["--hotp"]);
+    }
+
+    fn add_with(&self, issuer: &str, account: &str, secret: &str, more: &[&str]) {
         self.cmd()
             .args([
                 "add",
@@ -264,6 +273,7 @@ impl TestVault {
                 "--secret",
                 secret,
             ])
+            .args(more)
             .assert()
             .success();
     }

@@ -16,19 +16,7 @@ const T: u64 = 1_700_000_000;
 fn vault() -> TestVault {
     let tv = TestVault::new();
     tv.add("Contoso", "probe@contoso.com", MS_SECRET);
-    tv.cmd()
-        .args([
-            "add",
-            "--issuer",
-            "Bank",
-            "--account",
-            "hotp",
-            "--hotp",
-            "--secret",
-            RFC_SECRET_B32,
-        ])
-        .assert()
-        .success();
+    tv.add_hotp("Bank", "hotp", RFC_SECRET_B32);
     tv
 }
 

@@ -28,25 +28,8 @@ fn three_clones_merge_every_change_through_the_driver() {
     let root = tempfile::tempdir().unwrap();
     let root = root.path();
     let [alice, bob, carol] = ["alice", "bob", "carol"].map(|n| Member::new(root, n));
-    let origin = root.join("origin.git");
-    alice.git_in(
-        root,
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            origin.to_str().unwrap(),
-        ],
-    );
-
     // Alice makes the vault, sealed to all three, with the repository's merge settings.
-    alice.git_in(
-        root,
-        &["init", "-q", "-b", "main", alice.clone.to_str().unwrap()],
-    );
-    alice.configure();
+    let origin = alice.found_repository(root);
     alice
         .keyfob(&["init", "--recipient", &bob.key, "--recipient", &carol.key])
         .success();
@@ -260,23 +243,7 @@ fn a_teammate_reads_a_token_the_admin_generated() {
     let root = tempfile::tempdir().unwrap();
     let root = root.path();
     let [admin, mate] = ["admin", "mate"].map(|n| Member::new(root, n));
-    let origin = root.join("origin.git");
-    admin.git_in(
-        root,
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            origin.to_str().unwrap(),
-        ],
-    );
-    admin.git_in(
-        root,
-        &["init", "-q", "-b", "main", admin.clone.to_str().unwrap()],
-    );
-    admin.configure();
+    let origin = admin.found_repository(root);
     admin.keyfob(&["init", "--recipient", &mate.key]).success();
     let out = admin
         .keyfob(&[

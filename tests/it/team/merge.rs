@@ -14,19 +14,7 @@ fn start() -> (TestVault, PathBuf) {
     tv.add("GitHub", "me", &nth_secret(1));
     tv.add("Mail", "me", &nth_secret(2));
     tv.add("Shop", "me", &nth_secret(3));
-    tv.cmd()
-        .args([
-            "add",
-            "--hotp",
-            "--issuer",
-            "Bank",
-            "--account",
-            "me",
-            "--secret",
-        ])
-        .arg(RFC_SECRET_B32)
-        .assert()
-        .success();
+    tv.add_hotp("Bank", "me", RFC_SECRET_B32);
     let base = tv.dir.path().join("base.age");
     fs::copy(&tv.vault, &base).unwrap();
     (tv, base)

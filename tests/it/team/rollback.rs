@@ -12,19 +12,7 @@ const RFC_HOTP: [&str; 4] = ["755224", "287082", "359152", "969429"];
 
 fn hotp_vault() -> TestVault {
     let tv = TestVault::new();
-    tv.cmd()
-        .args([
-            "add",
-            "--hotp",
-            "--issuer",
-            "Bank",
-            "--account",
-            "me",
-            "--secret",
-        ])
-        .arg(RFC_SECRET_B32)
-        .assert()
-        .success();
+    tv.add_hotp("Bank", "me", RFC_SECRET_B32);
     tv
 }
 

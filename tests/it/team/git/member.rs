@@ -86,6 +86,29 @@ impl Member {
         );
     }
 
+    /// Makes the shared bare repository `origin.git` in `root` and this person's clone of
+    /// nothing yet (a new repository on `main`) with the merge driver set up; returns the
+    /// origin's path.
+    pub fn found_repository(&self, root: &Path) -> std::path::PathBuf {
+        let origin = root.join("origin.git");
+        for args in [
+            &[
+                "init",
+                "-q",
+                "--bare",
+                "-b",
+                "main",
+                origin.to_str().unwrap(),
+            ][..],
+            &["init", "-q", "-b", "main", self.clone.to_str().unwrap()],
+        ] {
+            let out = self.git_in(root, args);
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+        }
+        self.configure();
+        origin
+    }
+
     /// Sets up the merge driver in this clone, as README says.
     pub fn configure(&self) {
         let keyfob = assert_cmd::cargo::cargo_bin("keyfob");
