@@ -678,9 +678,12 @@ fn each_way_a_vault_fails_to_open_has_its_own_message() {
             false,
             "is not an age-encrypted file",
         ),
+        // One byte short: a cut whose remaining body happens to fit the padding (one length
+        // in 256, and the header's length varies with age's random grease stanza) cannot be
+        // told from a modification, so a cut at a fixed fraction failed now and then.
         (
             "truncated",
-            Some(good[..good.len() / 4].to_vec()),
+            Some(good[..good.len() - 1].to_vec()),
             false,
             "is truncated",
         ),
