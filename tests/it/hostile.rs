@@ -328,6 +328,47 @@ fn closed_standard_descriptors_are_opened_on_dev_null() {
     );
 }
 
+/// Where the build could link one (build.rs tells through `KEYFOB_STATIC_PIE`), the binary is
+/// a static PIE: no dynamic loader and no shared library to load at each start, yet
+/// position-independent (ELF type "shared object"), so the kernel still places it at a random
+/// address. If a toolchain change made the linker quietly take a shared C library again, the
+/// program would have no loader to find it: this says so before anyone runs it.
+#[test]
+fn the_binary_is_a_static_pie_where_the_build_can_link_one() {
+    if option_env!("KEYFOB_STATIC_PIE") != Some("1") {
+        eprintln!("note: this build links keyfob dynamically (build.rs warned why); skipped");
+        return;
+    }
+    let elf = fs::read(env!("CARGO_BIN_EXE_keyfob")).unwrap();
+    let u16_at = |at: usize| u16::from_le_bytes(elf[at..at + 2].try_into().unwrap());
+    let u32_at = |at: usize| u32::from_le_bytes(elf[at..at + 4].try_into().unwrap());
+    let u64_at =
+        |at: usize| usize::try_from(u64::from_le_bytes(elf[at..at + 8].try_into().unwrap()));
+    assert_eq!(
+        &elf[..6],
+        b"\x7fELF\x02\x01",
+        "a 64-bit little-endian ELF file"
+    );
+    assert_eq!(u16_at(16), 3, "position-independent (ET_DYN)");
+    let (table, size, count) = (u64_at(32).unwrap(), usize::from(u16_at(54)), u16_at(56));
+    let headers: Vec<usize> = (0..usize::from(count)).map(|i| table + i * size).collect();
+    const INTERP: u32 = 3;
+    const DYNAMIC: u32 = 2;
+    assert!(
+        headers.iter().all(|&h| u32_at(h) != INTERP),
+        "the binary names a dynamic loader (PT_INTERP)"
+    );
+    for &h in headers.iter().filter(|&&h| u32_at(h) == DYNAMIC) {
+        let (start, len) = (u64_at(h + 8).unwrap(), u64_at(h + 32).unwrap());
+        let needed = (start..start + len)
+            .step_by(16)
+            .filter(|&e| u64_at(e) == Ok(1))
+            .count();
+        assert_eq!(needed, 0, "the binary needs {needed} shared libraries");
+    }
+    keyfob().arg("--version").assert().success();
+}
+
 // ---------- item 10: one reader for standard input ----------
 
 #[test]
