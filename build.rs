@@ -82,7 +82,7 @@ fn static_c_library(cc: &Cc, out: &Path, unwinder: &Path) -> Result<PathBuf, Str
     if !linked || !Command::new(&probe).status().is_ok_and(|s| s.success()) {
         return Err(format!(
             "`{} -static-pie` cannot link a C program (is glibc's static library installed? \
-             Fedora: glibc-static)",
+             Fedora: glibc-static; then `cargo clean -p keyfob` to link again)",
             cc.0
         ));
     }
