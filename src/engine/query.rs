@@ -83,15 +83,25 @@ pub struct Matcher {
     partial: Vec<usize>,
 }
 
+/// The query as the rule compares it: trimmed and lower-cased.
+fn needle(query: &str) -> String {
+    query.trim().to_lowercase()
+}
+
+/// The entry id a needle names, if it is one.
+fn id_of(needle: &str) -> Option<EntryId> {
+    // A UUID is 32 hex digits at least; shorter queries skip the parse.
+    (needle.len() >= 32)
+        .then(|| EntryId::parse(needle))
+        .flatten()
+}
+
 impl Matcher {
     pub fn new(query: &str) -> Matcher {
-        let needle = query.trim().to_lowercase();
+        let needle = needle(query);
         Matcher {
             needle_has_colon: needle.contains(':'),
-            // A UUID is 32 hex digits at least; shorter queries skip the parse.
-            id: (needle.len() >= 32)
-                .then(|| EntryId::parse(&needle))
-                .flatten(),
+            id: id_of(&needle),
             finder: memchr::memmem::Finder::new(needle.as_bytes()).into_owned(),
             needle,
             folded: String::new(),

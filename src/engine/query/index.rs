@@ -11,7 +11,7 @@
 //! holding the separator — are answered by [`super::find`] itself. The index is only right for
 //! the entries it was built from: its owner rebuilds it when they change.
 
-use super::{Found, Named, choose, fold};
+use super::{Found, Named, choose, fold, id_of, needle};
 
 /// Ends each field in the text; a query holding it is not looked up in the text.
 const SEPARATOR: char = '\0';
@@ -82,9 +82,8 @@ impl Index {
         if entries.len() != self.entries {
             return super::find(entries, query);
         }
-        let needle = query.trim().to_lowercase();
-        let id_like = needle.len() >= 32 && super::super::entry::EntryId::parse(&needle).is_some();
-        if needle.is_empty() || id_like || needle.contains(SEPARATOR) {
+        let needle = needle(query);
+        if needle.is_empty() || id_of(&needle).is_some() || needle.contains(SEPARATOR) {
             return super::find(entries, query);
         }
         // A match never crosses a separator (the needle holds none), so each lies in one
