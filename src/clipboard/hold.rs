@@ -104,13 +104,10 @@ pub fn hold(seconds: u64, osc52: Option<bool>) -> Result<u8, Failure> {
     clipboard
         .hold_system(&code, deadline)
         .map_err(|e| Failure::new(e.to_string()))?;
-    if deadline.is_some_and(|deadline| std::time::Instant::now() < deadline) {
-        // Another program took the clipboard over before the delay was up: what it holds is
-        // its own business, even the same code (a second `code --copy`, whose helper clears
-        // it at its own time).
-        return Ok(0);
-    }
-    if deadline.is_some() {
+    // Cleared only when the delay ran out with the code still ours. Back before it, another
+    // program took the clipboard over: what it holds is its own business, even the same code
+    // (a second `code --copy`, whose helper clears it at its own time).
+    if deadline.is_some_and(|deadline| std::time::Instant::now() >= deadline) {
         clipboard
             .clear(&code, &mut std::io::sink())
             .map_err(|e| Failure::new(e.to_string()))?;
